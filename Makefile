@@ -1,0 +1,37 @@
+# Keel — two commands on a fresh Debian machine:
+#   make serve   bootstrap, build (release) and start Keel with keel.yaml
+#   make test    bootstrap, build and run every test suite
+SWIFT  ?= swift
+CONFIG ?= keel.yaml
+BIN    := .build/release/keel
+
+.PHONY: all bootstrap build release serve test test-swift test-cli bench clean
+
+all: build
+
+bootstrap:
+	@./scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build
+
+release: bootstrap
+	$(SWIFT) build -c release
+
+serve: release
+	$(BIN) serve --config $(CONFIG)
+
+test: bootstrap test-swift test-cli
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test-cli: release
+	./tests/cli/run.sh $(BIN)
+
+bench: release
+	./bench/run.sh
+
+clean:
+	rm -rf .build

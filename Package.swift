@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layering (see README "Code map"):
+//   C…            system-library modules for the Debian C libraries Keel links
+//   KeelCore      logging, secrets, hashing — shared by everything above
+//   KeelHTTP      the HTTP engine: server (libmicrohttpd) and client (libcurl)
+//   KeelConfig    the YAML configuration and its validation
+//   KeelStore     the embedded store (SQLite) behind the Store interface
+//   KeelTelemetry metrics (Prometheus text format) and process metrics
+//   KeelServer    the composition root: builds and runs the application
+//   keel          the command line
+let package = Package(
+    name: "keel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "keel", targets: ["keel"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "KeelCore", dependencies: ["CCrypto"]),
+        .target(name: "KeelHTTP", dependencies: ["KeelCore", "CMicroHTTPD", "CCurl"]),
+        .target(name: "KeelConfig", dependencies: ["KeelCore", "CYAML"]),
+        .target(name: "KeelStore", dependencies: ["KeelCore", "CSQLite"]),
+        .target(name: "KeelTelemetry", dependencies: ["KeelCore", "KeelHTTP"]),
+        .target(
+            name: "KeelServer",
+            dependencies: ["KeelCore", "KeelHTTP", "KeelConfig", "KeelStore", "KeelTelemetry"]
+        ),
+        .executableTarget(name: "keel", dependencies: ["KeelServer", "KeelConfig", "KeelCore"]),
+
+        .executableTarget(name: "keel-bench-server", dependencies: ["KeelHTTP", "KeelCore"], path: "bench/EchoServer"),
+
+        .target(name: "KeelTestSupport", dependencies: ["KeelCore", "KeelHTTP", "KeelServer", "KeelConfig", "KeelStore"]),
+        .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
+        .testTarget(name: "KeelHTTPTests", dependencies: ["KeelHTTP", "KeelTestSupport"]),
+        .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelTestSupport"]),
+        .testTarget(name: "KeelStoreTests", dependencies: ["KeelStore", "KeelTestSupport"]),
+        .testTarget(name: "KeelServerTests", dependencies: ["KeelServer", "KeelTelemetry", "KeelTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

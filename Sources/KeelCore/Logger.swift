@@ -1,0 +1,164 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// The severity of a log line, from most to least verbose.
+public enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+    case trace = 0, debug, info, notice, warning, error, critical
+
+    /// Parses a level name as written in the configuration (`info`, `warning`, …).
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "trace": self = .trace
+        case "debug": self = .debug
+        case "info": self = .info
+        case "notice": self = .notice
+        case "warning", "warn": self = .warning
+        case "error": self = .error
+        case "critical": self = .critical
+        default: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .trace: "trace"
+        case .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
+    }
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Where formatted log lines go. The default writes one line per call to standard error.
+public final class LogSink: Sendable {
+    private let write: @Sendable (String) -> Void
+
+    /// A sink that calls `write` with each complete line (newline included).
+    public init(_ write: @escaping @Sendable (String) -> Void) {
+        self.write = write
+    }
+
+    /// Writes each line to standard error with a single `write(2)`, so lines never interleave.
+    public static let standardError = LogSink { line in
+        var line = line
+        line.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += n
+            }
+        }
+    }
+
+    /// A sink that keeps every line in memory; tests read them back with `lines`.
+    public static func memory() -> (LogSink, @Sendable () -> [String]) {
+        let storage = Mutex<[String]>([])
+        let sink = LogSink { line in storage.withLock { $0.append(line) } }
+        return (sink, { storage.withLock { $0 } })
+    }
+
+    func emit(_ line: String) { write(line) }
+}
+
+/// A structured logger: each line is one JSON object with a timestamp, level, label, message and metadata.
+///
+/// Loggers are values; `with(_:_:)` returns a copy carrying extra metadata (for example the request id).
+/// Metadata under keys that name credentials (`authorization`, `api_key`, …) is always written as
+/// `[REDACTED]`, and a ``Secret`` never prints its value, so secrets cannot reach the log by accident.
+public struct Logger: Sendable {
+    /// The component that logs, e.g. `keel.http`.
+    public var label: String
+    /// Lines below this level are dropped before they are formatted.
+    public var level: LogLevel
+    /// Key/value pairs added to every line.
+    public var metadata: [String: String]
+    private let sink: LogSink
+
+    public init(label: String, level: LogLevel = .info, metadata: [String: String] = [:], sink: LogSink = .standardError) {
+        self.label = label
+        self.level = level
+        self.metadata = metadata
+        self.sink = sink
+    }
+
+    /// A copy of this logger with one more metadata entry.
+    public func with(_ key: String, _ value: String) -> Logger {
+        var copy = self
+        copy.metadata[key] = value
+        return copy
+    }
+
+    /// A copy of this logger with another label (same level, sink and metadata).
+    public func labeled(_ label: String) -> Logger {
+        var copy = self
+        copy.label = label
+        return copy
+    }
+
+    @inlinable public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
+
+    public func trace(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.trace, message(), metadata) }
+    public func debug(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.debug, message(), metadata) }
+    public func info(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.info, message(), metadata) }
+    public func notice(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.notice, message(), metadata) }
+    public func warning(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.warning, message(), metadata) }
+    public func error(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.error, message(), metadata) }
+    public func critical(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.critical, message(), metadata) }
+
+    /// Formats and writes one line if `level` is enabled.
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ extra: [String: String] = [:]) {
+        guard isEnabled(level) else { return }
+        var line = "{\"ts\":\""
+        line += Self.timestamp()
+        line += "\",\"level\":\"\(level)\",\"label\":"
+        JSONString.append(label, to: &line)
+        line += ",\"msg\":"
+        JSONString.append(message(), to: &line)
+        var merged = metadata
+        for (k, v) in extra { merged[k] = v }
+        for key in merged.keys.sorted() {
+            line += ","
+            JSONString.append(key, to: &line)
+            line += ":"
+            JSONString.append(Self.isSensitive(key) ? "[REDACTED]" : merged[key]!, to: &line)
+        }
+        line += "}\n"
+        sink.emit(line)
+    }
+
+    /// Metadata keys whose values are never written.
+    static func isSensitive(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return k == "authorization" || k == "x-api-key" || k == "api-key" || k.contains("api_key")
+            || k.contains("secret") || k.contains("password") || k.contains("master_key") || k == "token"
+            || k == "cookie" || k == "set-cookie" || k == "proxy-authorization"
+    }
+
+    /// RFC 3339 UTC timestamp with milliseconds.
+    static func timestamp() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = ts.tv_sec
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
+    }
+}

@@ -4,16 +4,55 @@
 #include <stdarg.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <stdio.h>
+#include <string.h>
+#include <netdb.h>
 #include <microhttpd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 // Typed wrappers for libmicrohttpd's variadic entry points, which Swift cannot call.
 
-/// Starts a daemon with options passed as an `MHD_OPTION_ARRAY` terminated by `MHD_OPTION_END`.
-static inline struct MHD_Daemon *keel_mhd_start_daemon(unsigned int flags, uint16_t port,
+/// Starts an epoll daemon with an internal thread pool, bound to `host` (numeric or resolvable),
+/// with every option Keel uses passed explicitly. Returns NULL on failure (address in use, bad host…).
+static inline struct MHD_Daemon *keel_mhd_start_daemon(unsigned int flags, const char *host, uint16_t port,
                                                        MHD_AccessHandlerCallback handler, void *handler_cls,
-                                                       struct MHD_OptionItem *options) {
-    return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
-                            MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+                                                       MHD_RequestCompletedCallback completed, void *completed_cls,
+                                                       MHD_LogCallback logger, void *logger_cls,
+                                                       unsigned int threads, unsigned int connection_limit,
+                                                       unsigned int timeout_seconds, size_t memory_limit) {
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
+    char service[8];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(service, sizeof service, "%u", (unsigned) port);
+    if (getaddrinfo(host, service, &hints, &res) != 0 || res == NULL) {
+        return NULL;
+    }
+    if (res->ai_family == AF_INET6) {
+        flags |= MHD_USE_IPv6;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
+                                            MHD_OPTION_SOCK_ADDR, res->ai_addr,
+                                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                                            MHD_OPTION_EXTERNAL_LOGGER, logger, logger_cls,
+                                            MHD_OPTION_THREAD_POOL_SIZE, threads,
+                                            MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                                            MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
+                                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
+                                            MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int) 1,
+                                            MHD_OPTION_END);
+    freeaddrinfo(res);
+    return d;
+}
+
+/// Formats a libmicrohttpd log message (printf-style with a va_list) into `buf`.
+static inline int keel_vformat(char *buf, size_t size, const char *fmt, va_list ap) {
+    return vsnprintf(buf, size, fmt, ap);
 }
 
 /// The socket of a connection, or -1.
@@ -38,4 +77,38 @@ static inline unsigned int keel_mhd_current_connections(struct MHD_Daemon *d) {
 static inline enum MHD_Result keel_mhd_set_connection_timeout(struct MHD_Connection *c, unsigned int seconds) {
     return MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, seconds);
 }
+
+/// Adds `fd` to an epoll set, tagged with `id`. Returns 0 or -1 (errno set).
+static inline int keel_epoll_add(int epfd, int fd, uint32_t events, uint64_t id) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = events;
+    ev.data.u64 = id;
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/// Removes `fd` from an epoll set.
+static inline int keel_epoll_remove(int epfd, int fd) {
+    return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/// Waits for events and writes the ids of the ready descriptors to `ids`. Returns the count or -1.
+static inline int keel_epoll_wait_ids(int epfd, uint64_t *ids, int max, int timeout_ms) {
+    struct epoll_event events[64];
+    if (max > 64) max = 64;
+    int n = epoll_wait(epfd, events, max, timeout_ms);
+    for (int i = 0; i < n; i++) ids[i] = events[i].data.u64;
+    return n;
+}
+
+static inline int keel_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+static inline int keel_eventfd_create(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
+static const uint32_t KEEL_EPOLL_IN = EPOLLIN;
+static const uint32_t KEEL_EPOLL_PEER_CLOSED = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+static const enum MHD_ValueKind KEEL_MHD_HEADER_KIND = MHD_HEADER_KIND;
+static const enum MHD_ValueKind KEEL_MHD_GET_ARGUMENT_KIND = MHD_GET_ARGUMENT_KIND;
+static const enum MHD_ResponseMemoryMode KEEL_MHD_RESPMEM_MUST_COPY = MHD_RESPMEM_MUST_COPY;
+static const enum MHD_RequestTerminationCode KEEL_MHD_TERMINATED_OK = MHD_REQUEST_TERMINATED_COMPLETED_OK;
+static const enum MHD_Result KEEL_MHD_YES = MHD_YES;
+static const enum MHD_Result KEEL_MHD_NO = MHD_NO;
 #endif

@@ -100,7 +100,7 @@ public final class Histogram: Sendable {
         /// Records a duration, in seconds.
         public func observe(_ duration: Duration) {
             let (seconds, attoseconds) = duration.components
-            observe(Double(seconds) + Double(attoseconds) * 1e-18)
+            observe(Double(seconds) + Double(attoseconds) / 1e18)
         }
 
         /// The number of observations (the value of the `+Inf` bucket).

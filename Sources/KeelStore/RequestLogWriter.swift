@@ -42,6 +42,8 @@ final class RequestLogWriter: @unchecked Sendable {
     private var written = 0
     private var failedBatches = 0
     private var dropped = 0
+    /// Entries dropped because the queue was full, since it last had room again.
+    private var overflowDrops = 0
     private var state = State.running
     private var shutdownWaiters: [OneShot<Void>] = []
 
@@ -52,15 +54,17 @@ final class RequestLogWriter: @unchecked Sendable {
 
     private let flushInterval: TimeInterval
     private let batchSize: Int
+    private let capacity: Int
     private let retryDelays: [Duration]
     private let logger: Logger
 
     /// Takes ownership of `db` and starts the writer thread.
-    init(db: SQLiteConnection, flushInterval: Duration, batchSize: Int, retryDelays: [Duration], logger: Logger) {
+    init(db: SQLiteConnection, flushInterval: Duration, batchSize: Int, capacity: Int, retryDelays: [Duration], logger: Logger) {
         self.db = db
         let parts = flushInterval.components
         self.flushInterval = max(0, Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
         self.batchSize = max(1, batchSize)
+        self.capacity = max(1, capacity)
         self.retryDelays = retryDelays
         self.logger = logger
         let thread = Thread { [self] in self.run() }
@@ -70,19 +74,35 @@ final class RequestLogWriter: @unchecked Sendable {
 
     // MARK: Producers (any thread)
 
-    /// Queues an entry; false (and counted as dropped) once shutdown has started.
-    func enqueue(_ entry: RequestLogEntry) -> Bool {
+    /// What happened to a recorded entry.
+    enum Admission: Equatable {
+        /// Queued for the next batch.
+        case accepted
+        /// Dropped: shutdown has started.
+        case closed
+        /// Dropped: `capacity` entries are already waiting. `first` is true for the first drop since the
+        /// queue last had room, so the caller logs once per overflow rather than once per entry.
+        case full(first: Bool)
+    }
+
+    /// Queues an entry unless shutdown has started or the queue is at capacity (then it is counted as dropped).
+    func enqueue(_ entry: RequestLogEntry) -> Admission {
         condition.lock()
         defer { condition.unlock() }
         guard case .running = state else {
             dropped += 1
-            return false
+            return .closed
+        }
+        if queuedEntries + inFlight >= capacity {
+            dropped += 1
+            overflowDrops += 1
+            return .full(first: overflowDrops == 1)
         }
         queue.append(.entry(entry))
         queuedEntries += 1
         // Wake the thread when a batch starts (to start its clock) and when a batch is full.
         if queuedEntries == 1 || queuedEntries >= batchSize { condition.signal() }
-        return true
+        return .accepted
     }
 
     /// Queues a flush marker, or after shutdown started, the shutdown's completion to wait for instead.
@@ -162,7 +182,16 @@ final class RequestLogWriter: @unchecked Sendable {
             written += outcome.written
             dropped += outcome.lost
             if outcome.failed { failedBatches += 1 }
+            let droppedWhileFull = overflowDrops
+            overflowDrops = 0
             condition.unlock()
+
+            if droppedWhileFull > 0 {
+                logger.warning(
+                    "request log queue has room again; entries were dropped while it was full",
+                    ["dropped": String(droppedWhileFull)]
+                )
+            }
 
             if outcome.lost > 0 {
                 lostSinceLastFlush.count += outcome.lost

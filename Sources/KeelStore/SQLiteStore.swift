@@ -8,16 +8,18 @@ import KeelCore
 /// first entry of a batch arrived, sooner when `batchSize` entries are queued or a ``flush()``,
 /// ``checkWritable()`` or ``shutdown()`` asks for it. Each batch is one transaction. A batch that fails is
 /// retried with backoff and, if it still fails, dropped with an error log line and counted in ``stats``.
+/// The queue is bounded (`queueCapacity`): if the disk cannot keep up, new entries are dropped and logged
+/// instead of blocking callers or exhausting memory.
 ///
 /// **Reads** run on a separate read-only connection on a serial queue of their own; WAL lets them proceed
 /// while the writer appends, and they see everything committed before they started.
 ///
 /// **Durability.** Committed transactions survive a crash of the process (`kill -9`): with WAL and
 /// `synchronous=NORMAL` a commit is in the WAL file before it returns. What a process crash can lose is what
-/// was not yet committed: entries accepted within roughly the last flush interval (plus the batch being
-/// written at that moment). ``shutdown()`` writes everything, so a clean stop loses nothing. A power loss
-/// or kernel crash may additionally lose the last transactions committed since the last WAL checkpoint
-/// sync, but never corrupts the database.
+/// was accepted but not yet committed: normally the entries of the last flush interval (plus the batch being
+/// written at that moment); more if the writer had fallen behind, at most `queueCapacity` entries. ``shutdown()`` writes everything, so a clean stop loses nothing. A power loss
+/// or operating-system crash may in addition roll back the most recent commits (with `synchronous=NORMAL`
+/// the WAL is synced at checkpoints, not at every commit), but it does not corrupt the database.
 ///
 /// **Opening** creates the file and its parent directories when missing, sets `journal_mode=WAL`,
 /// `synchronous=NORMAL`, `busy_timeout` (5 s) and `foreign_keys=ON`, then applies pending
@@ -35,6 +37,8 @@ public final class SQLiteStore: Store {
 
     /// The path the store was opened with.
     public let path: String
+    /// The most entries waiting to be written before ``record(_:)`` starts dropping.
+    public let queueCapacity: Int
     private let writer: RequestLogWriter
     private let reader: RequestLogReader
     private let logger: Logger
@@ -46,10 +50,20 @@ public final class SQLiteStore: Store {
     ///   - flushInterval: the longest an accepted entry waits before its batch is written. Default 100 ms.
     ///   - batchSize: the most entries written in one transaction; a full batch is written at once.
     ///     Default 512.
+    ///   - queueCapacity: the most entries waiting to be written; while that many wait (the disk cannot
+    ///     keep up), ``record(_:)`` drops new entries rather than block or grow without bound, and logs it.
+    ///     Default 100,000.
     ///   - logger: receives migration, retry, drop and shutdown messages.
     /// - Throws: ``StoreError`` with `openFailed`, `migrationFailed` or `newerSchema`.
-    public init(path: String, flushInterval: Duration = .milliseconds(100), batchSize: Int = 512, logger: Logger) throws {
+    public init(
+        path: String,
+        flushInterval: Duration = .milliseconds(100),
+        batchSize: Int = 512,
+        queueCapacity: Int = 100_000,
+        logger: Logger
+    ) throws {
         self.path = path
+        self.queueCapacity = max(1, queueCapacity)
         self.logger = logger
         let filename: String
         let isMemory = path == ":memory:"
@@ -88,19 +102,21 @@ public final class SQLiteStore: Store {
             db: writeConnection,
             flushInterval: flushInterval,
             batchSize: batchSize,
+            capacity: queueCapacity,
             retryDelays: Self.retryDelays,
             logger: logger
         )
     }
 
-    /// Opens a store; the same as ``init(path:flushInterval:batchSize:logger:)``.
+    /// Opens a store; the same as ``init(path:flushInterval:batchSize:queueCapacity:logger:)``.
     public static func open(
         path: String,
         flushInterval: Duration = .milliseconds(100),
         batchSize: Int = 512,
+        queueCapacity: Int = 100_000,
         logger: Logger
     ) throws -> SQLiteStore {
-        try SQLiteStore(path: path, flushInterval: flushInterval, batchSize: batchSize, logger: logger)
+        try SQLiteStore(path: path, flushInterval: flushInterval, batchSize: batchSize, queueCapacity: queueCapacity, logger: logger)
     }
 
     deinit {
@@ -110,7 +126,15 @@ public final class SQLiteStore: Store {
     }
 
     public func record(_ entry: RequestLogEntry) {
-        if !writer.enqueue(entry) {
+        switch writer.enqueue(entry) {
+        case .accepted, .full(first: false):
+            break
+        case .full(first: true):
+            logger.warning(
+                "request log queue is full; dropping entries until the writer catches up",
+                ["request_id": entry.id, "capacity": String(queueCapacity)]
+            )
+        case .closed:
             logger.warning("store is shut down; request log entry dropped", ["request_id": entry.id])
         }
     }

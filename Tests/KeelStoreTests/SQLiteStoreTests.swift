@@ -199,6 +199,21 @@ struct SQLiteStoreTests {
         #expect(store.stats.written == 250)
     }
 
+    @Test("a full queue drops new entries with one warning instead of blocking or growing")
+    func boundedQueue() async throws {
+        let (logger, lines) = memoryLogger()
+        let store = try SQLiteStore(path: ":memory:", flushInterval: .seconds(3600), batchSize: 1000, queueCapacity: 10, logger: logger)
+        for i in 0..<15 { store.record(sampleEntry(i)) }
+        #expect(store.stats == StoreStats(queued: 10, written: 0, failedBatches: 0, dropped: 5))
+        #expect(lines().filter { $0.contains("queue is full") }.count == 1)
+
+        try await store.flush()
+        #expect(store.stats == StoreStats(queued: 0, written: 10, failedBatches: 0, dropped: 5))
+        #expect(lines().contains { $0.contains("has room again") && $0.contains("\"dropped\":\"5\"") })
+        #expect(try await store.requests(RequestLogQuery()).count == 10)
+        await store.shutdown()
+    }
+
     @Test("the database is in WAL mode")
     func walMode() async throws {
         let directory = try TemporaryDirectory()

@@ -1,0 +1,103 @@
+extension SQLiteStore {
+    /// The schema history, oldest first. Append new migrations at the end; never edit released ones.
+    public static let migrations: [Migration] = [
+        Migration(
+            version: 1,
+            name: "requests and store_health",
+            sql: """
+            CREATE TABLE requests (
+                id                  TEXT PRIMARY KEY NOT NULL,
+                time                INTEGER NOT NULL,
+                inbound_api         TEXT NOT NULL,
+                model               TEXT NOT NULL,
+                provider            TEXT,
+                upstream_model      TEXT,
+                status              INTEGER NOT NULL,
+                latency_ms          REAL NOT NULL,
+                ttft_ms             REAL,
+                input_tokens        INTEGER,
+                output_tokens       INTEGER,
+                cached_input_tokens INTEGER,
+                stream              INTEGER NOT NULL,
+                error_message       TEXT,
+                metadata            TEXT NOT NULL DEFAULT '{}'
+            );
+            CREATE INDEX requests_time ON requests (time, id);
+            CREATE INDEX requests_model_time ON requests (model, time, id);
+            CREATE TABLE store_health (
+                id         INTEGER PRIMARY KEY CHECK (id = 1),
+                checked_at INTEGER NOT NULL,
+                checks     INTEGER NOT NULL
+            );
+            """
+        ),
+    ]
+
+    /// The schema version this code creates and understands: the last migration's version.
+    public static var schemaVersion: Int {
+        migrations.last?.version ?? 0
+    }
+
+    /// Brings the database behind `db` up to ``schemaVersion``.
+    ///
+    /// Each pending migration runs in its own `BEGIN IMMEDIATE` transaction together with its
+    /// `schema_migrations` row, so a failure leaves the schema at the previous version, and two processes
+    /// opening the same file at once cannot apply a migration twice. A database at a newer version than
+    /// this code knows is refused rather than used (downgrade protection).
+    static func migrate(_ db: SQLiteConnection, migrations: [Migration] = SQLiteStore.migrations) throws -> [Int] {
+        try db.execute(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    INTEGER PRIMARY KEY,
+                name       TEXT NOT NULL,
+                applied_at TEXT NOT NULL
+            )
+            """,
+            code: .migrationFailed
+        )
+        let known = migrations.last?.version ?? 0
+        func currentVersion() throws -> Int {
+            do {
+                return Int(try db.scalarInt("SELECT MAX(version) FROM schema_migrations") ?? 0)
+            } catch let error as StoreError {
+                throw StoreError(.migrationFailed, "could not read the schema version: \(error.message)")
+            }
+        }
+        let found = try currentVersion()
+        if found > known {
+            throw StoreError(
+                .newerSchema,
+                "database \(db.filename) has schema version \(found) but this version of Keel knows only up to \(known); "
+                    + "use a newer Keel or another database file"
+            )
+        }
+        var applied: [Int] = []
+        for migration in migrations where migration.version > found {
+            do {
+                try db.execute("BEGIN IMMEDIATE", code: .migrationFailed)
+                // Another process may have migrated between our read and our lock.
+                if try currentVersion() >= migration.version {
+                    try db.execute("COMMIT", code: .migrationFailed)
+                    continue
+                }
+                try db.execute(migration.sql, code: .migrationFailed)
+                let insert = try db.prepare(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+                )
+                try insert.bind(migration.version, at: 1)
+                try insert.bind(migration.name, at: 2)
+                try insert.run()
+                try db.execute("COMMIT", code: .migrationFailed)
+                applied.append(migration.version)
+            } catch let error as StoreError {
+                if !db.isAutocommit { try? db.execute("ROLLBACK") }
+                throw StoreError(
+                    .migrationFailed,
+                    "migration \(migration.version) (\(migration.name)) failed: \(error.message)",
+                    sqliteCode: error.sqliteCode
+                )
+            }
+        }
+        return applied
+    }
+}

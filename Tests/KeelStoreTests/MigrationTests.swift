@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import KeelStore
+
+@Suite("SQLiteStore migrations")
+struct MigrationTests {
+    @Test("the migration list is ordered from 1 without gaps and defines the schema version")
+    func migrationListIsOrdered() {
+        let versions = SQLiteStore.migrations.map(\.version)
+        #expect(!versions.isEmpty)
+        #expect(versions == Array(1...versions.count))
+        #expect(SQLiteStore.schemaVersion == versions.last)
+        #expect(SQLiteStore.migrations.allSatisfy { !$0.name.isEmpty && !$0.sql.isEmpty })
+    }
+
+    @Test("a new file database gets every migration, its tables and indexes, and the version recorded")
+    func migrationsApplyToNewFile() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("nested/deeper/keel.db")
+        let (logger, lines) = memoryLogger()
+        let store = try SQLiteStore(path: path, logger: logger)
+        await store.shutdown()
+
+        #expect(FileManager.default.fileExists(atPath: path))
+        let db = try rawConnection(path)
+        #expect(try db.scalarInt("SELECT MAX(version) FROM schema_migrations") == Int64(SQLiteStore.schemaVersion))
+        #expect(try db.scalarInt("SELECT COUNT(*) FROM schema_migrations") == Int64(SQLiteStore.migrations.count))
+        #expect(try db.scalarText("SELECT name FROM schema_migrations WHERE version = 1") == SQLiteStore.migrations[0].name)
+        let appliedAt = try #require(try db.scalarText("SELECT applied_at FROM schema_migrations WHERE version = 1"))
+        #expect(appliedAt.hasSuffix("Z") && appliedAt.contains("T"))
+        #expect(
+            try db.scalarInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('requests', 'store_health')") == 2
+        )
+        #expect(
+            try db.scalarInt(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('requests_time', 'requests_model_time')"
+            ) == 2
+        )
+        #expect(lines().contains { $0.contains("store schema migrated") })
+    }
+
+    @Test("reopening a migrated database applies nothing again and keeps the data")
+    func reopeningDoesNotReapply() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("keel.db")
+        let first = try SQLiteStore(path: path, logger: memoryLogger().0)
+        first.record(sampleEntry(1))
+        await first.shutdown()
+        let appliedAt = try rawConnection(path).scalarText("SELECT applied_at FROM schema_migrations WHERE version = 1")
+
+        let (logger, lines) = memoryLogger()
+        let second = try SQLiteStore(path: path, logger: logger)
+        #expect(try await second.request(id: sampleEntry(1).id) == sampleEntry(1))
+        await second.shutdown()
+
+        let db = try rawConnection(path)
+        #expect(try db.scalarInt("SELECT COUNT(*) FROM schema_migrations") == Int64(SQLiteStore.migrations.count))
+        #expect(try db.scalarText("SELECT applied_at FROM schema_migrations WHERE version = 1") == appliedAt)
+        #expect(!lines().contains { $0.contains("store schema migrated") })
+    }
+
+    @Test("a database with a newer schema version than the code knows is refused")
+    func newerSchemaIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("keel.db")
+        await (try SQLiteStore(path: path, logger: memoryLogger().0)).shutdown()
+        let newer = SQLiteStore.schemaVersion + 1
+        try rawConnection(path, readOnly: false).execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(newer), 'from the future', '2099-01-01T00:00:00Z')"
+        )
+
+        let error = #expect(throws: StoreError.self) {
+            _ = try SQLiteStore(path: path, logger: memoryLogger().0)
+        }
+        #expect(error?.code == .newerSchema)
+        #expect(error?.message.contains("\(newer)") == true)
+    }
+
+    @Test("a failing migration is rolled back and leaves the earlier version in place")
+    func failingMigrationRollsBack() throws {
+        let directory = try TemporaryDirectory()
+        let db = try rawConnection(directory.file("keel.db"), readOnly: false)
+        let broken = Migration(
+            version: 2,
+            name: "broken",
+            sql: "CREATE TABLE half_done (x INTEGER); INSERT INTO no_such_table VALUES (1);"
+        )
+
+        let error = #expect(throws: StoreError.self) {
+            _ = try SQLiteStore.migrate(db, migrations: [SQLiteStore.migrations[0], broken])
+        }
+        #expect(error?.code == .migrationFailed)
+        #expect(error?.message.contains("no_such_table") == true)
+        #expect(try db.scalarInt("SELECT MAX(version) FROM schema_migrations") == 1)
+        #expect(try db.scalarInt("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done'") == 0)
+        #expect(db.isAutocommit)
+
+        // With the broken step removed, migrating again is a no-op.
+        #expect(try SQLiteStore.migrate(db, migrations: [SQLiteStore.migrations[0]]) == [])
+    }
+}

@@ -9,16 +9,17 @@ public enum ConfigLoader {
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> KeelConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
+        let bytes: [UInt8]
+        switch readFile(path) {
+        case .success(let contents):
+            bytes = contents
+        case .failure(let reason):
             throw ConfigError([ConfigDiagnostic(
                 file: path, line: 0, column: 0, keyPath: "",
-                message: "cannot read the configuration file: \(describe(error))", code: .unreadableFile
+                message: "cannot read the configuration file: \(reason.message)", code: .unreadableFile
             )])
         }
-        return try decode(bytes: data, fileName: path, environment: environment)
+        return try decode(bytes: bytes, fileName: path, environment: environment)
     }
 
     /// Parses configuration text; `fileName` is only used in error messages.
@@ -38,16 +39,26 @@ public enum ConfigLoader {
         return config
     }
 
-    private static func describe(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if nsError.domain == NSCocoaErrorDomain, let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-            return String(cString: strerror(code.rawValue))
-        }
-        switch nsError.code {
-        case NSFileReadNoSuchFileError: return "no such file"
-        case NSFileReadNoPermissionError: return "permission denied"
-        default: return nsError.localizedDescription
+    private struct ReadFailure: Error {
+        var message: String
+    }
+
+    /// Reads a whole file, keeping the system's reason on failure ("No such file or directory", "Is a directory").
+    private static func readFile(_ path: String) -> Result<[UInt8], ReadFailure> {
+        func failure() -> Result<[UInt8], ReadFailure> { .failure(ReadFailure(message: String(cString: strerror(errno)))) }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return failure() }
+        defer { close(descriptor) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return failure()
+            }
+            if count == 0 { return .success(contents) }
+            contents += chunk[..<count]
         }
     }
 }

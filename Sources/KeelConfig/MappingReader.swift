@@ -130,16 +130,24 @@ struct MappingReader {
 
 /// "Did you mean …?" suggestions by edit distance.
 enum Suggestion {
-    /// The candidate closest to `word`, if it is close enough to be a plausible typo.
+    /// The candidate closest to `word`, if it is close enough to be a plausible typo, or if `word` is
+    /// an abbreviation of exactly one candidate (`warn` → `warning`).
     static func closest(to word: String, among candidates: [String]) -> String? {
         let lowered = word.lowercased()
-        let allowed = lowered.count <= 3 ? 1 : lowered.count <= 6 ? 2 : 3
+        let allowed = switch lowered.count {
+        case ...2: 0
+        case ...4: 1
+        case ...8: 2
+        default: 3
+        }
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
             let distance = editDistance(lowered, candidate.lowercased())
             if distance <= allowed, distance < (best?.distance ?? .max) { best = (candidate, distance) }
         }
-        return best?.candidate
+        if let best { return best.candidate }
+        let extensions = lowered.count >= 3 ? candidates.filter { $0.lowercased().hasPrefix(lowered) } : []
+        return extensions.count == 1 ? extensions[0] : nil
     }
 
     /// Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps each cost 1.

@@ -110,7 +110,7 @@ public struct ProviderConfig: Sendable, Equatable, CustomReflectable {
             "apiVersion": apiVersion as Any, "region": region as Any, "accessKeyID": accessKeyID as Any,
             "secretAccessKey": secretAccessKey as Any, "sessionToken": sessionToken as Any,
             "headers": headers.keys.sorted().map { "\($0): ********" }, "timeout": timeout as Any,
-        ])
+        ], displayStyle: .struct)
     }
 }
 

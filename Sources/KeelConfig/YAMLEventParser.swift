@@ -101,6 +101,10 @@ final class YAMLEventParser {
             }
         } else {
             position = Self.mark(state.problem_mark)
+            let index = Int(state.problem_mark.index)
+            if index < input.count, input[index] == UInt8(ascii: "\t") {
+                message += " (a tab; YAML indentation must use spaces)"
+            }
             if let context = state.context.map({ String(cString: $0) }) {
                 let at = Self.mark(state.context_mark)
                 message += " (\(context) at line \(at.line), column \(at.column))"

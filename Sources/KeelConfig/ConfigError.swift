@@ -83,6 +83,7 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
     /// The kind of problem.
     public var code: ConfigError.Code
 
+    /// Creates a diagnostic; use line and column 0 when the problem has no position.
     public init(file: String, line: Int, column: Int, keyPath: String, message: String, code: ConfigError.Code) {
         self.file = file
         self.line = line

@@ -42,7 +42,7 @@ struct ConfigValue {
     }
 
     /// The interpolated text of a scalar; nil (after reporting) when it is not a scalar or interpolation fails,
-    /// nil (silently, unless `required`) when it is not set.
+    /// nil (silently, unless `required`) when it is not set. A required value may not be empty.
     func text(expected: String, required: Bool = false) -> String? {
         guard case .scalar(let raw, _) = node.content else {
             report("expected \(expected), got \(node.typeDescription)", code: .typeMismatch)
@@ -57,6 +57,10 @@ struct ConfigValue {
         guard expansion.problems.isEmpty else { return nil }
         if expansion.containsReference && expansion.text.isEmpty {
             if required { report("missing required value (\(quoted(raw)) expands to nothing)", code: .missingValue) }
+            return nil
+        }
+        if required && expansion.text.isEmpty {
+            report("must not be empty", code: .missingValue)
             return nil
         }
         return expansion.text

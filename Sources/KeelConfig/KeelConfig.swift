@@ -12,6 +12,7 @@ public struct KeelConfig: Sendable, Equatable {
     /// `models` — the models clients can ask for, in file order. Default: none.
     public var models: [ModelConfig]
 
+    /// Creates a configuration; every section defaults to its documented defaults.
     public init(
         server: ServerConfig = ServerConfig(),
         storage: StorageConfig = StorageConfig(),

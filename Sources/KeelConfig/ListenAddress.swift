@@ -16,6 +16,7 @@ public struct ListenAddress: Sendable, Hashable, LosslessStringConvertible {
     /// 0…65535.
     public var port: Int
 
+    /// Creates an address from a host (IPv6 without brackets) and a port.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
@@ -62,6 +63,7 @@ public struct ListenAddress: Sendable, Hashable, LosslessStringConvertible {
         self.init(host: String(host), port: port)
     }
 
+    /// Parses `HOST:PORT`, returning nil when invalid (use ``init(parsing:)`` for the reason).
     public init?(_ description: String) {
         guard let address = try? ListenAddress(parsing: description) else { return nil }
         self = address

@@ -25,6 +25,7 @@ public struct RouteConfig: Sendable, Equatable {
     /// `first_token_timeout_ms` — deadline for the first streamed token, > 0. Default: none.
     public var firstTokenTimeout: Duration?
 
+    /// Creates a route; `weight` defaults to 1 and both timeouts to none.
     public init(provider: String, model: String, weight: Int = 1, timeout: Duration? = nil, firstTokenTimeout: Duration? = nil) {
         self.provider = provider
         self.model = model
@@ -39,6 +40,7 @@ public struct CacheConfig: Sendable, Equatable {
     /// `ttl_s` — how long a cached response is served, in seconds, > 0. Required.
     public var ttl: Duration
 
+    /// Creates cache settings with the given time to live.
     public init(ttl: Duration) { self.ttl = ttl }
 }
 
@@ -53,6 +55,7 @@ public struct ModelPricing: Sendable, Equatable {
     /// `cache_write_per_million` — prompt tokens written to the provider's prompt cache.
     public var cacheWritePerMillion: Double?
 
+    /// Creates prices; an omitted price is unknown.
     public init(inputPerMillion: Double? = nil, outputPerMillion: Double? = nil,
                 cachedInputPerMillion: Double? = nil, cacheWritePerMillion: Double? = nil) {
         self.inputPerMillion = inputPerMillion
@@ -87,6 +90,7 @@ public struct ModelConfig: Sendable, Equatable {
     /// `pricing` — token prices for spend tracking. Default: none (spend is not computed).
     public var pricing: ModelPricing?
 
+    /// Creates a model; everything but `name` and `routes` defaults as documented on each property.
     public init(
         name: String,
         routes: [RouteConfig],

@@ -20,6 +20,7 @@ public struct ServerConfig: Sendable, Equatable {
     /// `log_level` — `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Default `info`.
     public var logLevel: LogLevel
 
+    /// Creates server settings; every argument defaults as documented on its property.
     public init(
         listen: ListenAddress = .default,
         masterKey: Secret? = nil,

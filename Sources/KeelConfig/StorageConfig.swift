@@ -7,6 +7,7 @@ public struct StorageConfig: Sendable, Equatable {
     /// them, 1…60000 ms. Default 100.
     public var flushInterval: Duration
 
+    /// Creates storage settings; both arguments default as documented on their properties.
     public init(url: StorageURL = .default, flushInterval: Duration = .milliseconds(100)) {
         self.url = url
         self.flushInterval = flushInterval

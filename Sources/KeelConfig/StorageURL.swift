@@ -26,6 +26,7 @@ public enum StorageURL: Sendable, Hashable, CustomStringConvertible, CustomDebug
     /// The in-memory SQLite path.
     public static let memoryPath = ":memory:"
 
+    /// Parses a storage URL in one of the forms listed on the type.
     public init(parsing text: String) throws(ParseError) {
         if text.hasPrefix("sqlite:") {
             var path = text.dropFirst("sqlite:".count)

@@ -79,6 +79,7 @@ struct ValidationTests {
         ("  - {name: m, routes: [{provider: openai}]}\n", #"keel.yaml:4:24: models[0].routes[0]: missing required key "model""#),
         ("  - {name: m, routes: [{provider: openai, model: }]}\n", "keel.yaml:4:50: models[0].routes[0].model: missing required value"),
         ("  - {name: m, routes: []}\n", "keel.yaml:4:23: models[0].routes: a model needs at least one route"),
+        ("  - {name: \"\", routes: [{provider: openai, model: x}]}\n", "keel.yaml:4:12: models[0].name: must not be empty"),
     ])
     func missingRequired(modelsEntry: String, expected: String) throws {
         let error = try #require(configError(minimalProviders + "models:\n" + modelsEntry))

@@ -1,0 +1,51 @@
+import KeelCore
+import Testing
+@testable import KeelConfig
+
+@Suite("Secrets in configuration")
+struct SecretRedactionTests {
+    static let secrets = ["sk-master-123", "sk-openai-456", "AKIASECRET789", "aws-secret-000", "aws-session-111",
+                          "header-token-222", "pg-password-333"]
+
+    @Test("secrets never appear when the configuration is printed or dumped")
+    func notPrinted() throws {
+        let config = try parseConfig("""
+        server:
+          master_key: ${MASTER}
+        storage:
+          url: postgres://keel:${PG_PASSWORD}@db/keel
+        providers:
+          openai:
+            kind: openai
+            api_key: ${OPENAI_KEY}
+            headers: {authorization-extra: "Bearer ${HEADER_TOKEN}"}
+          bedrock:
+            kind: bedrock
+            region: us-east-1
+            access_key_id: AKIASECRET789
+            secret_access_key: aws-secret-000
+            session_token: aws-session-111
+        """, environment: [
+            "MASTER": "sk-master-123", "OPENAI_KEY": "sk-openai-456",
+            "HEADER_TOKEN": "header-token-222", "PG_PASSWORD": "pg-password-333",
+        ])
+        #expect(config.server.masterKey?.reveal() == "sk-master-123")
+        #expect(config.provider(named: "openai")?.headers["authorization-extra"] == "Bearer header-token-222")
+        #expect(config.provider(named: "bedrock")?.sessionToken?.reveal() == "aws-session-111")
+
+        var dumped = ""
+        dump(config, to: &dumped)
+        for text in [String(describing: config), String(reflecting: config), "\(config)", dumped] {
+            #expect(text.contains("authorization-extra"))
+            for secret in Self.secrets {
+                #expect(!text.contains(secret), "printed configuration contains \(secret)")
+            }
+        }
+    }
+
+    @Test("secret values never appear in error messages")
+    func notInErrors() throws {
+        let error = try #require(configError("server:\n  master_key: [${MASTER}]\n", environment: ["MASTER": "sk-master-123"]))
+        #expect(!error.description.contains("sk-master-123"))
+    }
+}

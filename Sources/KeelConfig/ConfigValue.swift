@@ -32,7 +32,7 @@ enum IntBounds {
 /// whose references expand to the empty string, counts as "not set".
 struct ConfigValue {
     let node: YAMLNode
-    let path: KeyPath
+    let path: ConfigPath
     let context: DecodingContext
 
     var mark: SourceMark { node.mark }

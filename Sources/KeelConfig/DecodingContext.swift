@@ -17,13 +17,16 @@ final class DecodingContext {
     let interpolator: Interpolator
     private(set) var diagnostics: [ConfigDiagnostic] = []
     var references: [Reference] = []
+    /// Every key of `providers:`, including providers that failed to decode (so that routes naming
+    /// them do not get a second, misleading "unknown provider" error).
+    var declaredProviders: [String] = []
 
     init(fileName: String, environment: [String: String]) {
         self.fileName = fileName
         self.interpolator = Interpolator(environment: environment)
     }
 
-    func report(_ message: String, at mark: SourceMark, path: KeyPath, code: ConfigError.Code) {
+    func report(_ message: String, at mark: SourceMark, path: ConfigPath, code: ConfigError.Code) {
         diagnostics.append(ConfigDiagnostic(
             file: fileName, line: mark.line, column: mark.column,
             keyPath: path.description, message: message, code: code

@@ -47,13 +47,14 @@ extension KeelConfig {
         providers = reader.take("providers").map(Self.decodeProviders) ?? []
         models = reader.take("models").map(Self.decodeModels) ?? []
         reader.finish()
-        Self.checkReferences(in: root.context, providers: providers, models: models)
+        Self.checkReferences(in: root.context, models: models)
     }
 
     private static func decodeProviders(_ value: ConfigValue) -> [ProviderConfig] {
         guard var reader = value.mapping() else { return [] }
         var providers: [ProviderConfig] = []
         for (name, keyMark, providerValue) in reader.takeAll() {
+            value.context.declaredProviders.append(name)
             let validName = !name.isEmpty && name.allSatisfy {
                 $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-")
             }
@@ -95,8 +96,8 @@ extension KeelConfig {
     }
 
     /// Checks that routes name existing providers and fallbacks name other existing models.
-    private static func checkReferences(in context: DecodingContext, providers: [ProviderConfig], models: [ModelConfig]) {
-        let providerNames = providers.map(\.name)
+    private static func checkReferences(in context: DecodingContext, models: [ModelConfig]) {
+        let providerNames = context.declaredProviders
         let modelNames = models.map(\.name)
         for reference in context.references {
             let known: [String]

@@ -12,13 +12,13 @@ import KeelCore
 /// ```
 struct MappingReader {
     let mark: SourceMark
-    let path: KeyPath
+    let path: ConfigPath
     let context: DecodingContext
     private let entries: [YAMLNode.Entry]
     private var requested: [String] = []
     private var taken: Set<String> = []
 
-    init(entries: [YAMLNode.Entry], mark: SourceMark, path: KeyPath, context: DecodingContext) {
+    init(entries: [YAMLNode.Entry], mark: SourceMark, path: ConfigPath, context: DecodingContext) {
         self.entries = entries
         self.mark = mark
         self.path = path

@@ -185,8 +185,8 @@ extension YAMLDocument {
         }
 
         /// The key path of the collection being closed: its ancestors are the open frames.
-        private var currentPath: KeyPath {
-            var path = KeyPath.root
+        private var currentPath: ConfigPath {
+            var path = ConfigPath.root
             for frame in stack {
                 switch frame.kind {
                 case .sequence(let items): path = path.appending(index: items.count)

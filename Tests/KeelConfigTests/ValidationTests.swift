@@ -87,9 +87,14 @@ struct ValidationTests {
         #expect(error.description == expected)
     }
 
-    @Test("a provider needs a kind")
+    @Test("a provider needs a kind; routes naming it get no second error")
     func providerWithoutKind() throws {
-        let error = try #require(configError("providers:\n  openai: {api_key: sk-1}\n"))
+        let error = try #require(configError("""
+        providers:
+          openai: {api_key: sk-1}
+        models:
+          - {name: m, routes: [{provider: openai, model: x}]}
+        """))
         #expect(error.description == #"keel.yaml:2:11: providers.openai: missing required key "kind""#)
     }
 

@@ -1,5 +1,5 @@
 /// Where a value sits in the configuration, printed as `models[0].routes[1].weight`.
-struct KeyPath: Sendable, Equatable, CustomStringConvertible {
+struct ConfigPath: Sendable, Equatable, CustomStringConvertible {
     enum Component: Sendable, Equatable {
         case key(String)
         case index(Int)
@@ -8,15 +8,15 @@ struct KeyPath: Sendable, Equatable, CustomStringConvertible {
     private(set) var components: [Component] = []
 
     /// The document root.
-    static let root = KeyPath()
+    static let root = ConfigPath()
 
-    func appending(_ key: String) -> KeyPath {
+    func appending(_ key: String) -> ConfigPath {
         var copy = self
         copy.components.append(.key(key))
         return copy
     }
 
-    func appending(index: Int) -> KeyPath {
+    func appending(index: Int) -> ConfigPath {
         var copy = self
         copy.components.append(.index(index))
         return copy

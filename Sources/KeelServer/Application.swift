@@ -1,0 +1,100 @@
+import Foundation
+import KeelConfig
+import KeelCore
+import KeelHTTP
+import KeelStore
+import KeelTelemetry
+
+/// Errors that stop Keel from starting.
+public struct StartupError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The composition root: builds every component from the configuration and wires the routes.
+/// Tests call it directly (with `server.listen` on port 0); `keel serve` calls it too.
+public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -> Application {
+    let logger = logger ?? Logger(label: "keel", level: config.server.logLevel)
+    let store: any Store
+    switch config.storage.url {
+    case .sqlite(let path):
+        do {
+            store = try SQLiteStore(path: path, flushInterval: config.storage.flushInterval, logger: logger.labeled("keel.store"))
+        } catch {
+            throw StartupError("cannot open the store at \(path): \(error)")
+        }
+    case .postgres:
+        throw StartupError("storage.url: PostgreSQL storage is not available in this version of Keel; use sqlite:PATH")
+    }
+    let metrics = MetricsRegistry()
+    ProcessMetrics.register(in: metrics)
+    let httpMetrics = HTTPServerMetrics(registry: metrics)
+
+    var router = Router()
+    router.use(RequestLogMiddleware())
+    router.use(MetricsMiddleware(metrics: httpMetrics))
+    OperationsRoutes(store: store, metrics: metrics).register(in: &router)
+
+    let server = HTTPServer(
+        configuration: .init(
+            host: config.server.listen.host,
+            port: config.server.listen.port,
+            threads: config.server.threads,
+            maxConnections: config.server.maxConnections,
+            idleTimeoutSeconds: Int(config.server.idleTimeout.components.seconds),
+            maxBodyBytes: config.server.maxBodyBytes,
+            errorFormat: { path in path.hasPrefix("/v1/messages") ? .anthropic : .openAI }
+        ),
+        responder: router.buildResponder(),
+        logger: logger.labeled("keel.http")
+    )
+    return Application(config: config, server: server, store: store, metrics: metrics, logger: logger)
+}
+
+/// A built Keel instance: the HTTP server, the store and the metrics registry, with their lifecycle.
+public final class Application: Sendable {
+    public let config: KeelConfig
+    public let server: HTTPServer
+    public let store: any Store
+    public let metrics: MetricsRegistry
+    public let logger: Logger
+
+    init(config: KeelConfig, server: HTTPServer, store: any Store, metrics: MetricsRegistry, logger: Logger) {
+        self.config = config
+        self.server = server
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The port the server listens on (after `start()`).
+    public var port: Int { server.port }
+
+    /// Binds the listener and starts serving.
+    public func start() throws {
+        do {
+            try server.start()
+        } catch {
+            throw StartupError(error.message)
+        }
+    }
+
+    /// Graceful shutdown: stop accepting, let requests in flight finish (up to
+    /// `server.shutdown_timeout_s`), then flush everything accepted into the store and close it.
+    public func shutdown() async {
+        await server.shutdown(gracePeriod: config.server.shutdownTimeout)
+        await store.shutdown()
+        logger.info("shutdown complete")
+    }
+
+    /// Starts, serves until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        let signals = ShutdownSignal.install()
+        try start()
+        logger.info("keel started", ["version": KeelVersion.current, "listen": "\(config.server.listen.host):\(port)"])
+        let signal = await signals.wait()
+        logger.info("shutting down", ["signal": signal])
+        await shutdown()
+    }
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# End-to-end tests of the keel binary: command line, exit codes, serving, graceful shutdown.
+#   tests/cli/run.sh PATH_TO_KEEL
+set -uo pipefail
+KEEL="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"; [ -n "${PID:-}" ] && kill -9 "$PID" 2>/dev/null' EXIT
+cd "$WORK"
+
+passed=0
+failed=0
+check() { # name, then a command that must succeed
+  local name="$1"; shift
+  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+exit_code() { "$@" >/dev/null 2>&1; echo $?; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+
+# --- usage and exit codes ---------------------------------------------------------------------
+check "--version prints the version" bash -c "'$KEEL' --version | grep -Eq '^keel [0-9]+\.[0-9]+\.[0-9]+'"
+check "--help exits 0 and lists commands" bash -c "'$KEEL' --help | grep -q 'check-config'"
+check "serve --help exits 0" bash -c "'$KEEL' serve --help | grep -q -- '--listen'"
+check "no arguments is bad usage (2)" test "$(exit_code "$KEEL")" = 2
+check "unknown command is bad usage (2)" test "$(exit_code "$KEEL" frobnicate)" = 2
+check "unknown serve option is bad usage (2)" test "$(exit_code "$KEEL" serve --bogus)" = 2
+check "check-config without a file is bad usage (2)" test "$(exit_code "$KEEL" check-config)" = 2
+
+# --- check-config -----------------------------------------------------------------------------
+check "the example keel.yaml is valid" bash -c "'$KEEL' check-config '$ROOT/keel.yaml' | grep -q ': ok'"
+cat > bad.yaml <<'YAML'
+server:
+  listen: "127.0.0.1:4000"
+  max_body_bytes: lots
+  wieght: 3
+models:
+  - name: m
+    routes: [{provider: ghost, model: x}]
+YAML
+check "a bad file fails the check (1)" test "$(exit_code "$KEEL" check-config bad.yaml)" = 1
+"$KEEL" check-config bad.yaml 2> bad.err
+check "errors name file:line:col and key path" grep -q '^bad.yaml:3:19: server.max_body_bytes: expected an integer' bad.err
+check "unknown keys are reported with their line" grep -q '^bad.yaml:4:3: server: unknown key "wieght"' bad.err
+check "bad references are reported" grep -q 'models\[0\].routes\[0\].provider: unknown provider "ghost"' bad.err
+printf 'server:\n  master_key: "${KEEL_TEST_UNSET_VAR}"\n' > env.yaml
+check "a missing environment variable fails with its name" bash -c "'$KEEL' check-config env.yaml 2>&1 | grep -q 'env.yaml:2:.*KEEL_TEST_UNSET_VAR'"
+check "a missing file fails (1)" test "$(exit_code "$KEEL" check-config does-not-exist.yaml)" = 1
+
+# --- serve and graceful shutdown ----------------------------------------------------------------
+PORT=$(free_port)
+cat > keel.yaml <<YAML
+server:
+  listen: "127.0.0.1:$PORT"
+  master_key: "sk-cli-test-secret-0123456789"
+  log_level: debug
+storage:
+  url: "sqlite:./data/keel.db"
+YAML
+"$KEEL" serve --config keel.yaml 2> serve.log &
+PID=$!
+check "serve starts and answers /healthz" wait_http "$PORT"
+check "/readyz is ready" bash -c "curl -fs http://127.0.0.1:$PORT/readyz | grep -q '\"ready\"'"
+check "/metrics is Prometheus text" bash -c "curl -fs http://127.0.0.1:$PORT/metrics | grep -q '^process_resident_memory_bytes '"
+check "unknown routes are 404 JSON" bash -c "test \"\$(curl -s -o /dev/null -w '%{http_code} %{content_type}' http://127.0.0.1:$PORT/nope)\" = '404 application/json'"
+curl -s -H "Authorization: Bearer sk-cli-test-secret-0123456789" "http://127.0.0.1:$PORT/healthz" >/dev/null
+check "the store was created under the configured path" test -f data/keel.db
+kill -TERM "$PID"
+wait "$PID"; RC=$?
+PID=""
+check "SIGTERM exits 0" test "$RC" = 0
+check "shutdown is logged" grep -q '"shutdown complete"' serve.log
+check "logs are JSON lines" bash -c "grep -v '^{' serve.log | wc -l | grep -qx 0"
+check "the master key never appears in the logs" bash -c "! grep -q 'sk-cli-test-secret' serve.log"
+check "the master key never appears on disk" bash -c "! grep -rq 'sk-cli-test-secret' data"
+
+PORT2=$(free_port)
+"$KEEL" serve --config keel.yaml --listen "127.0.0.1:$PORT2" 2> serve2.log &
+PID=$!
+check "--listen overrides server.listen" wait_http "$PORT2"
+kill -INT "$PID"; wait "$PID"; RC=$?; PID=""
+check "SIGINT exits 0" test "$RC" = 0
+check "a bad --listen is bad usage (2)" test "$(exit_code "$KEEL" serve --config keel.yaml --listen nonsense)" = 2
+"$KEEL" serve --config keel.yaml --listen "127.0.0.1:$PORT2" 2>/dev/null &
+PID=$!; wait_http "$PORT2"
+check "a port in use is a startup failure (1)" test "$(exit_code "$KEEL" serve --config keel.yaml --listen "127.0.0.1:$PORT2")" = 1
+kill -TERM "$PID"; wait "$PID"; PID=""
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

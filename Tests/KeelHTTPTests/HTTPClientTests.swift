@@ -215,14 +215,14 @@ struct HTTPClientTests {
         defer { client.shutdown() }
 
         let response = try await client.execute(HTTPClientRequest(url: server.url("/large")))
-        // Without reading, wait until the server can write no more: the kernel buffers are full
-        // because the client stopped reading from the socket.
+        // Without reading, wait until the client has paused and the server can write no more: the
+        // kernel buffers are full because the client stopped reading from the socket.
         var lastWritten = -1
         var stableSamples = 0
-        for _ in 0..<200 where stableSamples < 4 {
+        for _ in 0..<400 where stableSamples < 4 {
             try await Task.sleep(for: .milliseconds(25))
             let written = connection.value?.bytesWritten ?? 0
-            stableSamples = written == lastWritten ? stableSamples + 1 : 0
+            stableSamples = written == lastWritten && response.body.isPaused ? stableSamples + 1 : 0
             lastWritten = written
         }
         #expect(lastWritten < total, "the server wrote the whole body although nobody read it")
@@ -233,6 +233,54 @@ struct HTTPClientTests {
         for try await chunk in response.body { received += chunk.count }
         #expect(received == total)
         #expect(connection.value?.bytesWritten ?? 0 > total)
+    }
+
+    @Test("the transfer state machine pauses at the limit and asks to resume once, at half")
+    func transferStateMachine() async throws {
+        let transfer = HTTPClientTransfer(id: 1, bufferLimit: 100)
+        let chunk = [UInt8](repeating: 7, count: 40)
+        func offer() -> Bool { chunk.withUnsafeBytes { transfer.receivedBody($0) } }
+        #expect(offer())  // 40
+        #expect(offer())  // 80
+        #expect(offer())  // 120: the limit is checked before taking a chunk
+        #expect(!offer())  // full: not taken, paused
+        #expect(transfer.isPaused)
+        #expect(transfer.bufferedBytes == 120)
+
+        guard case .chunk(_, let firstUnpause) = transfer.poll() else { Issue.record("expected a chunk"); return }
+        #expect(!firstUnpause)  // 80 left, above half the limit
+        guard case .chunk(_, let secondUnpause) = transfer.poll() else { Issue.record("expected a chunk"); return }
+        #expect(secondUnpause)  // 40 left: resume, and only once
+        guard case .chunk(_, let thirdUnpause) = transfer.poll() else { Issue.record("expected a chunk"); return }
+        #expect(!thirdUnpause)
+        guard case .empty = transfer.poll() else { Issue.record("expected an empty buffer"); return }
+
+        transfer.willUnpause()
+        #expect(!transfer.isPaused)
+        transfer.finish(nil)  // the head was never delivered: that is a protocol error
+        guard case .failed(let error) = transfer.poll() else { Issue.record("expected a failure"); return }
+        #expect(error.code == .protocolError)
+    }
+
+    @Test("a waiting consumer is resumed exactly once, by whichever side ends first")
+    func transferResumesOnce() async throws {
+        let transfer = HTTPClientTransfer(id: 2, bufferLimit: 100)
+        transfer.receivedHead(HTTPClientResponseHead(status: 200, version: "1.1", headers: HTTPHeaders()))
+        let waiting = TestHTTPServerEvent()
+        let consumer = Task {
+            try await withCheckedThrowingContinuation { continuation in
+                #expect(!transfer.waitForChunk(continuation))
+                waiting.signal()
+            }
+        }
+        #expect(await waiting.wait(timeout: .seconds(5)))
+        #expect(transfer.cancel(HTTPClientError(.cancelled, "test")))
+        #expect(!transfer.cancel(HTTPClientError(.cancelled, "again")))
+        transfer.finish(HTTPClientError(.connectionLost, "late"))  // ignored: already ended
+        #expect([UInt8](repeating: 1, count: 10).withUnsafeBytes { transfer.receivedBody($0) })  // dropped
+        let error = await clientError { _ = try await consumer.value }
+        #expect(error?.code == .cancelled)
+        #expect(transfer.bufferedBytes == 0)
     }
 
     // MARK: Failures and timeouts

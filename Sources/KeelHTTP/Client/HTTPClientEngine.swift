@@ -120,8 +120,7 @@ final class HTTPClientEngine: @unchecked Sendable {
             _ = curl_multi_poll(multi.raw, nil, 0, pollTimeout(now: now), nil)
         }
         for (_, transfer) in active {
-            remove(transfer)
-            finish(transfer, HTTPClientError(.shutdown, "the HTTP client was shut down"))
+            end(transfer, HTTPClientError(.shutdown, "the HTTP client was shut down"))
         }
     }
 
@@ -131,16 +130,14 @@ final class HTTPClientEngine: @unchecked Sendable {
             add(transfer, request)
         case .cancel(let id):
             guard let transfer = active[id] else { return }
-            remove(transfer)
-            finish(transfer, HTTPClientError(.cancelled, "the request was cancelled"))
+            end(transfer, HTTPClientError(.cancelled, "the request was cancelled"))
         case .unpause(let id):
             guard let transfer = active[id] else { return }
             transfer.transfer.willUnpause()
             // May call the write callback right here with data libcurl held back while paused.
             let code = keel_curl_easy_unpause(transfer.easy.raw)
             if code != CURLE_OK || transfer.failure != nil {
-                remove(transfer)
-                finish(transfer, transfer.failure ?? error(for: code, transfer))
+                end(transfer, transfer.failure ?? error(for: code, transfer))
             }
         }
     }
@@ -226,14 +223,12 @@ final class HTTPClientEngine: @unchecked Sendable {
             _ = keel_curl_easy_getinfo_ptr(handle, CURLINFO_PRIVATE, &context)
             guard let context else { continue }
             let transfer = Unmanaged<HTTPClientActiveTransfer>.fromOpaque(context).takeUnretainedValue()
-            remove(transfer)
             if code == CURLE_OK && transfer.failure == nil && transfer.headComplete {
-                if let head = transfer.deferredHead { transfer.transfer.receivedHead(head) }
-                finish(transfer, nil)
+                end(transfer, nil)
             } else if code == CURLE_OK && transfer.failure == nil {
-                finish(transfer, HTTPClientError(.protocolError, "the response ended before its head was complete"))
+                end(transfer, HTTPClientError(.protocolError, "the response ended before its head was complete"))
             } else {
-                finish(transfer, transfer.failure ?? error(for: code, transfer))
+                end(transfer, transfer.failure ?? error(for: code, transfer))
             }
         }
     }
@@ -249,8 +244,7 @@ final class HTTPClientEngine: @unchecked Sendable {
             expired.append((transfer, HTTPClientError(code, message)))
         }
         for (transfer, error) in expired {
-            remove(transfer)
-            finish(transfer, error)
+            end(transfer, error)
         }
     }
 
@@ -264,18 +258,20 @@ final class HTTPClientEngine: @unchecked Sendable {
         return Int32(timeout.curlMilliseconds)
     }
 
-    private func remove(_ transfer: HTTPClientActiveTransfer) {
-        _ = curl_multi_remove_handle(multi.raw, transfer.easy.raw)
-        active[transfer.transfer.id] = nil
-        counters.active.subtract(1, ordering: .relaxed)
-    }
-
-    private func finish(_ transfer: HTTPClientActiveTransfer, _ error: HTTPClientError?) {
+    /// Takes the transfer out of the multi handle (which closes its connection if the response
+    /// was unfinished) and hands the outcome to the consumer: the held-back head and the end of
+    /// the body on success, the error otherwise. The counters change first, so anyone who observes
+    /// the effects of the removal also sees them.
+    private func end(_ transfer: HTTPClientActiveTransfer, _ error: HTTPClientError?) {
         switch error?.code {
         case nil: counters.completed.add(1, ordering: .relaxed)
         case .cancelled?, .shutdown?: counters.cancelled.add(1, ordering: .relaxed)
         default: counters.failed.add(1, ordering: .relaxed)
         }
+        counters.active.subtract(1, ordering: .relaxed)
+        _ = curl_multi_remove_handle(multi.raw, transfer.easy.raw)
+        active[transfer.transfer.id] = nil
+        if error == nil, let head = transfer.deferredHead { transfer.transfer.receivedHead(head) }
         transfer.transfer.finish(error)
     }
 

@@ -500,6 +500,24 @@ struct HTTPClientTests {
 
     // MARK: Connections
 
+    @Test("an explicit proxy receives requests in absolute form")
+    func explicitProxy() async throws {
+        let received = Shared<TestHTTPServerRequest?>(nil)
+        let proxy = try TestHTTPServer { request, connection in
+            received.value = request
+            try connection.respond(body: "via proxy")
+        }
+        defer { proxy.stop() }
+        let client = HTTPClient(configuration: HTTPClientConfiguration(proxy: .url(proxy.baseURL)))
+        defer { client.shutdown() }
+
+        let response = try await client.execute(HTTPClientRequest(url: "http://upstream.invalid/v1/models"))
+        #expect(String(decoding: try await response.collect(upTo: 100), as: UTF8.self) == "via proxy")
+        let request = try #require(received.value)
+        #expect(request.target == "http://upstream.invalid/v1/models")
+        #expect(request.headers["host"] == "upstream.invalid")
+    }
+
     @Test("sequential requests to one server reuse one connection")
     func connectionReuse() async throws {
         let server = try TestHTTPServer { request, connection in

@@ -43,10 +43,12 @@ public struct HTTPClientResponse: Sendable {
     /// The iterator returns nil at the end of the body and throws ``HTTPClientError`` if the
     /// transfer fails midway. Cancelling the iterating task aborts the transfer.
     public struct Body: AsyncSequence, Sendable {
+        /// A chunk of body bytes.
         public typealias Element = [UInt8]
 
         let storage: HTTPClientBodyStorage
 
+        /// Returns the iterator; the body is single-pass, so make one iterator per body.
         public func makeAsyncIterator() -> AsyncIterator {
             AsyncIterator(storage: storage)
         }

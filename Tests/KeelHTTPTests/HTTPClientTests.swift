@@ -44,6 +44,15 @@ private func drainUntilError(_ body: HTTPClientResponse.Body) async -> (bytes: I
     }
 }
 
+/// Polls `condition` every 10 ms until it holds or 5 seconds pass.
+private func eventually(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<500 {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
 @Suite("HTTPClient")
 struct HTTPClientTests {
     // MARK: Requests and responses
@@ -401,6 +410,10 @@ struct HTTPClientTests {
         let collected = try await client.execute(HTTPClientRequest(url: server.url("/declared")))
         let collectError = await clientError { _ = try await collected.collect(upTo: 50) }
         #expect(collectError?.code == .responseTooLarge)
+
+        let streamedCollect = try await client.execute(HTTPClientRequest(url: server.url("/chunked")))
+        let streamedCollectError = await clientError { _ = try await streamedCollect.collect(upTo: 20) }
+        #expect(streamedCollectError?.code == .responseTooLarge)
     }
 
     // MARK: Cancellation
@@ -546,6 +559,11 @@ struct HTTPClientTests {
         #expect(stats.transfersStarted == 7)
         #expect(stats.transfersCompleted == 7)
         #expect(stats.activeTransfers == 0)
+
+        // Shutting down closes the idle connection.
+        #expect(server.finishedConnections == 0)
+        client.shutdown()
+        #expect(await eventually { server.finishedConnections == 1 })
     }
 
     @Test("50 concurrent requests all succeed")

@@ -1,12 +1,13 @@
 internal import CCurl
 
-/// Owns a libcurl multi handle (`CURLM *`); cleaned up in `deinit`.
+/// Owns a libcurl multi handle (`CURLM *`); cleaned up by ``cleanup()`` or in `deinit`.
 ///
 /// Used only by the client's I/O thread, except ``wakeup()``, which libcurl allows from any thread.
-/// `@unchecked Sendable` for that one call; the handle outlives every caller of `wakeup()` because
-/// it is freed only when its owner (the engine) is deinitialised.
+/// `@unchecked Sendable` for that one call: the engine calls it only under its queue lock while the
+/// queue is open, and the I/O thread calls ``cleanup()`` only after it has seen the queue closed.
 final class HTTPClientMultiHandle: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
+    private var cleanedUp = false
 
     init() {
         _ = HTTPClientMultiHandle.globalInit
@@ -14,7 +15,14 @@ final class HTTPClientMultiHandle: @unchecked Sendable {
         self.raw = raw
     }
 
-    deinit { curl_multi_cleanup(raw) }
+    deinit { cleanup() }
+
+    /// Frees the handle and closes its connections; remove every easy handle first. Idempotent.
+    func cleanup() {
+        guard !cleanedUp else { return }
+        cleanedUp = true
+        curl_multi_cleanup(raw)
+    }
 
     /// `curl_global_init`, run once per process before the first handle is created.
     static let globalInit: Void = {

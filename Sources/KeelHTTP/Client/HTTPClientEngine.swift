@@ -13,7 +13,8 @@ internal import CCurl
 ///
 /// `@unchecked Sendable` invariant: `active` is read and written only on the I/O thread; every
 /// other stored property is immutable, a `Mutex`, an `Atomic`, or (the multi handle) used from
-/// other threads only through `curl_multi_wakeup`, which libcurl allows.
+/// other threads only through `curl_multi_wakeup`, which libcurl allows, and only while holding
+/// the queue lock with the queue open.
 final class HTTPClientEngine: @unchecked Sendable {
     enum Command {
         case add(HTTPClientTransfer, HTTPClientRequest)
@@ -71,27 +72,30 @@ final class HTTPClientEngine: @unchecked Sendable {
     }
 
     /// Queues a command for the I/O thread. Returns false (and does nothing) after shutdown.
+    ///
+    /// The wakeup happens inside the critical section that saw the queue open: once the I/O
+    /// thread has seen it closed, nobody touches the multi handle any more, so the thread may
+    /// clean it up on its way out.
     @discardableResult
     func submit(_ command: Command) -> Bool {
-        let wake: Bool? = queue.withLock { queue in
-            guard !queue.closed else { return nil }
+        queue.withLock { queue in
+            guard !queue.closed else { return false }
             queue.commands.append(command)
             // A non-empty queue means a wakeup is already pending for the earlier commands.
-            return queue.commands.count == 1
+            if queue.commands.count == 1 { multi.wakeup() }
+            return true
         }
-        guard let wake else { return false }
-        if wake { multi.wakeup() }
-        return true
     }
 
-    /// Fails every transfer with ``HTTPClientError/Code-swift.struct/shutdown`` and waits for the
-    /// I/O thread to exit. Idempotent; safe from any thread, including the I/O thread itself.
+    /// Fails every transfer with ``HTTPClientError/Code-swift.struct/shutdown``, closes every
+    /// connection and waits for the I/O thread to exit. Idempotent; safe from any thread,
+    /// including the I/O thread itself.
     func shutdown() {
-        let first = queue.withLock { queue in
-            defer { queue.closed = true }
-            return !queue.closed
+        queue.withLock { queue in
+            guard !queue.closed else { return }
+            queue.closed = true
+            multi.wakeup()
         }
-        if first { multi.wakeup() }
         let current = ObjectIdentifier(Thread.current)
         let onIOThread = ioThread.withLock { $0 == current }
         if !onIOThread { running.wait() }
@@ -122,6 +126,7 @@ final class HTTPClientEngine: @unchecked Sendable {
         for (_, transfer) in active {
             end(transfer, HTTPClientError(.shutdown, "the HTTP client was shut down"))
         }
+        multi.cleanup()  // closes the idle connections too
     }
 
     private func apply(_ command: Command) {

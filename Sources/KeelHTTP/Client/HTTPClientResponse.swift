@@ -21,15 +21,16 @@ public struct HTTPClientResponse: Sendable {
     /// - Throws: ``HTTPClientError`` with code `.responseTooLarge` (and aborts the transfer) if the
     ///   body exceeds `maxBytes`, or any error the body iterator throws.
     public func collect(upTo maxBytes: Int) async throws -> [UInt8] {
+        let tooLarge = HTTPClientError(.responseTooLarge, "the response body exceeds \(maxBytes) bytes")
         var collected: [UInt8] = []
+        // (A HEAD or 304 response may declare a length without having a body; the check is on bytes.)
         if let length = headers.first("content-length").flatMap({ Int($0) }), length <= maxBytes {
             collected.reserveCapacity(length)
         }
         for try await chunk in body {
             guard collected.count + chunk.count <= maxBytes else {
-                let error = HTTPClientError(.responseTooLarge, "the response body exceeds \(maxBytes) bytes")
-                body.storage.abort(error)
-                throw error
+                body.storage.abort(tooLarge)
+                throw tooLarge
             }
             collected.append(contentsOf: chunk)
         }

@@ -1,0 +1,311 @@
+import Dispatch
+import Foundation
+import Synchronization
+internal import CCurl
+
+/// The I/O side of ``HTTPClient``: one libcurl multi handle driven by one dedicated thread.
+///
+/// Other threads never touch libcurl directly; they append a ``Command`` to a locked queue and
+/// call `curl_multi_wakeup`, which interrupts the thread's `curl_multi_poll`. The thread then
+/// applies the commands, runs `curl_multi_perform`, completes finished transfers, enforces the
+/// deadlines libcurl does not know about (first byte, and total while paused) and polls again with
+/// a timeout no later than the nearest deadline, so it never spins.
+///
+/// `@unchecked Sendable` invariant: `active` is read and written only on the I/O thread; every
+/// other stored property is immutable, a `Mutex`, an `Atomic`, or (the multi handle) used from
+/// other threads only through `curl_multi_wakeup`, which libcurl allows, and only while holding
+/// the queue lock with the queue open.
+final class HTTPClientEngine: @unchecked Sendable {
+    enum Command {
+        case add(HTTPClientTransfer, HTTPClientRequest)
+        case cancel(UInt64)
+        case unpause(UInt64)
+    }
+
+    private struct CommandQueue {
+        var commands: [Command] = []
+        var closed = false
+    }
+
+    /// Lock-free counters behind ``HTTPClient/stats``.
+    final class Counters: Sendable {
+        let started = Atomic<Int>(0)
+        let completed = Atomic<Int>(0)
+        let failed = Atomic<Int>(0)
+        let cancelled = Atomic<Int>(0)
+        let active = Atomic<Int>(0)
+    }
+
+    let configuration: HTTPClientConfiguration
+    let counters = Counters()
+    private let multi: HTTPClientMultiHandle
+    private let queue = Mutex(CommandQueue())
+    private let nextTransferID = Atomic<UInt64>(1)
+    private let running = DispatchGroup()
+    /// Identifies the I/O thread once it runs, so `shutdown()` never waits for itself.
+    private let ioThread = Mutex<ObjectIdentifier?>(nil)
+    /// I/O thread only.
+    private var active: [UInt64: HTTPClientActiveTransfer] = [:]
+
+    init(configuration: HTTPClientConfiguration) {
+        self.configuration = configuration
+        multi = HTTPClientMultiHandle()
+        multi.set(CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        multi.set(CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
+        multi.set(CURLMOPT_MAXCONNECTS, configuration.maxIdleConnections)
+    }
+
+    /// Starts the I/O thread; call once, right after `init`.
+    func start() {
+        running.enter()
+        let thread = Thread { [self] in
+            ioThread.withLock { $0 = ObjectIdentifier(Thread.current) }
+            run()
+            running.leave()
+        }
+        thread.name = "keel-http-client"
+        thread.start()
+    }
+
+    func makeTransferID() -> UInt64 {
+        nextTransferID.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    /// Queues a command for the I/O thread. Returns false (and does nothing) after shutdown.
+    ///
+    /// The wakeup happens inside the critical section that saw the queue open: once the I/O
+    /// thread has seen it closed, nobody touches the multi handle any more, so the thread may
+    /// clean it up on its way out.
+    @discardableResult
+    func submit(_ command: Command) -> Bool {
+        queue.withLock { queue in
+            guard !queue.closed else { return false }
+            queue.commands.append(command)
+            // A non-empty queue means a wakeup is already pending for the earlier commands.
+            if queue.commands.count == 1 { multi.wakeup() }
+            return true
+        }
+    }
+
+    /// Fails every transfer with ``HTTPClientError/Code-swift.struct/shutdown``, closes every
+    /// connection and waits for the I/O thread to exit. Idempotent; safe from any thread,
+    /// including the I/O thread itself.
+    func shutdown() {
+        queue.withLock { queue in
+            guard !queue.closed else { return }
+            queue.closed = true
+            multi.wakeup()
+        }
+        let current = ObjectIdentifier(Thread.current)
+        let onIOThread = ioThread.withLock { $0 == current }
+        if !onIOThread { running.wait() }
+    }
+
+    // MARK: The I/O thread
+
+    private func run() {
+        var stillRunning: Int32 = 0
+        while true {
+            let (commands, closed) = queue.withLock { queue in
+                defer { queue.commands.removeAll() }
+                return (queue.commands, queue.closed)
+            }
+            if closed {
+                for case .add(let transfer, _) in commands {
+                    transfer.finish(HTTPClientError(.shutdown, "the HTTP client was shut down"))
+                }
+                break
+            }
+            for command in commands { apply(command) }
+            _ = curl_multi_perform(multi.raw, &stillRunning)
+            completeFinishedTransfers()
+            let now = ContinuousClock.now
+            enforceDeadlines(now: now)
+            _ = curl_multi_poll(multi.raw, nil, 0, pollTimeout(now: now), nil)
+        }
+        for (_, transfer) in active {
+            end(transfer, HTTPClientError(.shutdown, "the HTTP client was shut down"))
+        }
+        multi.cleanup()  // closes the idle connections too
+    }
+
+    private func apply(_ command: Command) {
+        switch command {
+        case .add(let transfer, let request):
+            add(transfer, request)
+        case .cancel(let id):
+            guard let transfer = active[id] else { return }
+            end(transfer, HTTPClientError(.cancelled, "the request was cancelled"))
+        case .unpause(let id):
+            guard let transfer = active[id] else { return }
+            transfer.transfer.willUnpause()
+            // May call the write callback right here with data libcurl held back while paused.
+            let code = keel_curl_easy_unpause(transfer.easy.raw)
+            if code != CURLE_OK || transfer.failure != nil {
+                end(transfer, transfer.failure ?? error(for: code, transfer))
+            }
+        }
+    }
+
+    private func add(_ transfer: HTTPClientTransfer, _ request: HTTPClientRequest) {
+        guard !transfer.hasEnded else { return }  // cancelled before the I/O thread got to it
+        counters.started.add(1, ordering: .relaxed)
+        do throws(HTTPClientError) {
+            let easy = try HTTPClientEasyHandle()
+            let activeTransfer = HTTPClientActiveTransfer(transfer: transfer, easy: easy, request: request, now: .now)
+            try configure(easy, for: request, context: Unmanaged.passUnretained(activeTransfer).toOpaque())
+            let code = curl_multi_add_handle(multi.raw, easy.raw)
+            guard code == CURLM_OK else {
+                throw HTTPClientError(.other, "curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(code)))")
+            }
+            active[transfer.id] = activeTransfer
+            counters.active.add(1, ordering: .relaxed)
+        } catch {
+            counters.failed.add(1, ordering: .relaxed)
+            transfer.finish(error)
+        }
+    }
+
+    private func configure(_ easy: HTTPClientEasyHandle, for request: HTTPClientRequest, context: UnsafeMutableRawPointer) throws(HTTPClientError) {
+        try easy.set(CURLOPT_URL, request.url)
+        try easy.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        try easy.set(CURLOPT_NOSIGNAL, 1)
+        // HTTP/2 when the server offers it over TLS (ALPN); HTTP/1.1 for plain http.
+        try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        // Prefer waiting for a connection that can multiplex over opening another one.
+        try easy.set(CURLOPT_PIPEWAIT, 1)
+        try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
+        // A proxy's answer to CONNECT is not the response.
+        try easy.set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
+        switch configuration.proxy {
+        case .environment: break  // libcurl reads http_proxy, https_proxy, all_proxy, no_proxy
+        case .disabled: try easy.set(CURLOPT_PROXY, "")
+        case .url(let url): try easy.set(CURLOPT_PROXY, url)
+        }
+
+        if let connect = request.timeouts.connect {
+            try easy.set(CURLOPT_CONNECTTIMEOUT_MS, connect.curlMilliseconds)
+        }
+        if let total = request.timeouts.total {
+            try easy.set(CURLOPT_TIMEOUT_MS, total.curlMilliseconds)
+        }
+
+        var headerLines: [String] = []
+        for field in request.headers {
+            // "Name;" is libcurl's syntax for a field with an empty value.
+            headerLines.append(field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)")
+        }
+        // "Name:" removes a field libcurl would add on its own.
+        if !request.headers.contains("expect") { headerLines.append("Expect:") }
+
+        switch (request.method, request.body) {
+        case ("GET", nil):
+            try easy.set(CURLOPT_HTTPGET, 1)
+        case ("HEAD", nil):
+            try easy.set(CURLOPT_NOBODY, 1)
+        case (let method, let body):
+            if let body = body ?? (method == "POST" ? [] : nil) {
+                if !request.headers.contains("content-type") { headerLines.append("Content-Type:") }
+                try easy.setBody(body)
+            }
+            if method != "POST" { try easy.set(CURLOPT_CUSTOMREQUEST, method) }
+        }
+        try easy.setHeaderLines(headerLines)
+
+        try easy.set(CURLOPT_WRITEFUNCTION, callback: httpClientWriteCallback)
+        try easy.set(CURLOPT_WRITEDATA, pointer: context)
+        try easy.set(CURLOPT_HEADERFUNCTION, callback: httpClientHeaderCallback)
+        try easy.set(CURLOPT_HEADERDATA, pointer: context)
+        try easy.set(CURLOPT_PRIVATE, pointer: context)
+    }
+
+    private func completeFinishedTransfers() {
+        var queued: Int32 = 0
+        while let message = curl_multi_info_read(multi.raw, &queued) {
+            guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
+            let code = keel_curl_msg_result(message)  // read before the handle is removed
+            var context: UnsafeMutableRawPointer?
+            _ = keel_curl_easy_getinfo_ptr(handle, CURLINFO_PRIVATE, &context)
+            guard let context else { continue }
+            let transfer = Unmanaged<HTTPClientActiveTransfer>.fromOpaque(context).takeUnretainedValue()
+            if code == CURLE_OK && transfer.failure == nil && transfer.headComplete {
+                end(transfer, nil)
+            } else if code == CURLE_OK && transfer.failure == nil {
+                end(transfer, HTTPClientError(.protocolError, "the response ended before its head was complete"))
+            } else {
+                end(transfer, transfer.failure ?? error(for: code, transfer))
+            }
+        }
+    }
+
+    private func enforceDeadlines(now: ContinuousClock.Instant) {
+        var expired: [(HTTPClientActiveTransfer, HTTPClientError)] = []
+        for (_, transfer) in active {
+            guard let (deadline, code) = transfer.nextDeadline, deadline <= now else { continue }
+            let limit = deadline - transfer.startedAt
+            let message = code == .firstByteTimeout
+                ? "the response head did not arrive within \(limit)"
+                : "the exchange did not complete within \(limit)"
+            expired.append((transfer, HTTPClientError(code, message)))
+        }
+        for (transfer, error) in expired {
+            end(transfer, error)
+        }
+    }
+
+    /// Milliseconds until the nearest deadline (rounded up, so the loop never wakes early and
+    /// spins); `curl_multi_poll` shortens it further to libcurl's own next timer.
+    private func pollTimeout(now: ContinuousClock.Instant) -> Int32 {
+        var timeout = Duration.seconds(30)
+        for (_, transfer) in active {
+            if let (deadline, _) = transfer.nextDeadline { timeout = min(timeout, deadline - now) }
+        }
+        return Int32(timeout.curlMilliseconds)
+    }
+
+    /// Takes the transfer out of the multi handle (which closes its connection if the response
+    /// was unfinished) and hands the outcome to the consumer: the held-back head and the end of
+    /// the body on success, the error otherwise. The counters change first, so anyone who observes
+    /// the effects of the removal also sees them.
+    private func end(_ transfer: HTTPClientActiveTransfer, _ error: HTTPClientError?) {
+        switch error?.code {
+        case nil: counters.completed.add(1, ordering: .relaxed)
+        case .cancelled?, .shutdown?: counters.cancelled.add(1, ordering: .relaxed)
+        default: counters.failed.add(1, ordering: .relaxed)
+        }
+        counters.active.subtract(1, ordering: .relaxed)
+        _ = curl_multi_remove_handle(multi.raw, transfer.easy.raw)
+        active[transfer.transfer.id] = nil
+        if error == nil, let head = transfer.deferredHead { transfer.transfer.receivedHead(head) }
+        transfer.transfer.finish(error)
+    }
+
+    /// Maps a libcurl result to an error; the message is libcurl's, which names hosts and ports
+    /// but never header values or credentials.
+    private func error(for code: CURLcode, _ transfer: HTTPClientActiveTransfer) -> HTTPClientError {
+        let message = transfer.easy.failureMessage(code)
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT:
+            // libcurl reports both of its timeouts with this code; tell them apart by the clock.
+            if let total = transfer.totalDeadline, ContinuousClock.now + .milliseconds(50) >= total {
+                return HTTPClientError(.totalTimeout, message)
+            }
+            return HTTPClientError(transfer.headComplete ? .totalTimeout : .connectTimeout, message)
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT,
+            CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM,
+            CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR,
+            CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_CRL_BADFILE, CURLE_USE_SSL_FAILED:
+            return HTTPClientError(.connectFailed, message)
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_GOT_NOTHING, CURLE_HTTP2_STREAM:
+            return HTTPClientError(.connectionLost, message)
+        case CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2, CURLE_BAD_CONTENT_ENCODING, CURLE_TOO_MANY_REDIRECTS:
+            return HTTPClientError(.protocolError, message)
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+            return HTTPClientError(.invalidRequest, message)
+        case CURLE_FILESIZE_EXCEEDED:
+            return HTTPClientError(.responseTooLarge, message)
+        default:
+            return HTTPClientError(.other, message)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// One HTTP request for ``HTTPClient/execute(_:)``.
+public struct HTTPClientRequest: Sendable {
+    /// The method, such as `GET` or `POST`. Default `GET`.
+    public var method: String
+    /// The absolute `http://` or `https://` URL.
+    public var url: String
+    /// Header fields to send, in order. Default none.
+    ///
+    /// The client adds `Host`, `Content-Length` and `Accept: */*` unless given here; it never adds
+    /// `Accept-Encoding`, `Expect: 100-continue` or a form `Content-Type`.
+    public var headers: HTTPHeaders
+    /// The request body, sent with a `Content-Length`. Default nil (no body).
+    public var body: [UInt8]?
+    /// Time limits for this request. Default ``HTTPClientTimeouts/init(connect:firstByte:total:)``.
+    public var timeouts: HTTPClientTimeouts
+    /// The largest response body accepted, in bytes; nil means unlimited. Default nil.
+    ///
+    /// A larger `Content-Length` fails before ``HTTPClient/execute(_:)`` returns; a body that grows
+    /// past the limit while streaming makes the body iterator throw. Both use
+    /// ``HTTPClientError/Code-swift.struct/responseTooLarge``.
+    public var maxResponseBytes: Int?
+
+    /// Creates a request; every parameter except `url` has a default.
+    public init(
+        method: String = "GET",
+        url: String,
+        headers: HTTPHeaders = HTTPHeaders(),
+        body: [UInt8]? = nil,
+        timeouts: HTTPClientTimeouts = HTTPClientTimeouts(),
+        maxResponseBytes: Int? = nil
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeouts = timeouts
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// Checks what libcurl would otherwise accept silently: a token method, header names that are
+    /// tokens and header values without line breaks (which would allow header injection).
+    func validate() throws(HTTPClientError) {
+        guard !method.isEmpty, method.utf8.allSatisfy(Self.isTokenByte) else {
+            throw HTTPClientError(.invalidRequest, "the request method is not a valid HTTP token")
+        }
+        let scheme = url.prefix(8).lowercased()
+        guard scheme.hasPrefix("http://") || scheme.hasPrefix("https://") else {
+            throw HTTPClientError(.invalidRequest, "the URL must start with http:// or https://")
+        }
+        guard !url.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+            throw HTTPClientError(.invalidRequest, "the URL contains spaces or control characters")
+        }
+        for field in headers {
+            guard !field.name.isEmpty, field.name.utf8.allSatisfy(Self.isTokenByte) else {
+                throw HTTPClientError(.invalidRequest, "a header name is not a valid HTTP token")
+            }
+            guard !field.value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
+                // The name is a validated token, so it is safe to mention; the value is not shown.
+                throw HTTPClientError(.invalidRequest, "the value of header \(field.name) contains a line break")
+            }
+        }
+        if let maxResponseBytes, maxResponseBytes < 0 {
+            throw HTTPClientError(.invalidRequest, "maxResponseBytes must not be negative")
+        }
+    }
+
+    /// RFC 9110 `tchar`.
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -54,6 +54,7 @@ enum EchoServer {
             s.resume()
         }
         for await _ in signals { break }
+        withExtendedLifetime(sources) {}
         await server.shutdown(gracePeriod: .seconds(5))
     }
 }

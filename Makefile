@@ -24,7 +24,7 @@ serve: release
 test: bootstrap test-swift test-cli
 
 test-swift:
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
 	$(SWIFT) test --skip-build
 
 test-cli: release

@@ -5,7 +5,7 @@ SWIFT  ?= swift
 CONFIG ?= keel.yaml
 BIN    := .build/release/keel
 
-.PHONY: all bootstrap build release serve test test-swift test-cli bench clean
+.PHONY: all bootstrap build release serve test test-swift test-cli test-docs bench clean
 
 all: build
 
@@ -21,7 +21,7 @@ release: bootstrap
 serve: release
 	$(BIN) serve --config $(CONFIG)
 
-test: bootstrap test-swift test-cli
+test: bootstrap test-swift test-cli test-docs
 
 test-swift:
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
@@ -29,6 +29,9 @@ test-swift:
 
 test-cli: release
 	./tests/cli/run.sh $(BIN)
+
+test-docs: release
+	./tests/docs/run.sh $(BIN)
 
 bench: release
 	./bench/run.sh

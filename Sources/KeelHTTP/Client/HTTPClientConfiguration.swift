@@ -15,18 +15,23 @@ public struct HTTPClientConfiguration: Sendable {
     public var maxIdleConnections: Int
     /// How the proxy is chosen. Default ``HTTPClientProxy/environment``.
     public var proxy: HTTPClientProxy
+    /// A PEM file of certificate authorities to trust instead of the system's bundle (for a
+    /// corporate CA, or a test server). Default nil: the system's trust store.
+    public var caCertificatesPath: String?
 
     /// Creates a configuration; every parameter documents its default.
     public init(
         maxBufferedBodyBytes: Int = 256 * 1024,
         maxConnectionsPerHost: Int = 0,
         maxIdleConnections: Int = 64,
-        proxy: HTTPClientProxy = .environment
+        proxy: HTTPClientProxy = .environment,
+        caCertificatesPath: String? = nil
     ) {
         self.maxBufferedBodyBytes = max(1, maxBufferedBodyBytes)
         self.maxConnectionsPerHost = max(0, maxConnectionsPerHost)
         self.maxIdleConnections = max(1, maxIdleConnections)
         self.proxy = proxy
+        self.caCertificatesPath = caCertificatesPath
     }
 }
 

@@ -182,6 +182,9 @@ final class HTTPClientEngine: @unchecked Sendable {
         case .disabled: try easy.set(CURLOPT_PROXY, "")
         case .url(let url): try easy.set(CURLOPT_PROXY, url)
         }
+        if let path = configuration.caCertificatesPath {
+            try easy.set(CURLOPT_CAINFO, path)
+        }
 
         if let connect = request.timeouts.connect {
             try easy.set(CURLOPT_CONNECTTIMEOUT_MS, connect.curlMilliseconds)

@@ -12,10 +12,20 @@ public struct StartupError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
+/// Checks what the configuration asks for that this build cannot serve (beyond what
+/// `ConfigLoader` validates). `keel check-config` and `buildApplication` both call it, so a file
+/// that passes the check also starts.
+public func checkServable(_ config: KeelConfig) throws(StartupError) {
+    if case .postgres = config.storage.url {
+        throw StartupError("storage.url: PostgreSQL storage is not available in this version of Keel; use sqlite:PATH")
+    }
+}
+
 /// The composition root: builds every component from the configuration and wires the routes.
 /// Tests call it directly (with `server.listen` on port 0); `keel serve` calls it too.
 public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -> Application {
     let logger = logger ?? Logger(label: "keel", level: config.server.logLevel)
+    try checkServable(config)
     let store: any Store
     switch config.storage.url {
     case .sqlite(let path):
@@ -25,7 +35,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
             throw StartupError("cannot open the store at \(path): \(error)")
         }
     case .postgres:
-        throw StartupError("storage.url: PostgreSQL storage is not available in this version of Keel; use sqlite:PATH")
+        preconditionFailure("refused by checkServable")
     }
     let metrics = MetricsRegistry()
     ProcessMetrics.register(in: metrics)

@@ -123,6 +123,12 @@ enum KeelCommand {
         guard args.count == 1 else { return usageError("check-config takes exactly one FILE", checkConfigUsage) }
         do {
             let config = try ConfigLoader.load(path: args[0])
+            do {
+                try checkServable(config)
+            } catch {
+                printError("\(args[0]): \(error.message)")
+                return 1
+            }
             print("\(args[0]): ok (\(config.providers.count) providers, \(config.models.count) models, listening on \(config.server.listen))")
             return 0
         } catch {

@@ -45,6 +45,8 @@ check "unknown keys are reported with their line" grep -q '^bad.yaml:4:3: server
 check "bad references are reported" grep -q 'models\[0\].routes\[0\].provider: unknown provider "ghost"' bad.err
 printf 'server:\n  master_key: "${KEEL_TEST_UNSET_VAR}"\n' > env.yaml
 check "a missing environment variable fails with its name" bash -c "'$KEEL' check-config env.yaml 2>&1 | grep -q 'env.yaml:2:.*KEEL_TEST_UNSET_VAR'"
+printf 'storage:\n  url: "postgres://keel:pw@127.0.0.1:5432/keel"\n' > pg.yaml
+check "check-config refuses what serve cannot run (1)" test "$(exit_code "$KEEL" check-config pg.yaml)" = 1
 check "a missing file fails (1)" test "$(exit_code "$KEEL" check-config does-not-exist.yaml)" = 1
 
 # --- serve and graceful shutdown ----------------------------------------------------------------

@@ -88,6 +88,12 @@ struct HTTPServerTests {
                 #expect(error["message"] as? String != nil)
                 #expect(error.keys.contains("param") && error.keys.contains("code"))
 
+                // HEAD is answered by the GET route, without a body.
+                try c.sendRequest("HEAD", "/healthz")
+                let head = try c.readHead()
+                #expect(head.status == 200)
+                #expect(head.headers.contains { $0.name.lowercased() == "content-length" && $0.value == "2" })
+
                 let r405 = try c.request("DELETE", "/healthz")
                 #expect(r405.status == 405)
                 #expect(r405.header("allow") == "GET")

@@ -4,7 +4,7 @@ import KeelCore
 ///
 /// Paths are literal segments and `{name}` parameters; a final `*` segment matches the rest of the
 /// path. Literal routes win over parameter routes. A path that matches with another method answers
-/// 405 with `allow`; no match answers 404 — both as JSON in the route's error format.
+/// 405 with `allow`; `HEAD` is served by the `GET` route unless HEAD routes exist; no match answers 404 — both as JSON in the route's error format.
 /// Middleware wraps every route (and the 404/405 answers) in the order added: the first added runs first.
 public struct Router: Sendable {
     public typealias Handler = @Sendable (Request, RequestContext) async throws -> Response
@@ -79,6 +79,7 @@ final class RouterResponder: HTTPResponder {
     private let allRoutes: [(method: String, route: CompiledRoute)]
     private let notFound: Chain
     private let defaultErrorFormat: ErrorFormat
+    private let hasHeadRoutes: Bool
 
     init(routes: [Router.Route], middleware: [any Middleware], defaultErrorFormat: ErrorFormat) {
         func wrap(_ handler: @escaping Chain) -> Chain {
@@ -114,6 +115,7 @@ final class RouterResponder: HTTPResponder {
         self.literal = literal
         self.parameterized = parameterized
         self.allRoutes = all
+        self.hasHeadRoutes = routes.contains { $0.method == "HEAD" }
         self.defaultErrorFormat = defaultErrorFormat
         self.notFound = wrap { request, _ in
             throw HTTPError(404, "No route for \(request.method) \(request.path).", code: "not_found")
@@ -123,11 +125,13 @@ final class RouterResponder: HTTPResponder {
     func respond(to request: Request, context: RequestContext) async -> Response {
         var context = context
         let chain: Chain
-        if let byMethod = literal[Self.normalized(request.path)], let route = byMethod[request.method] {
+        // HEAD is answered by the GET route when there is no HEAD route (the engine sends no body).
+        let method = request.method == "HEAD" && !hasHeadRoutes ? "GET" : request.method
+        if let byMethod = literal[Self.normalized(request.path)], let route = byMethod[method] {
             context.route = route.template
             context.errorFormat = route.errorFormat
             chain = route.chain
-        } else if let (route, params) = matchParameterized(method: request.method, path: request.path) {
+        } else if let (route, params) = matchParameterized(method: method, path: request.path) {
             context.route = route.template
             context.errorFormat = route.errorFormat
             context.parameters = params

@@ -8,6 +8,7 @@ import PackageDescription
 //   KeelConfig    the YAML configuration and its validation
 //   KeelStore     the embedded store (SQLite) behind the Store interface
 //   KeelTelemetry metrics (Prometheus text format) and process metrics
+//   KeelGateway   the model gateway: provider wire formats, translation, routing
 //   KeelServer    the composition root: builds and runs the application
 //   keel          the command line
 let package = Package(
@@ -28,9 +29,10 @@ let package = Package(
         .target(name: "KeelConfig", dependencies: ["KeelCore", "CYAML"]),
         .target(name: "KeelStore", dependencies: ["KeelCore", "CSQLite"]),
         .target(name: "KeelTelemetry", dependencies: ["KeelCore", "KeelHTTP"]),
+        .target(name: "KeelGateway", dependencies: ["KeelCore", "KeelHTTP", "KeelConfig", "KeelStore", "KeelTelemetry"]),
         .target(
             name: "KeelServer",
-            dependencies: ["KeelCore", "KeelHTTP", "KeelConfig", "KeelStore", "KeelTelemetry"]
+            dependencies: ["KeelCore", "KeelHTTP", "KeelConfig", "KeelStore", "KeelTelemetry", "KeelGateway"]
         ),
         .executableTarget(name: "keel", dependencies: ["KeelServer", "KeelConfig", "KeelCore"]),
 
@@ -41,6 +43,7 @@ let package = Package(
         .testTarget(name: "KeelHTTPTests", dependencies: ["KeelHTTP", "KeelTestSupport"]),
         .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelTestSupport"]),
         .testTarget(name: "KeelStoreTests", dependencies: ["KeelStore", "KeelTestSupport"]),
+        .testTarget(name: "KeelGatewayTests", dependencies: ["KeelGateway", "KeelTestSupport"]),
         .testTarget(name: "KeelServerTests", dependencies: ["KeelServer", "KeelTelemetry", "KeelTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

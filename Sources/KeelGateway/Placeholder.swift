@@ -1,0 +1,1 @@
+// KeelGateway: the model gateway (providers, translation, routing).

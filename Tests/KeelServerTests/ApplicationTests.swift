@@ -70,8 +70,9 @@ struct ApplicationTests {
         for i in 0..<2500 {
             app.store.record(RequestLogEntry(id: "r\(i)", inboundAPI: "openai.chat_completions", model: "m"))
         }
-        // Nothing has been written yet: the flush interval is an hour.
-        #expect(app.store.stats.written == 0)
+        // Full batches (512) may already be on disk; the 452-entry tail waits for the hour-long
+        // flush interval, so only shutdown can write it.
+        #expect(app.store.stats.written <= 2048)
         await app.shutdown()
         let reopened = try SQLiteStore(path: path, logger: Logger(label: "t", sink: sink))
         var seen = 0

@@ -1,6 +1,7 @@
 import Foundation
 import KeelConfig
 import KeelCore
+import KeelGateway
 import KeelHTTP
 import KeelStore
 import KeelTelemetry
@@ -41,10 +42,14 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     ProcessMetrics.register(in: metrics)
     let httpMetrics = HTTPServerMetrics(registry: metrics)
 
+    let errorFormat: @Sendable (String) -> ErrorFormat = { path in path.hasPrefix("/v1/messages") ? .anthropic : .openAI }
     var router = Router()
+    router.unmatchedErrorFormat = errorFormat
     router.use(RequestLogMiddleware())
     router.use(MetricsMiddleware(metrics: httpMetrics))
+    router.use(AuthMiddleware(authenticator: APIKeyAuthenticator(masterKey: config.server.masterKey)))
     OperationsRoutes(store: store, metrics: metrics).register(in: &router)
+    ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
 
     let server = HTTPServer(
         configuration: .init(
@@ -54,7 +59,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
             maxConnections: config.server.maxConnections,
             idleTimeoutSeconds: Int(config.server.idleTimeout.components.seconds),
             maxBodyBytes: config.server.maxBodyBytes,
-            errorFormat: { path in path.hasPrefix("/v1/messages") ? .anthropic : .openAI }
+            errorFormat: errorFormat
         ),
         responder: router.buildResponder(),
         logger: logger.labeled("keel.http")

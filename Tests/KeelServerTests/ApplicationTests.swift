@@ -120,3 +120,80 @@ struct ApplicationTests {
         }
     }
 }
+
+@Suite("Authentication and models")
+struct AuthAndModelsTests {
+    static let key = "sk-keel-test-master-0001"
+
+    static func configure(_ config: inout KeelConfig) {
+        config.server.masterKey = Secret(key)
+        config.providers = [ProviderConfig(name: "openai", kind: .openai)]
+        config.models = [
+            ModelConfig(name: "gpt-4o-mini", routes: [RouteConfig(provider: "openai", model: "gpt-4o-mini")]),
+            ModelConfig(name: "team/claude", routes: [RouteConfig(provider: "openai", model: "x")]),
+        ]
+    }
+
+    @Test func modelsNeedAValidKeyInEitherHeader() async throws {
+        try await withTestApplication(configure: Self.configure) { app, _ in
+            let port = app.port
+            try await onThread {
+                let c = try RawHTTPConnection(port: port)
+                let missing = try c.request("GET", "/v1/models")
+                #expect(missing.status == 401)
+                let error = try #require(try JSONSerialization.jsonObject(with: Data(missing.body)) as? [String: Any])
+                #expect((error["error"] as? [String: Any])?["code"] as? String == "invalid_api_key")
+                let wrong = try c.request("GET", "/v1/models", headers: [("authorization", "Bearer sk-wrong")])
+                #expect(wrong.status == 401)
+                #expect(!wrong.bodyText.contains("sk-wrong"))
+                // Anthropic-shaped 401 on /v1/messages.
+                let anthropic = try c.request("POST", "/v1/messages", headers: [("x-api-key", "nope")], body: Array("{}".utf8))
+                #expect(anthropic.status == 401)
+                #expect(anthropic.bodyText.hasPrefix(#"{"type":"error","error":{"type":"authentication_error""#))
+
+                let bearer = try c.request("GET", "/v1/models", headers: [("authorization", "Bearer \(Self.key)")])
+                #expect(bearer.status == 200)
+                let list = try #require(try JSONSerialization.jsonObject(with: Data(bearer.body)) as? [String: Any])
+                #expect(list["object"] as? String == "list")
+                let ids = (list["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+                #expect(ids == ["gpt-4o-mini", "team/claude"])
+
+                let xAPIKey = try c.request("GET", "/v1/models/gpt-4o-mini", headers: [("x-api-key", Self.key)])
+                #expect(xAPIKey.status == 200)
+                #expect(xAPIKey.bodyText.contains(#""id":"gpt-4o-mini","object":"model""#))
+
+                // Operations endpoints stay open.
+                #expect(try c.request("GET", "/healthz").status == 200)
+            }
+        }
+    }
+
+    @Test func unknownModelsAre404AndAnthropicClientsGetTheirShape() async throws {
+        try await withTestApplication(configure: Self.configure) { app, _ in
+            let port = app.port
+            try await onThread {
+                let c = try RawHTTPConnection(port: port)
+                let auth = ("authorization", "Bearer \(Self.key)")
+                let missing = try c.request("GET", "/v1/models/nope", headers: [auth])
+                #expect(missing.status == 404)
+                #expect(missing.bodyText.contains(#""code":"model_not_found""#))
+                let list = try c.request("GET", "/v1/models", headers: [("x-api-key", Self.key), ("anthropic-version", "2023-06-01")])
+                #expect(list.status == 200)
+                #expect(list.bodyText.contains(#""type":"model","id":"gpt-4o-mini""#))
+                #expect(list.bodyText.contains(#""has_more":false"#))
+                let one = try c.request("GET", "/v1/models/nope", headers: [("x-api-key", Self.key), ("anthropic-version", "2023-06-01")])
+                #expect(one.status == 404)
+                #expect(one.bodyText.hasPrefix(#"{"type":"error","error":{"type":"not_found_error""#))
+            }
+        }
+    }
+
+    @Test func withoutAMasterKeyTheDataPlaneIsClosed() async throws {
+        try await withTestApplication { app, _ in
+            let port = app.port
+            let r = try await onThread { try RawHTTPConnection(port: port).request("GET", "/v1/models", headers: [("authorization", "Bearer anything")]) }
+            #expect(r.status == 401)
+            #expect(r.bodyText.contains("no API keys configured"))
+        }
+    }
+}

@@ -25,8 +25,11 @@ public struct Router: Sendable {
 
     var routes: [Route] = []
     var middleware: [any Middleware] = []
-    /// The error format for 404/405 answers and routes that do not set one.
+    /// The error format for routes that do not set one.
     public var defaultErrorFormat: ErrorFormat
+    /// The error format for paths no route matches (404/405 and anything middleware throws for
+    /// them), by path; nil uses `defaultErrorFormat`.
+    public var unmatchedErrorFormat: (@Sendable (String) -> ErrorFormat)?
 
     public init(defaultErrorFormat: ErrorFormat = .openAI) {
         self.defaultErrorFormat = defaultErrorFormat
@@ -56,7 +59,7 @@ public struct Router: Sendable {
 
     /// The immutable responder for these routes and middleware.
     public func buildResponder() -> any HTTPResponder {
-        RouterResponder(routes: routes, middleware: middleware, defaultErrorFormat: defaultErrorFormat)
+        RouterResponder(routes: routes, middleware: middleware, defaultErrorFormat: defaultErrorFormat, unmatchedErrorFormat: unmatchedErrorFormat)
     }
 }
 
@@ -80,8 +83,10 @@ final class RouterResponder: HTTPResponder {
     private let notFound: Chain
     private let defaultErrorFormat: ErrorFormat
     private let hasHeadRoutes: Bool
+    private let unmatchedErrorFormat: (@Sendable (String) -> ErrorFormat)?
 
-    init(routes: [Router.Route], middleware: [any Middleware], defaultErrorFormat: ErrorFormat) {
+    init(routes: [Router.Route], middleware: [any Middleware], defaultErrorFormat: ErrorFormat, unmatchedErrorFormat: (@Sendable (String) -> ErrorFormat)?) {
+        self.unmatchedErrorFormat = unmatchedErrorFormat
         func wrap(_ handler: @escaping Chain) -> Chain {
             middleware.reversed().reduce(handler) { next, mw in
                 { request, context in try await mw.handle(request, context: context, next: next) }
@@ -137,7 +142,7 @@ final class RouterResponder: HTTPResponder {
             context.parameters = params
             chain = route.chain
         } else {
-            context.errorFormat = defaultErrorFormat
+            context.errorFormat = unmatchedErrorFormat?(request.path) ?? defaultErrorFormat
             let allowed = allowedMethods(path: request.path)
             if !allowed.isEmpty {
                 let allow = allowed.joined(separator: ", ")

@@ -1,1 +1,0 @@
-// KeelGateway: the model gateway (providers, translation, routing).

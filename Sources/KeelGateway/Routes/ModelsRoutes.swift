@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KeelConfig
+import KeelCore
+import KeelHTTP
+
+/// `GET /v1/models` and `GET /v1/models/{id}`: the model names configured in `models`, in the
+/// OpenAI shape — or in the Anthropic shape when the request carries `anthropic-version` (as the
+/// Anthropic SDK's `models.list()` does).
+public struct ModelsRoutes: Sendable {
+    let models: [String]
+    /// Unix seconds reported as every model's creation time: when this Keel started.
+    let created: Int
+
+    public init(config: KeelConfig, created: Int) {
+        models = config.models.map(\.name)
+        self.created = created
+    }
+
+    public func register(in router: inout Router) {
+        router.get("/v1/models") { [self] request, _ in
+            if request.headers.contains("anthropic-version") {
+                return .json(anthropicList())
+            }
+            var out = "{\"object\":\"list\",\"data\":["
+            out += models.map(openAIModel).joined(separator: ",")
+            out += "]}"
+            return .json(out)
+        }
+        router.get("/v1/models/{id}") { [self] request, context in
+            let id = context.parameters["id"] ?? ""
+            guard models.contains(id) else {
+                let format: ErrorFormat = request.headers.contains("anthropic-version") ? .anthropic : .openAI
+                throw ModelNotFound(model: id, format: format)
+            }
+            if request.headers.contains("anthropic-version") {
+                return .json(anthropicModel(id))
+            }
+            return .json(openAIModel(id))
+        }
+    }
+
+    func openAIModel(_ id: String) -> String {
+        "{\"id\":\(JSONString.quote(id)),\"object\":\"model\",\"created\":\(created),\"owned_by\":\"keel\"}"
+    }
+
+    func anthropicModel(_ id: String) -> String {
+        "{\"type\":\"model\",\"id\":\(JSONString.quote(id)),\"display_name\":\(JSONString.quote(id)),\"created_at\":\(JSONString.quote(Self.rfc3339(created)))}"
+    }
+
+    func anthropicList() -> String {
+        let first = models.first.map(JSONString.quote) ?? "null"
+        let last = models.last.map(JSONString.quote) ?? "null"
+        return "{\"data\":[\(models.map(anthropicModel).joined(separator: ","))],\"has_more\":false,\"first_id\":\(first),\"last_id\":\(last)}"
+    }
+
+    static func rfc3339(_ seconds: Int) -> String {
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ v: Int32, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))Z"
+    }
+}
+
+/// A request named a model that is not configured: 404 with code `model_not_found`.
+public struct ModelNotFound: HTTPResponseError, Sendable {
+    public var model: String
+    public var format: ErrorFormat?
+
+    public init(model: String, format: ErrorFormat? = nil) {
+        self.model = model
+        self.format = format
+    }
+
+    public func response(format routeFormat: ErrorFormat) -> Response {
+        HTTPError(404, "The model '\(model)' does not exist or is not configured in Keel.", code: "model_not_found", param: "model")
+            .response(format: format ?? routeFormat)
+    }
+}

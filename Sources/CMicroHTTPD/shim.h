@@ -11,6 +11,27 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <ctype.h>
+#include <stdlib.h>
+
+/// Percent-decodes in place like libmicrohttpd's default, except that "%00" is left as it is, so a
+/// decoded NUL can never cut a path or a query value short.
+static size_t keel_mhd_unescape(void *cls, struct MHD_Connection *c, char *s) {
+    (void) cls; (void) c;
+    char *w = s;
+    const char *r = s;
+    while (*r) {
+        if (r[0] == '%' && isxdigit((unsigned char) r[1]) && isxdigit((unsigned char) r[2]) && !(r[1] == '0' && r[2] == '0')) {
+            char hex[3] = { r[1], r[2], 0 };
+            *w++ = (char) strtoul(hex, NULL, 16);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = 0;
+    return (size_t) (w - s);
+}
 
 // Typed wrappers for libmicrohttpd's variadic entry points, which Swift cannot call.
 
@@ -37,9 +58,10 @@ static inline struct MHD_Daemon *keel_mhd_start_daemon(unsigned int flags, const
         flags |= MHD_USE_IPv6;
     }
     struct MHD_Daemon *d = MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
+                                            MHD_OPTION_EXTERNAL_LOGGER, logger, logger_cls,
+                                            MHD_OPTION_UNESCAPE_CALLBACK, keel_mhd_unescape, NULL,
                                             MHD_OPTION_SOCK_ADDR, res->ai_addr,
                                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
-                                            MHD_OPTION_EXTERNAL_LOGGER, logger, logger_cls,
                                             MHD_OPTION_THREAD_POOL_SIZE, threads,
                                             MHD_OPTION_CONNECTION_LIMIT, connection_limit,
                                             MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,

@@ -40,8 +40,10 @@ public final class RawHTTPConnection: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         if rc != 0 {
+            let code = errno
             Glibc.close(fd)
-            throw ConnectionError(description: "connect failed: errno \(errno)")
+            fd = -1
+            throw ConnectionError(description: "connect failed: errno \(code)")
         }
     }
 

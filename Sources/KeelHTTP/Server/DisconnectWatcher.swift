@@ -16,6 +16,9 @@ final class DisconnectWatcher: Sendable {
     private let wakeFD: Int32
     /// Exchanges being watched, by id. The watcher holds them strongly until unwatched.
     private let watched = Mutex<[UInt64: (exchange: Exchange, fd: Int32)]>([:])
+    /// Set by `stop()` before it wakes the loop; `stopped` is set after the wake-up is written, so
+    /// the loop never closes the eventfd while `stop()` may still write to it.
+    private let stopRequested = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
 
     init() {
@@ -50,9 +53,10 @@ final class DisconnectWatcher: Sendable {
 
     /// Stops the watcher thread and releases the descriptors.
     func stop() {
-        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var one: UInt64 = 1
         _ = Glibc.write(wakeFD, &one, 8)
+        stopped.store(true, ordering: .releasing)
     }
 
     private func loop() {

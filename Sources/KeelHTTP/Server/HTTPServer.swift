@@ -103,7 +103,9 @@ final class ServerCore: Sendable {
     let boundPort = Atomic<Int>(0)
     let draining = Atomic<Bool>(false)
     private let nextID = Atomic<UInt64>(1)
-    private let exchanges = Mutex<[UInt64: Exchange]>([:])
+    /// Requests in progress, and whether the daemon is being stopped (then no new one is admitted:
+    /// a request suspended after the final sweep would be left suspended when the daemon stops).
+    private let exchanges = Mutex<(map: [UInt64: Exchange], stopping: Bool)>(([:], false))
     /// The daemon pointer (as an integer so it can live in an atomic), 0 before start and after stop.
     private let daemon = Atomic<Int>(0)
     private let listenFD = Atomic<Int32>(-1)
@@ -152,7 +154,7 @@ final class ServerCore: Sendable {
         return raw == 0 ? nil : OpaquePointer(bitPattern: raw)
     }
 
-    func activeCount() -> Int { exchanges.withLock { $0.count } }
+    func activeCount() -> Int { exchanges.withLock { $0.map.count } }
 
     // MARK: Callbacks (worker threads)
 
@@ -185,11 +187,16 @@ final class ServerCore: Sendable {
             id: nextID.add(1, ordering: .relaxed).oldValue, server: self, connection: connection,
             method: method.map { String(cString: $0) } ?? "GET", path: url.map { String(cString: $0) } ?? "/"
         )
+        let admitted = exchanges.withLock { state -> Bool in
+            if state.stopping { return false }
+            state.map[exchange.id] = exchange
+            return true
+        }
+        guard admitted else { return KEEL_MHD_NO }
         let box = Unmanaged.passUnretained(exchange).toOpaque()
         _ = MHD_get_connection_values(connection, KEEL_MHD_HEADER_KIND, keelCollectHeader, box)
         _ = MHD_get_connection_values(connection, KEEL_MHD_GET_ARGUMENT_KIND, keelCollectQuery, box)
         requestState.pointee = Unmanaged.passRetained(exchange).toOpaque()
-        exchanges.withLock { $0[exchange.id] = exchange }
         if let length = exchange.headers.first("content-length"), let n = Int(length), n > configuration.maxBodyBytes {
             // Refuse before reading the body; libmicrohttpd closes the connection after this answer.
             exchange.bodyTooLarge = true
@@ -215,6 +222,9 @@ final class ServerCore: Sendable {
             mhdResponse = bytes.withUnsafeBytes { raw in
                 MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), KEEL_MHD_RESPMEM_MUST_COPY)
             }
+        case .stream where exchange.method == "HEAD":
+            // No body goes with an answer to HEAD; a streamed one would still get its last-chunk marker.
+            mhdResponse = MHD_create_response_from_buffer(0, nil, KEEL_MHD_RESPMEM_MUST_COPY)
         case .stream:
             let cls = Unmanaged.passRetained(exchange).toOpaque()
             mhdResponse = MHD_create_response_from_callback(UInt64.max, 16 * 1024, keelContentReader, cls, keelContentReaderFree)
@@ -242,7 +252,7 @@ final class ServerCore: Sendable {
     }
 
     func exchangeFinished(_ exchange: Exchange) {
-        exchanges.withLock { _ = $0.removeValue(forKey: exchange.id) }
+        exchanges.withLock { _ = $0.map.removeValue(forKey: exchange.id) }
     }
 
     // MARK: Shutdown
@@ -263,7 +273,7 @@ final class ServerCore: Sendable {
         while activeCount() > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        let remaining = exchanges.withLock { Array($0.values) }
+        let remaining = exchanges.withLock { Array($0.map.values) }
         if !remaining.isEmpty {
             logger.warning("grace period over; cancelling requests in flight", ["count": String(remaining.count)])
             for exchange in remaining { exchange.abort(error: CancellationError()) }
@@ -288,7 +298,11 @@ final class ServerCore: Sendable {
         let raw = daemon.exchange(0, ordering: .acquiringAndReleasing)
         guard raw != 0, let d = OpaquePointer(bitPattern: raw) else { return }
         // libmicrohttpd must not be stopped with suspended connections: resume them all first.
-        for exchange in exchanges.withLock({ Array($0.values) }) { exchange.abort(error: CancellationError()) }
+        let last = exchanges.withLock { state -> [Exchange] in
+            state.stopping = true
+            return Array(state.map.values)
+        }
+        for exchange in last { exchange.abort(error: CancellationError()) }
         MHD_stop_daemon(d)
         let fd = listenFD.exchange(-1, ordering: .relaxed)
         if fd >= 0 { close(fd) }

@@ -239,13 +239,17 @@ public struct AWSEventStreamDecoder: Sendable {
         }
         let headersStart = start + AWSEventStreamLimits.preludeLength
         let payloadStart = headersStart + headersLength
-        let headers: [String: AWSEventStreamHeaderValue]
-        do {
-            headers = try buffer.withUnsafeBytes { raw throws(AWSEventStreamError) in
-                try Self.decodeHeaders(UnsafeRawBufferPointer(rebasing: raw[headersStart..<payloadStart]))
+        var headers: [String: AWSEventStreamHeaderValue] = [:]
+        var headerError: AWSEventStreamError?
+        buffer.withUnsafeBytes { raw in
+            do {
+                headers = try Self.decodeHeaders(UnsafeRawBufferPointer(rebasing: raw[headersStart..<payloadStart]))
+            } catch {
+                headerError = error as? AWSEventStreamError ?? AWSEventStreamError(.invalidHeader, "invalid header")
             }
-        } catch {
-            throw failure(error.code, error.message)
+        }
+        if let headerError {
+            throw failure(headerError.code, headerError.message)
         }
         return AWSEventStreamMessage(headers: headers, payload: Array(buffer[payloadStart..<crcOffset]))
     }

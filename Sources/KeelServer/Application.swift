@@ -50,6 +50,8 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     router.use(AuthMiddleware(authenticator: APIKeyAuthenticator(masterKey: config.server.masterKey)))
     OperationsRoutes(store: store, metrics: metrics).register(in: &router)
     ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
+    let client = HTTPClient()
+    Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway")).register(in: &router)
 
     let server = HTTPServer(
         configuration: .init(
@@ -64,20 +66,23 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
         responder: router.buildResponder(),
         logger: logger.labeled("keel.http")
     )
-    return Application(config: config, server: server, store: store, metrics: metrics, logger: logger)
+    return Application(config: config, server: server, client: client, store: store, metrics: metrics, logger: logger)
 }
 
 /// A built Keel instance: the HTTP server, the store and the metrics registry, with their lifecycle.
 public final class Application: Sendable {
     public let config: KeelConfig
     public let server: HTTPServer
+    /// The upstream HTTP client shared by every provider.
+    public let client: HTTPClient
     public let store: any Store
     public let metrics: MetricsRegistry
     public let logger: Logger
 
-    init(config: KeelConfig, server: HTTPServer, store: any Store, metrics: MetricsRegistry, logger: Logger) {
+    init(config: KeelConfig, server: HTTPServer, client: HTTPClient, store: any Store, metrics: MetricsRegistry, logger: Logger) {
         self.config = config
         self.server = server
+        self.client = client
         self.store = store
         self.metrics = metrics
         self.logger = logger
@@ -99,6 +104,7 @@ public final class Application: Sendable {
     /// `server.shutdown_timeout_s`), then flush everything accepted into the store and close it.
     public func shutdown() async {
         await server.shutdown(gracePeriod: config.server.shutdownTimeout)
+        client.shutdown()
         await store.shutdown()
         logger.info("shutdown complete")
     }

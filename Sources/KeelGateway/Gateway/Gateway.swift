@@ -1,0 +1,244 @@
+import Foundation
+import KeelConfig
+import KeelCore
+import KeelHTTP
+import KeelStore
+
+/// The model gateway: `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic)
+/// in front of the configured providers.
+///
+/// A request names a configured model; Keel picks one of its routes (weighted), sends the request
+/// to that route's provider and answers in the inbound API's format. When the inbound format is the
+/// provider's own (OpenAI SDK → an OpenAI-compatible server, Anthropic SDK → Anthropic), the client's
+/// JSON is forwarded with only `model` replaced, so every field the provider supports works; usage is
+/// always requested from OpenAI-compatible streams (`stream_options.include_usage`) and removed again
+/// when the client did not ask for it. Every request is recorded in the store's request log.
+public final class Gateway: Sendable {
+    let client: HTTPClient
+    let store: any Store
+    let logger: Logger
+    let models: [String: ModelConfig]
+    let providers: [String: ProviderConfig]
+    /// The most bytes read from a non-streamed upstream response.
+    let maxResponseBytes = 64 * 1024 * 1024
+
+    public init(config: KeelConfig, client: HTTPClient, store: any Store, logger: Logger) {
+        self.client = client
+        self.store = store
+        self.logger = logger
+        var models: [String: ModelConfig] = [:]
+        for m in config.models { models[m.name] = m }
+        self.models = models
+        var providers: [String: ProviderConfig] = [:]
+        for p in config.providers { providers[p.name] = p }
+        self.providers = providers
+    }
+
+    public func register(in router: inout Router) {
+        router.post("/v1/chat/completions") { [self] request, context in
+            try await chat(request, context, inbound: .openAI)
+        }
+        router.post("/v1/messages", errorFormat: .anthropic) { [self] request, context in
+            try await chat(request, context, inbound: .anthropic)
+        }
+    }
+
+    // MARK: Chat
+
+    func chat(_ request: Request, _ context: RequestContext, inbound: WireFormat) async throws -> Response {
+        let inboundAPI = inbound == .openAI ? "openai.chat_completions" : "anthropic.messages"
+        let body: JSONObject
+        do {
+            guard case .object(let object) = try JSONValue(parsing: request.body) else {
+                throw GatewayError.invalid("The request body must be a JSON object.")
+            }
+            body = object
+        } catch let error as JSONError {
+            throw GatewayError.invalid("We could not parse the JSON body of your request: \(error.message)", code: "invalid_json")
+        }
+        guard let modelValue = body["model"] else {
+            throw GatewayError.invalid("You must provide a model parameter.", param: "model", code: "missing_required_parameter")
+        }
+        guard case .string(let modelName) = modelValue else {
+            throw GatewayError.invalid("'model' must be a string.", param: "model", code: "invalid_type")
+        }
+        var stream = false
+        if let s = body["stream"] {
+            guard case .bool(let b) = s else { throw GatewayError.invalid("'stream' must be a boolean.", param: "stream", code: "invalid_type") }
+            stream = b
+        }
+        var recorder = RequestRecorder(id: context.requestID, inboundAPI: inboundAPI, model: modelName)
+        recorder.stream = stream
+        guard let model = models[modelName] else {
+            let error = ModelNotFound(model: modelName)
+            store.record(recorder.entry(status: 404, error: "model not found"))
+            throw error
+        }
+        let route = Self.pickRoute(model.routes)
+        guard let provider = providers[route.provider] else {
+            throw GatewayError(.upstreamUnavailable, status: 500, message: "Route provider '\(route.provider)' is not configured.", type: "server_error")
+        }
+        recorder.provider = provider.name
+        recorder.upstreamModel = route.model
+        let endpoint = ProviderEndpoint(provider: provider)
+
+        let clientWantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
+        let upstreamBody: [UInt8]
+        if endpoint.chatFormat == inbound {
+            var forwarded = body
+            if provider.kind != .azure { forwarded["model"] = .string(route.model) } else { forwarded.removeValue(forKey: "model") }
+            if stream, inbound == .openAI {
+                var options = forwarded["stream_options"]?.objectValue ?? JSONObject()
+                options["include_usage"] = .bool(true)
+                forwarded["stream_options"] = .object(options)
+            }
+            upstreamBody = JSONValue.object(forwarded).serialized()
+        } else {
+            let error = GatewayError(.invalidRequest, status: 501, message: "Translating \(inbound.rawValue) requests to a \(provider.kind) provider is not available in this version of Keel.", type: "server_error", code: "translation_not_supported")
+            store.record(recorder.entry(status: 501, error: error.message))
+            throw error
+        }
+
+        var timeouts = HTTPClientTimeouts()
+        timeouts.total = route.timeout ?? provider.timeout
+        if stream, let first = route.firstTokenTimeout { timeouts.firstByte = first }
+        let upstreamRequest: HTTPClientRequest
+        do {
+            upstreamRequest = try endpoint.request(.chat(stream: stream), model: route.model, body: upstreamBody, inbound: request.headers, timeouts: timeouts)
+        } catch {
+            store.record(recorder.entry(status: error.status, error: error.message))
+            throw error
+        }
+
+        let upstream: HTTPClientResponse
+        do {
+            upstream = try await client.execute(upstreamRequest)
+        } catch let error as HTTPClientError {
+            let mapped = UpstreamErrorMapper.map(error, provider: provider.name)
+            store.record(recorder.entry(status: mapped.status, error: mapped.message))
+            throw mapped
+        }
+        let headers: HTTPHeaders = ["x-keel-route": recorder.route ?? ""]
+        if upstream.status >= 400 {
+            let errorBody = (try? await upstream.collect(upTo: 1 << 20)) ?? []
+            let mapped = UpstreamErrorMapper.map(status: upstream.status, body: errorBody, headers: upstream.headers, provider: provider.name)
+            store.record(recorder.entry(status: mapped.status, error: mapped.message))
+            var withRoute = mapped
+            withRoute.headers["x-keel-route"] = recorder.route
+            throw withRoute
+        }
+
+        if !stream {
+            let bytes: [UInt8]
+            do {
+                bytes = try await upstream.collect(upTo: maxResponseBytes)
+            } catch let error as HTTPClientError {
+                let mapped = UpstreamErrorMapper.map(error, provider: provider.name)
+                store.record(recorder.entry(status: mapped.status, error: mapped.message))
+                throw mapped
+            }
+            let parsed = try? JSONValue(parsing: bytes)
+            recorder.usage = inbound == .openAI ? UsageExtractor.openAI(parsed?["usage"]) : UsageExtractor.anthropic(parsed?["usage"])
+            recorder.markFirstToken()
+            store.record(recorder.entry(status: 200, error: nil))
+            return .json(bytes: bytes, headers: headers)
+        }
+
+        let store = self.store
+        let started = recorder
+        return .eventStream(headers: headers) { writer in
+            var recorder = started
+            let outcome = await Self.relay(upstream: upstream, to: writer, inbound: inbound, clientWantsUsage: clientWantsUsage, recorder: &recorder, provider: provider.name)
+            store.record(recorder.entry(status: outcome.status, error: outcome.error))
+            if outcome.clientGone { throw ClientDisconnectedError() }
+        }
+    }
+
+    /// Forwards an upstream stream in the same format, reading usage on the way.
+    static func relay(upstream: HTTPClientResponse, to writer: any ResponseBodyWriter, inbound: WireFormat, clientWantsUsage: Bool, recorder: inout RequestRecorder, provider: String) async -> (status: Int, error: String?, clientGone: Bool) {
+        var iterator = upstream.body.serverSentEvents().makeAsyncIterator()
+        var finished = false
+        do {
+            while let event = try await iterator.next() {
+                switch inbound {
+                case .openAI:
+                    if event.data == "[DONE]" {
+                        finished = true
+                        try await writer.write(event: ServerSentEvent(data: "[DONE]"))
+                        continue
+                    }
+                    if event.data.contains("\"usage\"") || event.data.contains("\"error\"") {
+                        let chunk = try? JSONValue(parsing: event.data)
+                        if let error = chunk?["error"], error.objectValue != nil {
+                            try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
+                            return (502, error["message"]?.stringValue ?? "upstream stream error", false)
+                        }
+                        if let usage = UsageExtractor.openAI(chunk?["usage"]) {
+                            recorder.usage = usage
+                            if !clientWantsUsage, chunk?["choices"]?.arrayValue?.isEmpty ?? false { continue }
+                        }
+                    }
+                    recorder.markFirstToken()
+                    try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
+                case .anthropic:
+                    switch event.event {
+                    case "message_start":
+                        recorder.usage = UsageExtractor.anthropic((try? JSONValue(parsing: event.data))?["message"]?["usage"], into: recorder.usage)
+                    case "message_delta":
+                        recorder.usage = UsageExtractor.anthropic((try? JSONValue(parsing: event.data))?["usage"], into: recorder.usage)
+                    case "content_block_delta":
+                        recorder.markFirstToken()
+                    case "message_stop":
+                        finished = true
+                    case "error":
+                        try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
+                        let message = (try? JSONValue(parsing: event.data))?["error"]?["message"]?.stringValue
+                        return (502, message ?? "upstream stream error", false)
+                    default:
+                        break
+                    }
+                    try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
+                default:
+                    break
+                }
+            }
+            if !finished {
+                let error = GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider)' ended the stream early.", type: "upstream_error", code: "upstream_stream_truncated")
+                try? await writer.write(event: errorEvent(error, inbound: inbound))
+                return (502, error.message, false)
+            }
+            return (200, nil, false)
+        } catch is ClientDisconnectedError {
+            return (499, "client disconnected", true)
+        } catch is CancellationError {
+            return (499, "client disconnected", true)
+        } catch let error as HTTPClientError {
+            let mapped = UpstreamErrorMapper.map(error, provider: provider)
+            try? await writer.write(event: errorEvent(mapped, inbound: inbound))
+            return (mapped.status, mapped.message, false)
+        } catch {
+            let mapped = GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider)' sent an unreadable stream.", type: "upstream_error", code: "upstream_stream_invalid")
+            try? await writer.write(event: errorEvent(mapped, inbound: inbound))
+            return (502, mapped.message, false)
+        }
+    }
+
+    /// The inbound API's in-stream error event.
+    static func errorEvent(_ error: GatewayError, inbound: WireFormat) -> ServerSentEvent {
+        let format: ErrorFormat = inbound == .anthropic ? .anthropic : .openAI
+        let body = HTTPError(error.status, error.message, type: error.type, code: error.code, param: error.param).body(format: format)
+        return inbound == .anthropic ? ServerSentEvent(event: "error", data: body) : ServerSentEvent(data: body)
+    }
+
+    /// Weighted random choice among routes with a positive weight (the first route if none has one).
+    static func pickRoute(_ routes: [RouteConfig]) -> RouteConfig {
+        let total = routes.reduce(0) { $0 + max(0, $1.weight) }
+        guard total > 0 else { return routes[0] }
+        var pick = Int.random(in: 0..<total)
+        for r in routes where r.weight > 0 {
+            if pick < r.weight { return r }
+            pick -= r.weight
+        }
+        return routes[0]
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import KeelConfig
+import KeelCore
+import KeelHTTP
+import KeelServer
+import KeelStore
+import KeelTestSupport
+import Testing
+
+/// The gateway end to end through the real composition root, against fake providers that speak the
+/// OpenAI and Anthropic wire formats.
+@Suite("Gateway passthrough", .serialized)
+struct GatewayPassthroughTests {
+    static let key = "sk-keel-gateway-test"
+    static let upstreamKey = "sk-upstream-provider-secret"
+
+    static func configure(_ fake: FakeProvider) -> (inout KeelConfig) -> Void {
+        { config in
+            config.server.masterKey = Secret(key)
+            config.providers = [
+                ProviderConfig(name: "oai", kind: .openai, baseURL: fake.openAIBaseURL, apiKey: Secret(upstreamKey)),
+                ProviderConfig(name: "claude", kind: .anthropic, baseURL: fake.anthropicBaseURL, apiKey: Secret(upstreamKey)),
+            ]
+            config.models = [
+                ModelConfig(name: "gpt", routes: [RouteConfig(provider: "oai", model: "gpt-4o-mini-2024-07-18")]),
+                ModelConfig(name: "haiku", routes: [RouteConfig(provider: "claude", model: "claude-3-5-haiku-20241022")]),
+            ]
+        }
+    }
+
+    static func post(_ port: Int, _ path: String, _ json: String, headers: [(String, String)] = [("authorization", "Bearer \(key)")]) async throws -> RawHTTPConnection.Response {
+        try await onThread {
+            let c = try RawHTTPConnection(port: port)
+            c.setReadTimeout(seconds: 10)
+            return try c.request("POST", path, headers: headers + [("content-type", "application/json")], body: Array(json.utf8))
+        }
+    }
+
+    static func logged(_ app: Application) async throws -> [RequestLogEntry] {
+        try await app.store.flush()
+        return try await app.store.requests(RequestLogQuery())
+    }
+
+    @Test func openAIRequestsAreForwardedWithTheRouteModelAndProviderCredentials() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: Self.configure(fake)) { app, logs in
+            let r = try await Self.post(app.port, "/v1/chat/completions", #"{"model":"gpt","messages":[{"role":"user","content":"hi"}],"logit_bias":{"50256":-100},"seed":12345678901234567890}"#)
+            #expect(r.status == 200)
+            #expect(r.header("x-keel-route") == "oai/gpt-4o-mini-2024-07-18")
+            let body = try JSONValue(parsing: r.body)
+            #expect(body["choices"]?[0]?["message"]?["content"]?.stringValue == "Hello, world!")
+            let sent = try #require(fake.requests.last)
+            #expect(sent.path == "/v1/chat/completions")
+            #expect(sent.body["model"]?.stringValue == "gpt-4o-mini-2024-07-18")
+            // Unknown members and exact numbers pass through; the client's key does not.
+            #expect(sent.body["logit_bias"]?["50256"]?.intValue == -100)
+            #expect(sent.body["seed"]?.numberValue?.text == "12345678901234567890")
+            #expect(sent.headers.first("authorization") == "Bearer \(Self.upstreamKey)")
+            #expect(!sent.headers.description.contains(Self.key))
+            let entry = try #require(try await Self.logged(app).first)
+            #expect(entry.inboundAPI == "openai.chat_completions")
+            #expect(entry.model == "gpt" && entry.provider == "oai" && entry.upstreamModel == "gpt-4o-mini-2024-07-18")
+            #expect(entry.status == 200 && entry.stream == false)
+            #expect(entry.inputTokens == 12 && entry.outputTokens == 4 && entry.cachedInputTokens == 8)
+            #expect(!logs().joined().contains(Self.upstreamKey))
+        }
+        await fake.stop()
+    }
+
+    @Test func openAIStreamsAlwaysCarryUsageUpstreamButOnlyToClientsThatAsk() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: Self.configure(fake)) { app, _ in
+            let plain = try await Self.post(app.port, "/v1/chat/completions", #"{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(plain.status == 200)
+            #expect(plain.header("content-type")?.hasPrefix("text/event-stream") == true)
+            #expect(fake.requests.last?.body["stream_options"]?["include_usage"]?.boolValue == true)
+            let events = plain.bodyText.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+            #expect(events.last == "data: [DONE]")
+            #expect(!plain.bodyText.contains("\"usage\":{"))
+            let text = events.compactMap { e -> String? in
+                guard e.hasPrefix("data: {") else { return nil }
+                return (try? JSONValue(parsing: String(e.dropFirst(6))))?["choices"]?[0]?["delta"]?["content"]?.stringValue
+            }.joined()
+            #expect(text == "Hello, world!")
+
+            let withUsage = try await Self.post(app.port, "/v1/chat/completions", #"{"model":"gpt","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(withUsage.bodyText.contains(#""usage":{"prompt_tokens":12"#))
+            let entries = try await Self.logged(app)
+            #expect(entries.count == 2)
+            #expect(entries.allSatisfy { $0.stream && $0.status == 200 && $0.inputTokens == 12 && $0.outputTokens == 4 && $0.timeToFirstTokenMs != nil })
+        }
+        await fake.stop()
+    }
+
+    @Test func anthropicRequestsAndStreamsPassThroughWithCacheUsage() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: Self.configure(fake)) { app, _ in
+            let headers = [("x-api-key", Self.key), ("anthropic-version", "2023-06-01"), ("anthropic-beta", "prompt-caching-2024-07-31")]
+            let r = try await Self.post(app.port, "/v1/messages", #"{"model":"haiku","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#, headers: headers)
+            #expect(r.status == 200)
+            #expect(try JSONValue(parsing: r.body)["content"]?[0]?["text"]?.stringValue == "Hello, world!")
+            let sent = try #require(fake.requests.last)
+            #expect(sent.headers.first("x-api-key") == Self.upstreamKey)
+            #expect(sent.headers.first("anthropic-version") == "2023-06-01")
+            #expect(sent.headers.first("anthropic-beta") == "prompt-caching-2024-07-31")
+            #expect(sent.body["model"]?.stringValue == "claude-3-5-haiku-20241022")
+
+            let s = try await Self.post(app.port, "/v1/messages", #"{"model":"haiku","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#, headers: headers)
+            let names = s.bodyText.components(separatedBy: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
+            #expect(names == ["message_start", "content_block_start", "ping", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"])
+            let entries = try await Self.logged(app)
+            #expect(entries.count == 2)
+            // input = 5 uncached + 7 cache reads + 2 cache writes; cached = the reads.
+            #expect(entries.allSatisfy { $0.inputTokens == 14 && $0.cachedInputTokens == 7 && $0.outputTokens == 4 && $0.inboundAPI == "anthropic.messages" })
+        }
+        await fake.stop()
+    }
+
+    @Test func upstreamFailuresBecomeFittingClientErrors() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: Self.configure(fake)) { app, _ in
+            let request = #"{"model":"gpt","messages":[{"role":"user","content":"hi"}]}"#
+            fake.fail(with: .status(401, body: #"{"error":{"message":"Incorrect API key provided: sk-up***","type":"invalid_request_error","code":"invalid_api_key"}}"#, headers: [:]))
+            let auth = try await Self.post(app.port, "/v1/chat/completions", request)
+            #expect(auth.status == 502)
+            #expect(auth.bodyText.contains("upstream_authentication_failed"))
+
+            fake.fail(with: .status(429, body: #"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#, headers: ["retry-after": "7"]))
+            let limited = try await Self.post(app.port, "/v1/chat/completions", request)
+            #expect(limited.status == 429)
+            #expect(limited.header("retry-after") == "7")
+
+            fake.fail(with: .status(500, body: "oops", headers: [:]))
+            #expect(try await Self.post(app.port, "/v1/chat/completions", request).status == 502)
+
+            fake.fail(with: .status(529, body: #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#, headers: [:]))
+            let overloaded = try await Self.post(app.port, "/v1/messages", #"{"model":"haiku","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#, headers: [("x-api-key", Self.key)])
+            #expect(overloaded.status == 529)
+            #expect(overloaded.bodyText.hasPrefix(#"{"type":"error","error":{"type":"overloaded_error""#))
+
+            fake.fail(with: .truncateStream)
+            let cut = try await Self.post(app.port, "/v1/chat/completions", #"{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(cut.status == 200)
+            #expect(cut.bodyText.contains("upstream_stream_truncated"))
+            #expect(!cut.bodyText.contains("[DONE]"))
+
+            let entries = try await Self.logged(app)
+            #expect(entries.map(\.status).sorted() == [429, 502, 502, 502, 529])
+        }
+        await fake.stop()
+    }
+
+    @Test func badRequestsAreAnsweredClearly() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: Self.configure(fake)) { app, _ in
+            let invalid = try await Self.post(app.port, "/v1/chat/completions", #"{"model": "gpt", "messages": [}"#)
+            #expect(invalid.status == 400)
+            #expect(invalid.bodyText.contains("invalid_json"))
+            let noModel = try await Self.post(app.port, "/v1/chat/completions", #"{"messages":[]}"#)
+            #expect(noModel.status == 400)
+            #expect(noModel.bodyText.contains(#""param":"model""#))
+            let wrongType = try await Self.post(app.port, "/v1/chat/completions", #"{"model":42}"#)
+            #expect(wrongType.status == 400)
+            let unknown = try await Self.post(app.port, "/v1/chat/completions", #"{"model":"nope","messages":[]}"#)
+            #expect(unknown.status == 404)
+            #expect(unknown.bodyText.contains("model_not_found"))
+            let anthropicUnknown = try await Self.post(app.port, "/v1/messages", #"{"model":"nope","max_tokens":1,"messages":[]}"#, headers: [("x-api-key", Self.key)])
+            #expect(anthropicUnknown.status == 404)
+            #expect(anthropicUnknown.bodyText.hasPrefix(#"{"type":"error""#))
+            #expect(fake.requests.isEmpty)
+        }
+        await fake.stop()
+    }
+
+    @Test func anUnreachableProviderIsA502() async throws {
+        try await withTestApplication(configure: { config in
+            config.server.masterKey = Secret(Self.key)
+            config.providers = [ProviderConfig(name: "down", kind: .openai, baseURL: "http://127.0.0.1:1/v1")]
+            config.models = [ModelConfig(name: "gpt", routes: [RouteConfig(provider: "down", model: "x")])]
+        }) { app, _ in
+            let r = try await Self.post(app.port, "/v1/chat/completions", #"{"model":"gpt","messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(r.status == 502)
+            #expect(r.bodyText.contains("upstream_unreachable"))
+        }
+    }
+}

@@ -334,9 +334,11 @@ struct HTTPServerTests {
     }
 
     @Test func gracefulShutdownLetsInFlightRequestsFinish() async throws {
+        // The slow handler answers only once the server is draining, whatever the machine's load.
+        let draining = Locked<Bool>(false)
         var router = Router()
         router.get("/slow") { _, _ in
-            try await Task.sleep(for: .milliseconds(300))
+            while !draining.value { try await Task.sleep(for: .milliseconds(5)) }
             return .json("{\"done\":true}")
         }
         router.get("/stream") { _, _ in
@@ -357,6 +359,8 @@ struct HTTPServerTests {
         try stream.sendRequest("GET", "/stream")
         #expect(await eventually { server.activeRequests == 2 })
         async let stop: Void = server.shutdown(gracePeriod: .seconds(10))
+        #expect(await eventually { server.isDraining })
+        draining.value = true
         let r = try await blocking { try slow.readResponse() }
         let s = try await blocking { try stream.readResponse() }
         await stop

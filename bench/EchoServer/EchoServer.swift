@@ -1,5 +1,5 @@
 // A minimal server on Keel's HTTP engine for benchmarks: `GET /healthz` and a JSON echo route
-// (`POST /echo` decodes the JSON body and encodes it again, as a gateway route would).
+// (`POST /echo` parses the JSON body into a `JSONValue` and serializes it again, as a gateway route would).
 //
 //   keel-bench-server [PORT]
 import Foundation
@@ -15,14 +15,13 @@ enum EchoServer {
             .json("{\"status\":\"ok\"}")
         }
         router.post("/echo") { request, _ in
-            let value: Any
+            let value: JSONValue
             do {
-                value = try JSONSerialization.jsonObject(with: Data(request.body), options: [.fragmentsAllowed])
+                value = try JSONValue(parsing: request.body)
             } catch {
-                throw HTTPError.badRequest("The body is not valid JSON.")
+                throw HTTPError.badRequest("The body is not valid JSON: \(error.message)")
             }
-            let data = try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
-            return .json(bytes: [UInt8](data))
+            return .json(bytes: value.serialized())
         }
         router.get("/sse") { request, _ in
             let count = Int(request.queryValue("n") ?? "") ?? 5

@@ -18,7 +18,7 @@ enum EchoServer {
             let value: JSONValue
             do {
                 value = try JSONValue(parsing: request.body)
-            } catch {
+            } catch let error as JSONError {
                 throw HTTPError.badRequest("The body is not valid JSON: \(error.message)")
             }
             return .json(bytes: value.serialized())

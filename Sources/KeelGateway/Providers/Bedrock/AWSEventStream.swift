@@ -132,8 +132,8 @@ public enum AWSEventStreamLimits {
 ///
 /// The prelude is checked as soon as its 12 bytes arrive, so a corrupt length fails before its
 /// claimed size is buffered. Bytes are copied once into an internal buffer whose consumed prefix is
-/// dropped as messages are taken. After any error the decoder stays failed and every later call
-/// throws the same error.
+/// dropped as messages are taken. After any error the decoder stays failed: ``next()``, ``feed(_:)``
+/// and ``finish()`` throw the same error again and ``append(_:)`` discards its input.
 public struct AWSEventStreamDecoder: Sendable {
     private enum State: Sendable {
         /// Waiting for the 12-byte prelude of the next message.
@@ -239,17 +239,15 @@ public struct AWSEventStreamDecoder: Sendable {
         }
         let headersStart = start + AWSEventStreamLimits.preludeLength
         let payloadStart = headersStart + headersLength
-        var headers: [String: AWSEventStreamHeaderValue] = [:]
-        var headerError: AWSEventStreamError?
-        buffer.withUnsafeBytes { raw in
-            do {
-                headers = try Self.decodeHeaders(UnsafeRawBufferPointer(rebasing: raw[headersStart..<payloadStart]))
-            } catch {
-                headerError = error as? AWSEventStreamError ?? AWSEventStreamError(.invalidHeader, "invalid header")
+        let decoded = buffer.withUnsafeBytes { raw in
+            Result { () throws(AWSEventStreamError) in
+                try Self.decodeHeaders(UnsafeRawBufferPointer(rebasing: raw[headersStart..<payloadStart]))
             }
         }
-        if let headerError {
-            throw failure(headerError.code, headerError.message)
+        let headers: [String: AWSEventStreamHeaderValue]
+        switch decoded {
+        case .success(let value): headers = value
+        case .failure(let error): throw failure(error.code, error.message)
         }
         return AWSEventStreamMessage(headers: headers, payload: Array(buffer[payloadStart..<crcOffset]))
     }

@@ -113,10 +113,11 @@ extension OpenAIChatCodec {
         if let s = error["status"]?.intValue ?? error["code"]?.intValue, (400..<600).contains(s) {
             status = s
         } else {
-            switch details.type ?? details.code {
-            case "rate_limit_error", "rate_limit_exceeded", "tokens": status = 429
-            case "invalid_request_error", "context_length_exceeded": status = 400
-            default: break
+            let words = [details.type, details.code].compactMap(\.self)
+            if words.contains(where: { ["rate_limit_error", "rate_limit_exceeded"].contains($0) }) {
+                status = 429
+            } else if words.contains(where: { ["invalid_request_error", "context_length_exceeded"].contains($0) }) {
+                status = 400
             }
         }
         var mapped = mapError(status: status, details: details, retryHeaders: [:])

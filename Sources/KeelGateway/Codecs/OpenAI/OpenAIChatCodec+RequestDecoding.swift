@@ -63,7 +63,8 @@ extension OpenAIChatCodec {
         if let v = optional(root, "temperature") { request.temperature = try double(v, "temperature") }
         if let v = optional(root, "top_p") { request.topP = try double(v, "top_p") }
         if let v = optional(root, "seed") {
-            guard case .number(let n) = v, n.int != nil || !n.text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) else {
+            // Integers beyond Int's range are accepted too; the exact text is forwarded.
+            guard case .number(let n) = v, n.int != nil || n.text.drop(while: { $0 == "-" }).allSatisfy(\.isNumber) else {
                 throw invalidType("seed", expected: "an integer", got: v)
             }
             request.seed = n

@@ -16,7 +16,13 @@ public struct JSONObject: Sendable {
     /// Objects with more members than this keep a hash index for lookups.
     public static let indexThreshold = 12
 
-    private var members: [Element]
+    /// Stored form of a member (a struct rather than a tuple: no runtime tuple metadata).
+    struct Member {
+        var key: String
+        var value: JSONValue
+    }
+
+    private var members: [Member]
     /// Key → position in `members`; only present when `members.count > indexThreshold`.
     private var positions: [String: Int]?
 
@@ -31,6 +37,15 @@ public struct JSONObject: Sendable {
         members = []
         members.reserveCapacity(minimumCapacity)
         positions = nil
+    }
+
+    /// Wraps members whose keys are known to be distinct (the parser checks as it goes).
+    init(uniqueMembers: [Member]) {
+        members = uniqueMembers
+        positions = nil
+        if members.count > JSONObject.indexThreshold {
+            rebuildIndex()
+        }
     }
 
     /// Creates an object from key/value pairs in order; a repeated key keeps its first
@@ -103,7 +118,7 @@ public struct JSONObject: Sendable {
 
     /// Appends a member whose key is known to be absent.
     private mutating func append(key: String, value: JSONValue) {
-        members.append((key: key, value: value))
+        members.append(Member(key: key, value: value))
         if positions != nil {
             positions![key] = members.count - 1
         } else if members.count > JSONObject.indexThreshold {
@@ -132,6 +147,11 @@ public struct JSONObject: Sendable {
         positions = nil
     }
 
+    /// Calls `body` with the members in order, without copying them.
+    func withUnsafeMembers<R>(_ body: (UnsafeBufferPointer<Member>) throws -> R) rethrows -> R {
+        try members.withUnsafeBufferPointer(body)
+    }
+
     private mutating func rebuildIndex() {
         var index = [String: Int](minimumCapacity: members.count)
         for (position, member) in members.enumerated() {
@@ -149,7 +169,8 @@ extension JSONObject: RandomAccessCollection {
 
     /// The member at `position` (in key order).
     public subscript(position: Int) -> Element {
-        members[position]
+        let member = members[position]
+        return (key: member.key, value: member.value)
     }
 }
 

@@ -41,6 +41,7 @@ public struct JSONParser: Sendable {
             throw JSONError.make(.unexpectedEnd, at: 0, in: buffer)
         }
         var reader = JSONReader(input: buffer, base: base, maxDepth: maxDepth)
+        defer { reader.release() }
         return try reader.parseDocument()
     }
 
@@ -74,6 +75,16 @@ struct JSONReader {
     private var position = 0
     /// Reused for strings that contain escapes.
     private var scratch: [UInt8] = []
+    /// Elements of the arrays being parsed, innermost last.
+    private var values = MoveStack<JSONValue>(capacity: 16)
+    /// Members of the objects being parsed, innermost last.
+    private var members = MoveStack<JSONObject.Member>(capacity: 16)
+
+    /// Frees the stacks; call once when done, whether parsing succeeded or not.
+    mutating func release() {
+        values.release()
+        members.release()
+    }
 
     init(input: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>, maxDepth: Int) {
         self.input = input
@@ -165,15 +176,16 @@ struct JSONReader {
             position += 1
             return []
         }
-        var elements: [JSONValue] = []
+        // Elements collect on a shared stack and move into an exactly sized array at the end.
+        let first = values.count
         while true {
-            elements.append(try parseValue(depth: depth))
+            values.push(try parseValue(depth: depth))
             skipWhitespace()
             guard position < end else { throw error(.unexpectedEnd, at: position) }
             let byte = base[position]
             position += 1
             if byte == UInt8(ascii: ",") { continue }
-            if byte == UInt8(ascii: "]") { return elements }
+            if byte == UInt8(ascii: "]") { return values.popArray(from: first) }
             throw error(.unexpectedCharacter, at: position - 1, "expected ',' or ']'")
         }
     }
@@ -189,7 +201,10 @@ struct JSONReader {
             position += 1
             return JSONObject()
         }
-        var object = JSONObject()
+        // Members collect on a shared stack; duplicates are found by a linear scan of this
+        // object's members, or through `positions` once the object grows large.
+        let first = members.count
+        var positions: [String: Int]?
         while true {
             skipWhitespace()
             guard position < end else { throw error(.unexpectedEnd, at: position) }
@@ -204,13 +219,41 @@ struct JSONReader {
             }
             position += 1
             let value = try parseValue(depth: depth)
-            object.updateValue(value, forKey: key)
+
+            var duplicate: Int?
+            if positions != nil {
+                duplicate = positions![key]
+            } else {
+                var index = first
+                while index < members.count {
+                    if members.pointer(at: index).pointee.key == key {
+                        duplicate = index
+                        break
+                    }
+                    index += 1
+                }
+            }
+            if let duplicate {
+                members.pointer(at: duplicate).pointee.value = value  // last value wins, first position kept
+            } else {
+                members.push(JSONObject.Member(key: key, value: value))
+                if positions != nil {
+                    positions![key] = members.count - 1
+                } else if members.count - first > JSONObject.indexThreshold {
+                    var index = [String: Int](minimumCapacity: 2 * (members.count - first))
+                    for position in first..<members.count {
+                        index[members.pointer(at: position).pointee.key] = position
+                    }
+                    positions = index
+                }
+            }
+
             skipWhitespace()
             guard position < end else { throw error(.unexpectedEnd, at: position) }
             let byte = base[position]
             position += 1
             if byte == UInt8(ascii: ",") { continue }
-            if byte == UInt8(ascii: "}") { return object }
+            if byte == UInt8(ascii: "}") { return JSONObject(uniqueMembers: members.popArray(from: first)) }
             throw error(.unexpectedCharacter, at: position - 1, "expected ',' or '}'")
         }
     }
@@ -267,48 +310,65 @@ struct JSONReader {
         return found & 0x8080_8080_8080_8080 != 0
     }
 
-    /// Index of the first `"`, `\` or control byte at or after `index`, or `end`.
+    /// Index of the first `"`, `\` or control byte at or after `index` (or `end`), and
+    /// whether any byte before it is non-ASCII.
     @inline(__always)
-    private func scanString(from index: Int) -> Int {
+    private func scanString(from index: Int) -> (stop: Int, nonASCII: Bool) {
         var index = index
+        var seen: UInt64 = 0
         while index + 8 <= end {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
             if JSONReader.needsAttention(word) { break }
+            seen |= word
             index += 8
         }
+        var seenByte: UInt8 = seen & 0x8080_8080_8080_8080 != 0 ? 0x80 : 0
         while index < end {
             let byte = base[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return index }
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            seenByte |= byte
             index += 1
         }
-        return index
+        return (index, seenByte & 0x80 != 0)
+    }
+
+    /// Makes a string from bytes known to contain no quote, backslash or control byte.
+    @inline(__always)
+    private func makeString(
+        _ bytes: UnsafeBufferPointer<UInt8>, nonASCII: Bool, rawStart: Int, rawStop: Int
+    ) throws(JSONError) -> String {
+        if nonASCII, !JSONReader.isValidUTF8(bytes) {
+            throw invalidUTF8Error(from: rawStart, to: rawStop)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses a string starting at the opening quote.
     private mutating func parseString() throws(JSONError) -> String {
         let contentStart = position + 1
-        let stop = scanString(from: contentStart)
+        let (stop, nonASCII) = scanString(from: contentStart)
         guard stop < end else { throw error(.unexpectedEnd, at: end, "unterminated string") }
         switch base[stop] {
         case UInt8(ascii: "\""):
             let bytes = UnsafeBufferPointer(start: base + contentStart, count: stop - contentStart)
-            guard let string = String(validating: bytes, as: UTF8.self) else {
-                throw invalidUTF8Error(from: contentStart, to: stop)
-            }
+            let string = try makeString(bytes, nonASCII: nonASCII, rawStart: contentStart, rawStop: stop)
             position = stop + 1
             return string
         case UInt8(ascii: "\\"):
-            return try parseEscapedString(contentStart: contentStart, firstStop: stop)
+            return try parseEscapedString(contentStart: contentStart, firstStop: stop, nonASCII: nonASCII)
         default:
             throw error(.unexpectedCharacter, at: stop, "control characters must be escaped in strings")
         }
     }
 
     /// The slow path for strings with escapes: copies runs and decoded escapes into `scratch`.
-    private mutating func parseEscapedString(contentStart: Int, firstStop: Int) throws(JSONError) -> String {
+    private mutating func parseEscapedString(
+        contentStart: Int, firstStop: Int, nonASCII: Bool
+    ) throws(JSONError) -> String {
         scratch.removeAll(keepingCapacity: true)
         var runStart = contentStart
         var stop = firstStop
+        var nonASCII = nonASCII
         while true {
             guard stop < end else { throw error(.unexpectedEnd, at: end, "unterminated string") }
             let byte = base[stop]
@@ -316,8 +376,10 @@ struct JSONReader {
                 scratch.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: stop - runStart))
             }
             if byte == UInt8(ascii: "\"") {
-                guard let string = String(validating: scratch, as: UTF8.self) else {
-                    throw invalidUTF8Error(from: contentStart, to: stop)
+                // Escapes only add complete UTF-8 sequences, so validating the decoded bytes
+                // finds exactly the ill-formed raw ones.
+                let string = try scratch.withUnsafeBufferPointer { (bytes) throws(JSONError) -> String in
+                    try makeString(bytes, nonASCII: nonASCII, rawStart: contentStart, rawStop: stop)
                 }
                 position = stop + 1
                 return string
@@ -326,7 +388,9 @@ struct JSONReader {
                 throw error(.unexpectedCharacter, at: stop, "control characters must be escaped in strings")
             }
             runStart = try decodeEscape(at: stop)
-            stop = scanString(from: runStart)
+            let next = scanString(from: runStart)
+            stop = next.stop
+            nonASCII = nonASCII || next.nonASCII
         }
     }
 
@@ -378,7 +442,9 @@ struct JSONReader {
                 throw error(.invalidEscape, at: index, "lone low surrogate")
             }
             guard next + 1 < end, base[next] == UInt8(ascii: "\\"), base[next + 1] == UInt8(ascii: "u") else {
-                if next + 1 >= end { throw error(.unexpectedEnd, at: end, "unterminated string") }
+                if next >= end || (base[next] == UInt8(ascii: "\\") && next + 1 >= end) {
+                    throw error(.unexpectedEnd, at: end, "unterminated string")
+                }
                 throw error(.invalidEscape, at: index, "lone high surrogate")
             }
             let low = try hexQuad(at: next + 2)
@@ -418,12 +484,24 @@ struct JSONReader {
         return error(.invalidUTF8, at: start + (offset ?? 0))
     }
 
+    /// `true` if `bytes` are well-formed UTF-8.
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        firstInvalidUTF8(in: bytes) == nil
+    }
+
     /// Offset of the first byte that does not begin a well-formed UTF-8 sequence (Unicode table 3-7).
     static func firstInvalidUTF8(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
         var index = 0
         let count = bytes.count
         while index < count {
-            let lead = bytes[index]
+            // Skip ASCII eight bytes at a time.
+            while index + 8 <= count,
+                  UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+            }
+            guard index < count else { break }
+            let lead = base[index]
             if lead < 0x80 {
                 index += 1
                 continue
@@ -442,13 +520,69 @@ struct JSONReader {
             default: return index
             }
             guard index + length <= count else { return index }
-            let second = bytes[index + 1]
+            let second = base[index + 1]
             guard second >= low && second <= high else { return index }
-            for continuation in 2..<max(2, length) where bytes[index + continuation] & 0xC0 != 0x80 {
-                return index
+            if length > 2 {
+                guard base[index + 2] & 0xC0 == 0x80 else { return index }
+                if length > 3 {
+                    guard base[index + 3] & 0xC0 == 0x80 else { return index }
+                }
             }
             index += length
         }
         return nil
+    }
+}
+
+/// A growable stack that hands its top elements out as an exactly sized array by moving
+/// them (no copies, no reference-count traffic, one allocation per array).
+///
+/// Not copyable in spirit: the owner must call `release()` exactly once.
+struct MoveStack<Element> {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.base = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    /// The element at `index` (which must be below `count`), accessed in place.
+    func pointer(at index: Int) -> UnsafeMutablePointer<Element> {
+        base + index
+    }
+
+    mutating func push(_ element: consuming Element) {
+        if count == capacity {
+            let grown = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity *= 2
+        }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    /// Moves the elements from `start` to the top into a new array and pops them.
+    mutating func popArray(from start: Int) -> [Element] {
+        let moved = count - start
+        guard moved > 0 else { return [] }
+        let source = base + start
+        let result = [Element](unsafeUninitializedCapacity: moved) { buffer, initialized in
+            buffer.baseAddress!.moveInitialize(from: source, count: moved)
+            initialized = moved
+        }
+        count = start
+        return result
+    }
+
+    /// Destroys any remaining elements and frees the storage.
+    mutating func release() {
+        base.deinitialize(count: count)
+        base.deallocate()
+        count = 0
+        capacity = 0
     }
 }

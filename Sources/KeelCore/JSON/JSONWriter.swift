@@ -28,14 +28,27 @@ public struct JSONWriter: Sendable {
 
     /// `value` as UTF-8 JSON text.
     public func serialize(_ value: JSONValue) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        write(value, into: &out)
-        return out
+        var output = JSONOutput(capacity: 1024)
+        defer { output.release() }
+        write(value, to: &output)
+        let written = output.bytes
+        return [UInt8](unsafeUninitializedCapacity: written.count) { buffer, initialized in
+            if let target = buffer.baseAddress, let source = written.baseAddress {
+                target.update(from: source, count: written.count)
+            }
+            initialized = written.count
+        }
     }
 
     /// Appends `value` as UTF-8 JSON text to `out`.
     public func write(_ value: JSONValue, into out: inout [UInt8]) {
+        var output = JSONOutput(capacity: 1024)
+        defer { output.release() }
+        write(value, to: &output)
+        out.append(contentsOf: output.bytes)
+    }
+
+    private func write(_ value: JSONValue, to out: inout JSONOutput) {
         if options.isEmpty {
             JSONWriter.writeCompact(value, into: &out)
         } else {
@@ -45,34 +58,34 @@ public struct JSONWriter: Sendable {
 
     // MARK: Compact
 
-    private static func writeCompact(_ value: JSONValue, into out: inout [UInt8]) {
+    private static func writeCompact(_ value: JSONValue, into out: inout JSONOutput) {
         switch value {
         case .null:
-            appendLiteral("null", to: &out)
+            out.append("null")
         case .bool(let flag):
-            appendLiteral(flag ? "true" : "false", to: &out)
+            out.append(flag ? "true" : "false")
         case .number(let number):
-            appendRaw(number.text, to: &out)
+            out.appendRaw(number.text)
         case .string(let string):
             writeString(string, into: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
-            var first = true
-            for element in elements {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeCompact(element, into: &out)
+            elements.withUnsafeBufferPointer { elements in
+                for index in elements.indices {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    writeCompact(elements[index], into: &out)
+                }
             }
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            var first = true
-            for member in object {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(member.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                writeCompact(member.value, into: &out)
+            object.withUnsafeMembers { members in
+                for index in members.indices {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    writeString(members[index].key, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    writeCompact(members[index].value, into: &out)
+                }
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -80,12 +93,12 @@ public struct JSONWriter: Sendable {
 
     // MARK: Pretty / sorted
 
-    private func writeFormatted(_ value: JSONValue, into out: inout [UInt8], indent: Int) {
+    private func writeFormatted(_ value: JSONValue, into out: inout JSONOutput, indent: Int) {
         let pretty = options.contains(.prettyPrinted)
         switch value {
         case .array(let elements):
             guard !elements.isEmpty else {
-                JSONWriter.appendLiteral("[]", to: &out)
+                out.append("[]")
                 return
             }
             out.append(UInt8(ascii: "["))
@@ -98,7 +111,7 @@ public struct JSONWriter: Sendable {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             guard !object.isEmpty else {
-                JSONWriter.appendLiteral("{}", to: &out)
+                out.append("{}")
                 return
             }
             var members = Array(object)
@@ -121,23 +134,14 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    private func newline(indent: Int, into out: inout [UInt8]) {
+    private func newline(indent: Int, into out: inout JSONOutput) {
         out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+        for _ in 0..<indent {
+            out.append("  ")
+        }
     }
 
-    // MARK: Pieces
-
-    @inline(__always)
-    private static func appendLiteral(_ literal: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-
-    @inline(__always)
-    private static func appendRaw(_ text: String, to out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { out.append(contentsOf: $0) }
-    }
+    // MARK: Strings
 
     /// `true` if any byte of `word` is `"`, `\` or below 0x20.
     @inline(__always)
@@ -154,55 +158,118 @@ public struct JSONWriter: Sendable {
     private static let hexDigits: StaticString = "0123456789abcdef"
 
     /// Appends `string` as a quoted JSON string, copying unescaped runs in bulk.
-    static func writeString(_ string: String, into out: inout [UInt8]) {
+    private static func writeString(_ string: String, into out: inout JSONOutput) {
         out.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return }
-            let count = bytes.count
-            var runStart = 0
-            var index = 0
-            while true {
-                while index + 8 <= count {
-                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                    if needsEscape(word) { break }
-                    index += 8
-                }
-                guard index < count else { break }
-                let byte = base[index]
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
-                    if index > runStart {
-                        out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart))
-                    }
-                    appendEscape(byte, to: &out)
-                    runStart = index + 1
-                }
-                index += 1
-            }
-            if count > runStart {
-                out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
-            }
+        let done: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
+            writeEscaped(bytes, into: &out)
+        }
+        if done == nil {
+            Array(string.utf8).withUnsafeBufferPointer { writeEscaped($0, into: &out) }
         }
         out.append(UInt8(ascii: "\""))
     }
 
-    private static func appendEscape(_ byte: UInt8, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\\"))
+    private static func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout JSONOutput) {
+        guard let base = bytes.baseAddress else { return }
+        let count = bytes.count
+        var runStart = 0
+        var index = 0
+        while true {
+            while index + 8 <= count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if needsEscape(word) { break }
+                index += 8
+            }
+            guard index < count else { break }
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
+                out.append(base + runStart, count: index - runStart)
+                appendEscape(byte, to: &out)
+                runStart = index + 1
+            }
+            index += 1
+        }
+        out.append(base + runStart, count: count - runStart)
+    }
+
+    private static func appendEscape(_ byte: UInt8, to out: inout JSONOutput) {
         switch byte {
-        case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-        case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-        case 0x0A: out.append(UInt8(ascii: "n"))
-        case 0x0D: out.append(UInt8(ascii: "r"))
-        case 0x09: out.append(UInt8(ascii: "t"))
-        case 0x08: out.append(UInt8(ascii: "b"))
-        case 0x0C: out.append(UInt8(ascii: "f"))
+        case UInt8(ascii: "\""): out.append("\\\"")
+        case UInt8(ascii: "\\"): out.append("\\\\")
+        case 0x0A: out.append("\\n")
+        case 0x0D: out.append("\\r")
+        case 0x09: out.append("\\t")
+        case 0x08: out.append("\\b")
+        case 0x0C: out.append("\\f")
         default:
             let digits = hexDigits.utf8Start
-            out.append(UInt8(ascii: "u"))
-            out.append(UInt8(ascii: "0"))
-            out.append(UInt8(ascii: "0"))
+            out.append("\\u00")
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
         }
+    }
+}
+
+/// A growable byte buffer for the writer: plain stores, no uniqueness checks.
+///
+/// The owner must call `release()` exactly once.
+struct JSONOutput {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
+
+    init(capacity: Int) {
+        self.base = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    /// The bytes written so far (valid until the next append or `release()`).
+    var bytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base, count: count)
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(toAtLeast: count + 1) }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ source: UnsafePointer<UInt8>, count length: Int) {
+        guard length > 0 else { return }
+        if count + length > capacity { grow(toAtLeast: count + length) }
+        (base + count).update(from: source, count: length)
+        count += length
+    }
+
+    @inline(__always)
+    mutating func append(_ literal: StaticString) {
+        append(literal.utf8Start, count: literal.utf8CodeUnitCount)
+    }
+
+    mutating func appendRaw(_ text: String) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            if let start = bytes.baseAddress { append(start, count: bytes.count) }
+        }
+        if done == nil {
+            for byte in text.utf8 { append(byte) }
+        }
+    }
+
+    @inline(never)
+    private mutating func grow(toAtLeast needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        grown.initialize(from: base, count: count)
+        base.deallocate()
+        base = grown
+        capacity = newCapacity
+    }
+
+    mutating func release() {
+        base.deallocate()
+        count = 0
+        capacity = 0
     }
 }

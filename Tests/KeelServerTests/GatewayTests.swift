@@ -24,6 +24,8 @@ struct GatewayPassthroughTests {
             config.models = [
                 ModelConfig(name: "gpt", routes: [RouteConfig(provider: "oai", model: "gpt-4o-mini-2024-07-18")]),
                 ModelConfig(name: "haiku", routes: [RouteConfig(provider: "claude", model: "claude-3-5-haiku-20241022")]),
+                ModelConfig(name: "claude-for-openai-clients", routes: [RouteConfig(provider: "claude", model: "claude-sonnet-4-5")]),
+                ModelConfig(name: "gpt-for-anthropic-clients", routes: [RouteConfig(provider: "oai", model: "gpt-4.1")]),
             ]
         }
     }
@@ -182,5 +184,95 @@ struct GatewayPassthroughTests {
             #expect(r.status == 502)
             #expect(r.bodyText.contains("upstream_unreachable"))
         }
+    }
+}
+
+@Suite("Gateway translation", .serialized)
+struct GatewayTranslationTests {
+    typealias P = GatewayPassthroughTests
+
+    @Test func openAIClientsReachAnthropicModels() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: P.configure(fake)) { app, _ in
+            let r = try await P.post(app.port, "/v1/chat/completions", #"{"model":"claude-for-openai-clients","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"hi"}]}"#)
+            #expect(r.status == 200)
+            let body = try JSONValue(parsing: r.body)
+            #expect(body["object"]?.stringValue == "chat.completion")
+            #expect(body["model"]?.stringValue == "claude-for-openai-clients")
+            #expect(body["choices"]?[0]?["message"]?["content"]?.stringValue == "Hello, world!")
+            #expect(body["choices"]?[0]?["finish_reason"]?.stringValue == "stop")
+            #expect(body["usage"]?["prompt_tokens"]?.intValue == 14)
+            #expect(body["usage"]?["prompt_tokens_details"]?["cached_tokens"]?.intValue == 7)
+            let sent = try #require(fake.requests.last)
+            #expect(sent.path == "/v1/messages")
+            #expect(sent.body["model"]?.stringValue == "claude-sonnet-4-5")
+            #expect(sent.body["max_tokens"]?.intValue != nil)
+            #expect(sent.body["system"] != nil)
+            #expect(sent.headers.first("x-api-key") == P.upstreamKey)
+
+            let s = try await P.post(app.port, "/v1/chat/completions", #"{"model":"claude-for-openai-clients","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(s.status == 200)
+            let datas = s.bodyText.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+            #expect(datas.last == "[DONE]")
+            let chunks = datas.dropLast().compactMap { try? JSONValue(parsing: $0) }
+            let text = chunks.compactMap { $0["choices"]?[0]?["delta"]?["content"]?.stringValue }.joined()
+            #expect(text == "Hello, world!")
+            #expect(chunks.contains { $0["choices"]?[0]?["finish_reason"]?.stringValue == "stop" })
+            #expect(chunks.last?["usage"]?["completion_tokens"]?.intValue == 4)
+            let entries = try await P.logged(app)
+            #expect(entries.count == 2)
+            #expect(entries.allSatisfy { $0.status == 200 && $0.provider == "claude" && $0.inputTokens == 14 && $0.outputTokens == 4 })
+        }
+        await fake.stop()
+    }
+
+    @Test func anthropicClientsReachOpenAIModels() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: P.configure(fake)) { app, _ in
+            let headers = [("x-api-key", P.key), ("anthropic-version", "2023-06-01")]
+            let r = try await P.post(app.port, "/v1/messages", #"{"model":"gpt-for-anthropic-clients","max_tokens":100,"system":"Be brief.","messages":[{"role":"user","content":"hi"}]}"#, headers: headers)
+            #expect(r.status == 200)
+            let body = try JSONValue(parsing: r.body)
+            #expect(body["type"]?.stringValue == "message")
+            #expect(body["content"]?[0]?["text"]?.stringValue == "Hello, world!")
+            #expect(body["stop_reason"]?.stringValue == "end_turn")
+            #expect(body["usage"]?["output_tokens"]?.intValue == 4)
+            let sent = try #require(fake.requests.last)
+            #expect(sent.path == "/v1/chat/completions")
+            #expect(sent.body["model"]?.stringValue == "gpt-4.1")
+            #expect(sent.body["messages"]?[0]?["role"]?.stringValue == "system")
+            #expect(sent.headers.first("authorization") == "Bearer \(P.upstreamKey)")
+
+            let s = try await P.post(app.port, "/v1/messages", #"{"model":"gpt-for-anthropic-clients","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#, headers: headers)
+            #expect(s.status == 200)
+            #expect(fake.requests.last?.body["stream_options"]?["include_usage"]?.boolValue == true)
+            let names = s.bodyText.components(separatedBy: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
+            #expect(names.first == "message_start")
+            #expect(names.last == "message_stop")
+            #expect(names.contains("content_block_start") && names.contains("content_block_stop") && names.contains("message_delta"))
+            let deltas = s.bodyText.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") }
+                .compactMap { try? JSONValue(parsing: String($0.dropFirst(6))) }
+                .filter { $0["type"]?.stringValue == "content_block_delta" }
+                .compactMap { $0["delta"]?["text"]?.stringValue }
+            #expect(deltas.joined() == "Hello, world!")
+            let entries = try await P.logged(app)
+            #expect(entries.allSatisfy { $0.status == 200 && $0.provider == "oai" && $0.outputTokens == 4 })
+        }
+        await fake.stop()
+    }
+
+    @Test func translationRejectsWhatTheTargetCannotExpress() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: P.configure(fake)) { app, _ in
+            // Anthropic cannot return several choices.
+            let r = try await P.post(app.port, "/v1/chat/completions", #"{"model":"claude-for-openai-clients","n":3,"messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(r.status == 400)
+            #expect(fake.requests.isEmpty)
+            // An Anthropic request without max_tokens is invalid for Anthropic clients.
+            let a = try await P.post(app.port, "/v1/messages", #"{"model":"gpt-for-anthropic-clients","messages":[{"role":"user","content":"hi"}]}"#, headers: [("x-api-key", P.key)])
+            #expect(a.status == 400)
+            #expect(a.bodyText.hasPrefix(#"{"type":"error","error":{"type":"invalid_request_error""#))
+        }
+        await fake.stop()
     }
 }

@@ -94,10 +94,16 @@ public final class Gateway: Sendable {
             }
             upstreamBody = JSONValue.object(forwarded).serialized()
         } else {
-            let error = GatewayError(.invalidRequest, status: 501, message: "Translating \(inbound.rawValue) requests to a \(provider.kind) provider is not available in this version of Keel.", type: "server_error", code: "translation_not_supported")
-            store.record(recorder.entry(status: 501, error: error.message))
-            throw error
+            // Different formats: decode into the neutral model, encode in the provider's format.
+            do {
+                let canonical = try Codecs.decodeRequest(inbound, .object(body))
+                upstreamBody = try Codecs.encodeRequest(endpoint.chatFormat, canonical, upstreamModel: route.model, stream: stream).serialized()
+            } catch {
+                store.record(recorder.entry(status: error.status, error: error.message))
+                throw error
+            }
         }
+        let translated = endpoint.chatFormat != inbound
 
         var timeouts = HTTPClientTimeouts()
         timeouts.total = route.timeout ?? provider.timeout
@@ -121,7 +127,7 @@ public final class Gateway: Sendable {
         let headers: HTTPHeaders = ["x-keel-route": recorder.route ?? ""]
         if upstream.status >= 400 {
             let errorBody = (try? await upstream.collect(upTo: 1 << 20)) ?? []
-            let mapped = UpstreamErrorMapper.map(status: upstream.status, body: errorBody, headers: upstream.headers, provider: provider.name)
+            let mapped = Codecs.decodeError(endpoint.chatFormat, status: upstream.status, body: errorBody, headers: upstream.headers)
             store.record(recorder.entry(status: mapped.status, error: mapped.message))
             var withRoute = mapped
             withRoute.headers["x-keel-route"] = recorder.route
@@ -137,6 +143,23 @@ public final class Gateway: Sendable {
                 store.record(recorder.entry(status: mapped.status, error: mapped.message))
                 throw mapped
             }
+            if translated {
+                let answer: [UInt8]
+                do throws(GatewayError) {
+                    guard let parsed = try? JSONValue(parsing: bytes) else {
+                        throw GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider.name)' sent a response that is not JSON.", type: "upstream_error", code: "upstream_invalid_response")
+                    }
+                    let response = try Codecs.decodeResponse(endpoint.chatFormat, parsed)
+                    recorder.usage = response.usage
+                    answer = Codecs.encodeResponse(inbound, response, model: modelName).serialized()
+                } catch {
+                    store.record(recorder.entry(status: error.status, error: error.message))
+                    throw error
+                }
+                recorder.markFirstToken()
+                store.record(recorder.entry(status: 200, error: nil))
+                return .json(bytes: answer, headers: headers)
+            }
             let parsed = try? JSONValue(parsing: bytes)
             recorder.usage = inbound == .openAI ? UsageExtractor.openAI(parsed?["usage"]) : UsageExtractor.anthropic(parsed?["usage"])
             recorder.markFirstToken()
@@ -146,9 +169,12 @@ public final class Gateway: Sendable {
 
         let store = self.store
         let started = recorder
+        let providerFormat = endpoint.chatFormat
         return .eventStream(headers: headers) { writer in
             var recorder = started
-            let outcome = await Self.relay(upstream: upstream, to: writer, inbound: inbound, clientWantsUsage: clientWantsUsage, recorder: &recorder, provider: provider.name)
+            let outcome = translated
+                ? await Self.translate(upstream: upstream, from: providerFormat, to: writer, inbound: inbound, model: modelName, clientWantsUsage: clientWantsUsage, recorder: &recorder, provider: provider.name)
+                : await Self.relay(upstream: upstream, to: writer, inbound: inbound, clientWantsUsage: clientWantsUsage, recorder: &recorder, provider: provider.name)
             store.record(recorder.entry(status: outcome.status, error: outcome.error))
             if outcome.clientGone { throw ClientDisconnectedError() }
         }
@@ -219,6 +245,57 @@ public final class Gateway: Sendable {
         } catch {
             let mapped = GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider)' sent an unreadable stream.", type: "upstream_error", code: "upstream_stream_invalid")
             try? await writer.write(event: errorEvent(mapped, inbound: inbound))
+            return (502, mapped.message, false)
+        }
+    }
+
+    /// Translates an upstream stream of another format into the inbound API's stream.
+    static func translate(upstream: HTTPClientResponse, from providerFormat: WireFormat, to writer: any ResponseBodyWriter, inbound: WireFormat, model: String, clientWantsUsage: Bool, recorder: inout RequestRecorder, provider: String) async -> (status: Int, error: String?, clientGone: Bool) {
+        var decoder = Codecs.StreamDecoder(providerFormat)
+        var encoder = Codecs.StreamEncoder(inbound, model: model, includeUsage: clientWantsUsage)
+        var iterator = upstream.body.serverSentEvents().makeAsyncIterator()
+        func forward(_ events: [ChatStreamEvent], recorder: inout RequestRecorder) async throws {
+            for event in events {
+                switch event {
+                case .usage(let usage): recorder.usage = usage
+                case .textDelta, .toolCallStart: recorder.markFirstToken()
+                default: break
+                }
+                for out in encoder.encode(event) { try await writer.write(event: out) }
+            }
+        }
+        do {
+            while let event = try await iterator.next() {
+                let events: [ChatStreamEvent]
+                do {
+                    events = try decoder.decode(event: event.event, data: event.data)
+                } catch {
+                    for out in encoder.errorEvent(error) { try await writer.write(event: out) }
+                    return (error.status, error.message, false)
+                }
+                try await forward(events, recorder: &recorder)
+            }
+            let last: [ChatStreamEvent]
+            do {
+                last = try decoder.finish()
+            } catch {
+                for out in encoder.errorEvent(error) { try await writer.write(event: out) }
+                return (error.status, error.message, false)
+            }
+            try await forward(last, recorder: &recorder)
+            for out in encoder.finish() { try await writer.write(event: out) }
+            return (200, nil, false)
+        } catch is ClientDisconnectedError {
+            return (499, "client disconnected", true)
+        } catch is CancellationError {
+            return (499, "client disconnected", true)
+        } catch let error as HTTPClientError {
+            let mapped = UpstreamErrorMapper.map(error, provider: provider)
+            for out in encoder.errorEvent(mapped) { try? await writer.write(event: out) }
+            return (mapped.status, mapped.message, false)
+        } catch {
+            let mapped = GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider)' sent an unreadable stream.", type: "upstream_error", code: "upstream_stream_invalid")
+            for out in encoder.errorEvent(mapped) { try? await writer.write(event: out) }
             return (502, mapped.message, false)
         }
     }

@@ -37,6 +37,7 @@ let package = Package(
         .executableTarget(name: "keel", dependencies: ["KeelServer", "KeelConfig", "KeelCore"]),
 
         .executableTarget(name: "keel-bench-server", dependencies: ["KeelHTTP", "KeelCore"], path: "bench/EchoServer"),
+        .executableTarget(name: "keel-json-bench", dependencies: ["KeelCore"], path: "bench/JSONBench"),
 
         .target(name: "KeelTestSupport", dependencies: ["KeelCore", "KeelHTTP", "KeelServer", "KeelConfig", "KeelStore"]),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),

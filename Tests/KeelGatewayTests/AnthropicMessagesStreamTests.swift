@@ -208,7 +208,6 @@ struct AnthropicMessagesStreamDecoderTests {
         let error = try #require(decodeError(overloaded))
         #expect(error.status == 529)
         #expect(error.kind == .upstream)
-        #expect(error.type == "overloaded_error")
         #expect(error.message.contains("Overloaded"))
 
         let apiError = try #require(decodeError(#"event: error\#ndata: {"type":"error","error":{"type":"api_error","message":"Internal server error"}}\#n\#n"#))

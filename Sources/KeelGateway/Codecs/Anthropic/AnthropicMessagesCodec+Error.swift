@@ -17,6 +17,8 @@ extension AnthropicMessagesCodec {
     /// | 529 `overloaded_error` | 529, keeping `retry-after` |
     /// | other 5xx (`api_error`) | 502 |
     ///
+    /// The error `type` is left to the client's format (``HTTPError/defaultType(status:format:)``),
+    /// which gives Anthropic clients the types above and OpenAI clients their own.
     /// Only the upstream's error message and request id are copied, never its headers (apart from
     /// `retry-after`) nor anything of the request.
     public static func decodeError(status: Int, body: [UInt8], headers: HTTPHeaders) -> GatewayError {
@@ -54,27 +56,27 @@ extension AnthropicMessagesCodec {
         let detail = message.flatMap { $0.isEmpty ? nil : $0 } ?? "HTTP \(effective)"
         switch effective {
         case 400, 422:
-            return GatewayError(.upstream, status: 400, message: detail, type: "invalid_request_error")
+            return GatewayError(.upstream, status: 400, message: detail)
         case 401, 402:
             let what = effective == 402 || type == "billing_error" ? "the provider's account could not be billed" : "the provider rejected Keel's credentials"
-            return GatewayError(.upstream, status: 502, message: "Upstream authentication failed: \(what).", type: "api_error", code: "upstream_authentication_failed")
+            return GatewayError(.upstream, status: 502, message: "Upstream authentication failed: \(what).", code: "upstream_authentication_failed")
         case 403:
-            return GatewayError(.upstream, status: 403, message: "The provider refused the request: \(detail)", type: "permission_error")
+            return GatewayError(.upstream, status: 403, message: "The provider refused the request: \(detail)")
         case 404:
             let code = detail.lowercased().contains("model") ? "model_not_found" : nil
-            return GatewayError(.upstream, status: 404, message: detail, type: "not_found_error", code: code)
+            return GatewayError(.upstream, status: 404, message: detail, code: code)
         case 408, 504:
-            return GatewayError(.upstreamUnavailable, status: 504, message: "The upstream timed out: \(detail)", type: "timeout_error")
+            return GatewayError(.upstreamUnavailable, status: 504, message: "The upstream timed out: \(detail)")
         case 413:
-            return GatewayError(.upstream, status: 413, message: detail, type: "request_too_large")
+            return GatewayError(.upstream, status: 413, message: detail)
         case 429:
-            return GatewayError(.upstream, status: 429, message: detail, type: "rate_limit_error")
+            return GatewayError(.upstream, status: 429, message: detail)
         case 529:
-            return GatewayError(.upstream, status: 529, message: "The upstream is overloaded: \(detail)", type: "overloaded_error")
+            return GatewayError(.upstream, status: 529, message: "The upstream is overloaded: \(detail)")
         case 400..<500:
-            return GatewayError(.upstream, status: 400, message: detail, type: "invalid_request_error")
+            return GatewayError(.upstream, status: 400, message: detail)
         default:
-            return GatewayError(.upstream, status: 502, message: "The upstream failed: \(detail)", type: "api_error")
+            return GatewayError(.upstream, status: 502, message: "The upstream failed: \(detail)")
         }
     }
 

@@ -89,6 +89,6 @@ extension AnthropicMessagesCodec {
 
     /// A 502 for an upstream answer Keel cannot understand.
     static func protocolError(_ detail: String) -> GatewayError {
-        GatewayError(.upstreamProtocol, status: 502, message: "The Anthropic upstream sent an invalid response: \(detail).", type: "api_error")
+        GatewayError(.upstreamProtocol, status: 502, message: "The Anthropic upstream sent an invalid response: \(detail).")
     }
 }

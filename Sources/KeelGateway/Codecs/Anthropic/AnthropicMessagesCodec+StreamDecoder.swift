@@ -140,7 +140,7 @@ extension AnthropicMessagesCodec {
         /// - Throws: a 502 when the stream ended before `message_stop`.
         public mutating func finish() throws(GatewayError) -> [ChatStreamEvent] {
             guard completed else {
-                throw GatewayError(.upstreamProtocol, status: 502, message: "The Anthropic upstream's stream ended before message_stop.", type: "api_error")
+                throw GatewayError(.upstreamProtocol, status: 502, message: "The Anthropic upstream's stream ended before message_stop.")
             }
             return []
         }

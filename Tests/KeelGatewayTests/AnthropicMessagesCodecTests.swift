@@ -2,9 +2,6 @@ import KeelCore
 import KeelGateway
 import Testing
 
-private func json(_ text: String) throws -> JSONValue {
-    try JSONValue(parsing: text)
-}
 
 /// Decodes `text` as a request and returns the 400 it must fail with.
 private func requestError(_ text: String) throws -> GatewayError {

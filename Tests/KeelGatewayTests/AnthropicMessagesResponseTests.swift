@@ -3,9 +3,6 @@ import KeelGateway
 import KeelHTTP
 import Testing
 
-private func json(_ text: String) throws -> JSONValue {
-    try JSONValue(parsing: text)
-}
 
 @Suite("Anthropic Messages codec: responses")
 struct AnthropicMessagesResponseTests {

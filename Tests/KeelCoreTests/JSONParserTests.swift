@@ -70,6 +70,37 @@ struct JSONParserTests {
         #expect(again.contains(#""weights":[0.5,1e-3,-2E+2]"#))
     }
 
+    static let fixtures: [String] = [openAIRequest, openAIResponse, anthropicRequest]
+
+    @Test("every proper prefix of a document ends unexpectedly at its end", arguments: fixtures)
+    func truncation(text: String) throws {
+        let bytes = Array(text.utf8)
+        for length in 0..<bytes.count {
+            let error = try #require(throws: JSONError.self) { try JSONParser().parse(bytes[..<length]) }
+            #expect(error.code == .unexpectedEnd && error.offset == length, "prefix of \(length) bytes: \(error)")
+        }
+    }
+
+    @Test("corrupting any single byte never crashes and never yields trailing garbage")
+    func corruption() throws {
+        let bytes = Array(Self.anthropicRequest.utf8)
+        for position in bytes.indices {
+            let replacements: [UInt8] = [0x00, 0x22, 0x5C, 0x7D, 0x5D, 0x2C, 0xFF, 0xC3]
+            for replacement in replacements {
+                var corrupted = bytes
+                corrupted[position] = replacement
+                switch Result(catching: { () throws(JSONError) -> JSONValue in try JSONParser().parse(corrupted) }) {
+                case .success(let value):
+                    // Whatever was accepted must survive a round trip.
+                    #expect(try JSONValue(parsing: value.serialized()) == value)
+                case .failure(let error):
+                    #expect(error.offset >= 0 && error.offset <= corrupted.count)
+                    #expect(error.line >= 1 && error.column >= 1)
+                }
+            }
+        }
+    }
+
     // MARK: Accepted inputs
 
     @Test("accepted edge cases", arguments: [

@@ -562,10 +562,12 @@ struct MoveStack<Element>: ~Copyable {
     mutating func popArray(from start: Int) -> [Element] {
         let moved = count - start
         guard moved > 0 else { return [] }
-        let source = base + start
-        let result = [Element](unsafeUninitializedCapacity: moved) { buffer, initialized in
-            buffer.baseAddress!.moveInitialize(from: source, count: moved)
-            initialized = moved
+        // `reserveCapacity` + `append` specialise fully here; `init(unsafeUninitializedCapacity:)`
+        // goes through an unspecialised allocation path that looks up type metadata per call.
+        var result: [Element] = []
+        result.reserveCapacity(moved)
+        for index in start..<count {
+            result.append((base + index).move())
         }
         count = start
         return result

@@ -197,11 +197,25 @@ struct JSONParserTests {
         ([0x22, 0x80, 0x22], 1),                      // stray continuation byte
         ([0x22, 0x5C, 0x6E, 0xC3, 0x22], 3),          // after an escape
         (Array("\"0123456789abcdef".utf8) + [0xC3, 0x28, 0x22], 17),  // after the word-sized fast path
+        (Array("\"".utf8) + Array(String(repeating: "é", count: 150).utf8) + [0xFF, 0x22], 301),  // long string
+        (Array("\"\\n".utf8) + Array(String(repeating: "日", count: 100).utf8) + [0xED, 0xBF, 0xBF, 0x22], 303),
     ] as [([UInt8], Int)])
     func invalidUTF8(bytes: [UInt8], offset: Int) throws {
         let error = try #require(throws: JSONError.self) { try JSONParser().parse(bytes) }
         #expect(error.code == .invalidUTF8)
         #expect(error.offset == offset)
+    }
+
+    @Test("long non-ASCII strings with and without escapes")
+    func longStrings() throws {
+        let unit = "Grüße, 世界! 😀 "
+        let plain = String(repeating: unit, count: 40)
+        #expect(try JSONValue(parsing: "\"" + plain + "\"").stringValue == plain)
+        let escaped = String(repeating: unit + "\\n\\\"", count: 40)
+        let decoded = String(repeating: unit + "\n\"", count: 40)
+        let value = try JSONValue(parsing: "[\"" + escaped + "\"]")
+        #expect(value[0]?.stringValue == decoded)
+        #expect(value.serializedString() == "[\"" + escaped + "\"]")
     }
 
     @Test("valid multi-byte UTF-8 of every length is accepted")

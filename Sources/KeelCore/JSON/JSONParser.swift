@@ -332,7 +332,19 @@ struct JSONReader: ~Copyable {
     private func makeString(
         _ bytes: UnsafeBufferPointer<UInt8>, nonASCII: Bool, rawStart: Int, rawStop: Int
     ) throws(JSONError) -> String {
-        if nonASCII, !JSONReader.isValidUTF8(bytes) {
+        guard nonASCII else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        // The standard library's validating initialiser costs a metadata lookup per call
+        // (it is not specialised), so short strings are validated here and then copied;
+        // long ones are validated and copied by the standard library in one pass.
+        if bytes.count >= 256 {
+            guard let string = String(validating: bytes, as: UTF8.self) else {
+                throw invalidUTF8Error(from: rawStart, to: rawStop)
+            }
+            return string
+        }
+        guard JSONReader.isValidUTF8(bytes) else {
             throw invalidUTF8Error(from: rawStart, to: rawStop)
         }
         return String(decoding: bytes, as: UTF8.self)

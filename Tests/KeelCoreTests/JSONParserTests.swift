@@ -70,6 +70,37 @@ struct JSONParserTests {
         #expect(again.contains(#""weights":[0.5,1e-3,-2E+2]"#))
     }
 
+    static let fixtures: [String] = [openAIRequest, openAIResponse, anthropicRequest]
+
+    @Test("every proper prefix of a document ends unexpectedly at its end", arguments: fixtures)
+    func truncation(text: String) throws {
+        let bytes = Array(text.utf8)
+        for length in 0..<bytes.count {
+            let error = try #require(throws: JSONError.self) { try JSONParser().parse(bytes[..<length]) }
+            #expect(error.code == .unexpectedEnd && error.offset == length, "prefix of \(length) bytes: \(error)")
+        }
+    }
+
+    @Test("corrupting any single byte never crashes and never yields trailing garbage")
+    func corruption() throws {
+        let bytes = Array(Self.anthropicRequest.utf8)
+        for position in bytes.indices {
+            let replacements: [UInt8] = [0x00, 0x22, 0x5C, 0x7D, 0x5D, 0x2C, 0xFF, 0xC3]
+            for replacement in replacements {
+                var corrupted = bytes
+                corrupted[position] = replacement
+                switch Result(catching: { () throws(JSONError) -> JSONValue in try JSONParser().parse(corrupted) }) {
+                case .success(let value):
+                    // Whatever was accepted must survive a round trip.
+                    #expect(try JSONValue(parsing: value.serialized()) == value)
+                case .failure(let error):
+                    #expect(error.offset >= 0 && error.offset <= corrupted.count)
+                    #expect(error.line >= 1 && error.column >= 1)
+                }
+            }
+        }
+    }
+
     // MARK: Accepted inputs
 
     @Test("accepted edge cases", arguments: [
@@ -166,11 +197,25 @@ struct JSONParserTests {
         ([0x22, 0x80, 0x22], 1),                      // stray continuation byte
         ([0x22, 0x5C, 0x6E, 0xC3, 0x22], 3),          // after an escape
         (Array("\"0123456789abcdef".utf8) + [0xC3, 0x28, 0x22], 17),  // after the word-sized fast path
+        (Array("\"".utf8) + Array(String(repeating: "é", count: 150).utf8) + [0xFF, 0x22], 301),  // long string
+        (Array("\"\\n".utf8) + Array(String(repeating: "日", count: 100).utf8) + [0xED, 0xBF, 0xBF, 0x22], 303),
     ] as [([UInt8], Int)])
     func invalidUTF8(bytes: [UInt8], offset: Int) throws {
         let error = try #require(throws: JSONError.self) { try JSONParser().parse(bytes) }
         #expect(error.code == .invalidUTF8)
         #expect(error.offset == offset)
+    }
+
+    @Test("long non-ASCII strings with and without escapes")
+    func longStrings() throws {
+        let unit = "Grüße, 世界! 😀 "
+        let plain = String(repeating: unit, count: 40)
+        #expect(try JSONValue(parsing: "\"" + plain + "\"").stringValue == plain)
+        let escaped = String(repeating: unit + "\\n\\\"", count: 40)
+        let decoded = String(repeating: unit + "\n\"", count: 40)
+        let value = try JSONValue(parsing: "[\"" + escaped + "\"]")
+        #expect(value[0]?.stringValue == decoded)
+        #expect(value.serializedString() == "[\"" + escaped + "\"]")
     }
 
     @Test("valid multi-byte UTF-8 of every length is accepted")

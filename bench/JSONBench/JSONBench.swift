@@ -48,7 +48,38 @@ struct JSONBench {
                     + String(format: "%.1fx", result.foundation / result.keel))
             }
         }
+        lookupCost(millis: millis)
         print("checksum \(Sink.value)")
+    }
+
+    /// Per-lookup cost of a linear key scan against a hash index, to place
+    /// `JSONObject.indexThreshold` (objects above it keep an index).
+    static func lookupCost(millis: Double) {
+        print("\nkey lookup (all keys of an object, ns per lookup): linear scan vs [String: Int]; "
+            + "JSONObject.indexThreshold = \(JSONObject.indexThreshold)")
+        for size in [4, 8, 12, 16, 24, 32, 64] {
+            let keys = (0..<size).map { "field_\($0)" }
+            let probes = keys.shuffled()
+            var index: [String: Int] = [:]
+            for (position, key) in keys.enumerated() { index[key] = position }
+            let linear = time(runs: 5, millis: millis / 4) {
+                var found = 0
+                for probe in probes {
+                    for position in keys.indices where keys[position] == probe {
+                        found &+= position
+                        break
+                    }
+                }
+                Sink.consume(found)
+            }
+            let hashed = time(runs: 5, millis: millis / 4) {
+                var found = 0
+                for probe in probes { found &+= index[probe] ?? 0 }
+                Sink.consume(found)
+            }
+            print("  \(pad(String(size), 4)) keys: linear \(format(linear / Double(size))) ns, "
+                + "hash \(format(hashed / Double(size))) ns")
+        }
     }
 
     struct Result {

@@ -16,7 +16,8 @@ public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
         /// A byte that cannot start or continue the value at this position, including
         /// unescaped control characters inside strings and a leading byte order mark.
         public static let unexpectedCharacter = Code("unexpected_character")
-        /// A malformed number: leading zeros, a missing digit after `-`, `.` or `e`.
+        /// A malformed number: leading zeros, or something other than a digit after `-`, `.` or `e`
+        /// (a number cut short by the end of the input is `unexpectedEnd`).
         public static let invalidNumber = Code("invalid_number")
         /// An unknown escape (`\x`), a malformed `\uXXXX`, or a lone UTF-16 surrogate.
         public static let invalidEscape = Code("invalid_escape")
@@ -27,6 +28,7 @@ public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
         /// Something other than whitespace follows the top-level value.
         public static let trailingData = Code("trailing_data")
 
+        /// The identifier, e.g. `unexpected_end`.
         public var description: String { rawValue }
     }
 
@@ -50,6 +52,7 @@ public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }
 

@@ -59,6 +59,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         return value
     }
 
+    /// The number's JSON text.
     public var description: String { text }
 
     /// Length of the longest prefix of `bytes[start...]` that is a JSON number, or -1 if

@@ -41,7 +41,6 @@ public struct JSONParser: Sendable {
             throw JSONError.make(.unexpectedEnd, at: 0, in: buffer)
         }
         var reader = JSONReader(input: buffer, base: base, maxDepth: maxDepth)
-        defer { reader.release() }
         return try reader.parseDocument()
     }
 
@@ -67,7 +66,7 @@ public struct JSONParser: Sendable {
 }
 
 /// The parsing state over one input buffer.
-struct JSONReader {
+struct JSONReader: ~Copyable {
     private let input: UnsafeBufferPointer<UInt8>
     private let base: UnsafePointer<UInt8>
     private let end: Int
@@ -79,12 +78,6 @@ struct JSONReader {
     private var values = MoveStack<JSONValue>(capacity: 16)
     /// Members of the objects being parsed, innermost last.
     private var members = MoveStack<JSONObject.Member>(capacity: 16)
-
-    /// Frees the stacks; call once when done, whether parsing succeeded or not.
-    mutating func release() {
-        values.release()
-        members.release()
-    }
 
     init(input: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>, maxDepth: Int) {
         self.input = input
@@ -267,7 +260,7 @@ struct JSONReader {
             i < end && base[i] &- UInt8(ascii: "0") < 10
         }
         if base[index] == UInt8(ascii: "-") { index += 1 }
-        guard isDigit(index) else { throw error(.invalidNumber, at: index, "expected a digit") }
+        guard isDigit(index) else { throw numberError(at: index, "expected a digit") }
         if base[index] == UInt8(ascii: "0") {
             index += 1
             if isDigit(index) { throw error(.invalidNumber, at: start, "leading zeros are not allowed") }
@@ -276,9 +269,7 @@ struct JSONReader {
         }
         if index < end && base[index] == UInt8(ascii: ".") {
             index += 1
-            guard isDigit(index) else {
-                throw error(.invalidNumber, at: index, "expected a digit after '.'")
-            }
+            guard isDigit(index) else { throw numberError(at: index, "expected a digit after '.'") }
             repeat { index += 1 } while isDigit(index)
         }
         if index < end && base[index] | 0x20 == UInt8(ascii: "e") {
@@ -286,14 +277,18 @@ struct JSONReader {
             if index < end && (base[index] == UInt8(ascii: "+") || base[index] == UInt8(ascii: "-")) {
                 index += 1
             }
-            guard isDigit(index) else {
-                throw error(.invalidNumber, at: index, "expected a digit in the exponent")
-            }
+            guard isDigit(index) else { throw numberError(at: index, "expected a digit in the exponent") }
             repeat { index += 1 } while isDigit(index)
         }
         position = index
         let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
         return JSONNumber(uncheckedText: text)
+    }
+
+    /// `unexpectedEnd` when the input stops where a digit must follow (a truncated body),
+    /// `invalidNumber` when something else is there.
+    private func numberError(at index: Int, _ detail: String) -> JSONError {
+        index >= end ? error(.unexpectedEnd, at: end) : error(.invalidNumber, at: index, detail)
     }
 
     // MARK: Strings
@@ -337,7 +332,19 @@ struct JSONReader {
     private func makeString(
         _ bytes: UnsafeBufferPointer<UInt8>, nonASCII: Bool, rawStart: Int, rawStop: Int
     ) throws(JSONError) -> String {
-        if nonASCII, !JSONReader.isValidUTF8(bytes) {
+        guard nonASCII else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        // The standard library's validating initialiser costs a metadata lookup per call
+        // (it is not specialised), so short strings are validated here and then copied;
+        // long ones are validated and copied by the standard library in one pass.
+        if bytes.count >= 256 {
+            guard let string = String(validating: bytes, as: UTF8.self) else {
+                throw invalidUTF8Error(from: rawStart, to: rawStop)
+            }
+            return string
+        }
+        guard JSONReader.isValidUTF8(bytes) else {
             throw invalidUTF8Error(from: rawStart, to: rawStop)
         }
         return String(decoding: bytes, as: UTF8.self)
@@ -536,9 +543,7 @@ struct JSONReader {
 
 /// A growable stack that hands its top elements out as an exactly sized array by moving
 /// them (no copies, no reference-count traffic, one allocation per array).
-///
-/// Not copyable in spirit: the owner must call `release()` exactly once.
-struct MoveStack<Element> {
+struct MoveStack<Element>: ~Copyable {
     private var base: UnsafeMutablePointer<Element>
     private var capacity: Int
     private(set) var count = 0
@@ -569,20 +574,20 @@ struct MoveStack<Element> {
     mutating func popArray(from start: Int) -> [Element] {
         let moved = count - start
         guard moved > 0 else { return [] }
-        let source = base + start
-        let result = [Element](unsafeUninitializedCapacity: moved) { buffer, initialized in
-            buffer.baseAddress!.moveInitialize(from: source, count: moved)
-            initialized = moved
+        // `reserveCapacity` + `append` specialise fully here; `init(unsafeUninitializedCapacity:)`
+        // goes through an unspecialised allocation path that looks up type metadata per call.
+        var result: [Element] = []
+        result.reserveCapacity(moved)
+        for index in start..<count {
+            result.append((base + index).move())
         }
         count = start
         return result
     }
 
-    /// Destroys any remaining elements and frees the storage.
-    mutating func release() {
+    /// Destroys any remaining elements (left behind when parsing fails) and frees the storage.
+    deinit {
         base.deinitialize(count: count)
         base.deallocate()
-        count = 0
-        capacity = 0
     }
 }

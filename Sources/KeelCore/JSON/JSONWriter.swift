@@ -7,8 +7,10 @@
 public struct JSONWriter: Sendable {
     /// Output options.
     public struct Options: OptionSet, Sendable, Hashable {
+        /// The option bits.
         public let rawValue: Int
 
+        /// Creates options from bits; prefer the named options.
         public init(rawValue: Int) { self.rawValue = rawValue }
 
         /// One member or element per line, indented by two spaces, `"key": value`.
@@ -29,7 +31,6 @@ public struct JSONWriter: Sendable {
     /// `value` as UTF-8 JSON text.
     public func serialize(_ value: JSONValue) -> [UInt8] {
         var output = JSONOutput(capacity: 1024)
-        defer { output.release() }
         write(value, to: &output)
         let written = output.bytes
         return [UInt8](unsafeUninitializedCapacity: written.count) { buffer, initialized in
@@ -43,7 +44,6 @@ public struct JSONWriter: Sendable {
     /// Appends `value` as UTF-8 JSON text to `out`.
     public func write(_ value: JSONValue, into out: inout [UInt8]) {
         var output = JSONOutput(capacity: 1024)
-        defer { output.release() }
         write(value, to: &output)
         out.append(contentsOf: output.bytes)
     }
@@ -211,9 +211,7 @@ public struct JSONWriter: Sendable {
 }
 
 /// A growable byte buffer for the writer: plain stores, no uniqueness checks.
-///
-/// The owner must call `release()` exactly once.
-struct JSONOutput {
+struct JSONOutput: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var count = 0
@@ -223,7 +221,7 @@ struct JSONOutput {
         self.capacity = capacity
     }
 
-    /// The bytes written so far (valid until the next append or `release()`).
+    /// The bytes written so far (valid until the next append; the buffer is freed with the value).
     var bytes: UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(start: base, count: count)
     }
@@ -267,9 +265,7 @@ struct JSONOutput {
         capacity = newCapacity
     }
 
-    mutating func release() {
+    deinit {
         base.deallocate()
-        count = 0
-        capacity = 0
     }
 }

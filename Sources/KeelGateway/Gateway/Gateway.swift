@@ -120,7 +120,7 @@ public final class Gateway: Sendable {
         do {
             upstream = try await client.execute(upstreamRequest)
         } catch let error as HTTPClientError {
-            let mapped = UpstreamErrorMapper.map(error, provider: provider.name)
+            let mapped = GatewayError(transport: error, provider: provider.name)
             store.record(recorder.entry(status: mapped.status, error: mapped.message))
             throw mapped
         }
@@ -139,7 +139,7 @@ public final class Gateway: Sendable {
             do {
                 bytes = try await upstream.collect(upTo: maxResponseBytes)
             } catch let error as HTTPClientError {
-                let mapped = UpstreamErrorMapper.map(error, provider: provider.name)
+                let mapped = GatewayError(transport: error, provider: provider.name)
                 store.record(recorder.entry(status: mapped.status, error: mapped.message))
                 throw mapped
             }
@@ -160,8 +160,9 @@ public final class Gateway: Sendable {
                 store.record(recorder.entry(status: 200, error: nil))
                 return .json(bytes: answer, headers: headers)
             }
-            let parsed = try? JSONValue(parsing: bytes)
-            recorder.usage = inbound == .openAI ? UsageExtractor.openAI(parsed?["usage"]) : UsageExtractor.anthropic(parsed?["usage"])
+            if let usage = (try? JSONValue(parsing: bytes))?["usage"], usage.objectValue != nil {
+                recorder.usage = inbound == .openAI ? OpenAIChatCodec.decodeUsage(usage) : AnthropicMessagesCodec.decodeUsage(usage)
+            }
             recorder.markFirstToken()
             store.record(recorder.entry(status: 200, error: nil))
             return .json(bytes: bytes, headers: headers)
@@ -172,96 +173,32 @@ public final class Gateway: Sendable {
         let providerFormat = endpoint.chatFormat
         return .eventStream(headers: headers) { writer in
             var recorder = started
-            let outcome = translated
-                ? await Self.translate(upstream: upstream, from: providerFormat, to: writer, inbound: inbound, model: modelName, clientWantsUsage: clientWantsUsage, recorder: &recorder, provider: provider.name)
-                : await Self.relay(upstream: upstream, to: writer, inbound: inbound, clientWantsUsage: clientWantsUsage, recorder: &recorder, provider: provider.name)
+            let outcome = await Self.stream(upstream: upstream, from: providerFormat, to: writer, inbound: inbound, translate: translated, model: modelName, clientWantsUsage: clientWantsUsage, recorder: &recorder, provider: provider.name)
             store.record(recorder.entry(status: outcome.status, error: outcome.error))
             if outcome.clientGone { throw ClientDisconnectedError() }
         }
     }
 
-    /// Forwards an upstream stream in the same format, reading usage on the way.
-    static func relay(upstream: HTTPClientResponse, to writer: any ResponseBodyWriter, inbound: WireFormat, clientWantsUsage: Bool, recorder: inout RequestRecorder, provider: String) async -> (status: Int, error: String?, clientGone: Bool) {
-        var iterator = upstream.body.serverSentEvents().makeAsyncIterator()
-        var finished = false
-        do {
-            while let event = try await iterator.next() {
-                switch inbound {
-                case .openAI:
-                    if event.data == "[DONE]" {
-                        finished = true
-                        try await writer.write(event: ServerSentEvent(data: "[DONE]"))
-                        continue
-                    }
-                    if event.data.contains("\"usage\"") || event.data.contains("\"error\"") {
-                        let chunk = try? JSONValue(parsing: event.data)
-                        if let error = chunk?["error"], error.objectValue != nil {
-                            try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
-                            return (502, error["message"]?.stringValue ?? "upstream stream error", false)
-                        }
-                        if let usage = UsageExtractor.openAI(chunk?["usage"]) {
-                            recorder.usage = usage
-                            if !clientWantsUsage, chunk?["choices"]?.arrayValue?.isEmpty ?? false { continue }
-                        }
-                    }
-                    recorder.markFirstToken()
-                    try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
-                case .anthropic:
-                    switch event.event {
-                    case "message_start":
-                        recorder.usage = UsageExtractor.anthropic((try? JSONValue(parsing: event.data))?["message"]?["usage"], into: recorder.usage)
-                    case "message_delta":
-                        recorder.usage = UsageExtractor.anthropic((try? JSONValue(parsing: event.data))?["usage"], into: recorder.usage)
-                    case "content_block_delta":
-                        recorder.markFirstToken()
-                    case "message_stop":
-                        finished = true
-                    case "error":
-                        try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
-                        let message = (try? JSONValue(parsing: event.data))?["error"]?["message"]?.stringValue
-                        return (502, message ?? "upstream stream error", false)
-                    default:
-                        break
-                    }
-                    try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
-                default:
-                    break
-                }
-            }
-            if !finished {
-                let error = GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider)' ended the stream early.", type: "upstream_error", code: "upstream_stream_truncated")
-                try? await writer.write(event: errorEvent(error, inbound: inbound))
-                return (502, error.message, false)
-            }
-            return (200, nil, false)
-        } catch is ClientDisconnectedError {
-            return (499, "client disconnected", true)
-        } catch is CancellationError {
-            return (499, "client disconnected", true)
-        } catch let error as HTTPClientError {
-            let mapped = UpstreamErrorMapper.map(error, provider: provider)
-            try? await writer.write(event: errorEvent(mapped, inbound: inbound))
-            return (mapped.status, mapped.message, false)
-        } catch {
-            let mapped = GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider)' sent an unreadable stream.", type: "upstream_error", code: "upstream_stream_invalid")
-            try? await writer.write(event: errorEvent(mapped, inbound: inbound))
-            return (502, mapped.message, false)
-        }
-    }
-
-    /// Translates an upstream stream of another format into the inbound API's stream.
-    static func translate(upstream: HTTPClientResponse, from providerFormat: WireFormat, to writer: any ResponseBodyWriter, inbound: WireFormat, model: String, clientWantsUsage: Bool, recorder: inout RequestRecorder, provider: String) async -> (status: Int, error: String?, clientGone: Bool) {
+    /// Streams the upstream's answer to the client.
+    ///
+    /// Every upstream event goes through the provider format's stream decoder, which is where usage,
+    /// time to first token, in-stream errors and truncation are read. When `translate` is false the
+    /// upstream's events are forwarded as they came (minus the usage-only chunk a client did not ask
+    /// for); otherwise the decoded events are re-encoded in the inbound API's format.
+    static func stream(upstream: HTTPClientResponse, from providerFormat: WireFormat, to writer: any ResponseBodyWriter, inbound: WireFormat, translate: Bool, model: String, clientWantsUsage: Bool, recorder: inout RequestRecorder, provider: String) async -> (status: Int, error: String?, clientGone: Bool) {
         var decoder = Codecs.StreamDecoder(providerFormat)
         var encoder = Codecs.StreamEncoder(inbound, model: model, includeUsage: clientWantsUsage)
         var iterator = upstream.body.serverSentEvents().makeAsyncIterator()
-        func forward(_ events: [ChatStreamEvent], recorder: inout RequestRecorder) async throws {
+        func observe(_ events: [ChatStreamEvent], recorder: inout RequestRecorder) async throws {
             for event in events {
                 switch event {
                 case .usage(let usage): recorder.usage = usage
                 case .textDelta, .toolCallStart: recorder.markFirstToken()
                 default: break
                 }
-                for out in encoder.encode(event) { try await writer.write(event: out) }
+                if translate {
+                    for out in encoder.encode(event) { try await writer.write(event: out) }
+                }
             }
         }
         do {
@@ -270,10 +207,21 @@ public final class Gateway: Sendable {
                 do {
                     events = try decoder.decode(event: event.event, data: event.data)
                 } catch {
-                    for out in encoder.errorEvent(error) { try await writer.write(event: out) }
+                    // An in-stream error from the upstream. Same format: the client gets it as sent.
+                    if translate {
+                        for out in encoder.errorEvent(error) { try await writer.write(event: out) }
+                    } else {
+                        try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
+                    }
                     return (error.status, error.message, false)
                 }
-                try await forward(events, recorder: &recorder)
+                try await observe(events, recorder: &recorder)
+                if !translate {
+                    // OpenAI's usage-only chunk (empty `choices`) is dropped when the client did not ask for usage.
+                    let usageOnly = !events.isEmpty && events.allSatisfy { if case .usage = $0 { true } else { false } }
+                    if usageOnly, inbound == .openAI, !clientWantsUsage { continue }
+                    try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
+                }
             }
             let last: [ChatStreamEvent]
             do {
@@ -282,15 +230,17 @@ public final class Gateway: Sendable {
                 for out in encoder.errorEvent(error) { try await writer.write(event: out) }
                 return (error.status, error.message, false)
             }
-            try await forward(last, recorder: &recorder)
-            for out in encoder.finish() { try await writer.write(event: out) }
+            try await observe(last, recorder: &recorder)
+            if translate {
+                for out in encoder.finish() { try await writer.write(event: out) }
+            }
             return (200, nil, false)
         } catch is ClientDisconnectedError {
             return (499, "client disconnected", true)
         } catch is CancellationError {
             return (499, "client disconnected", true)
         } catch let error as HTTPClientError {
-            let mapped = UpstreamErrorMapper.map(error, provider: provider)
+            let mapped = GatewayError(transport: error, provider: provider)
             for out in encoder.errorEvent(mapped) { try? await writer.write(event: out) }
             return (mapped.status, mapped.message, false)
         } catch {
@@ -298,13 +248,6 @@ public final class Gateway: Sendable {
             for out in encoder.errorEvent(mapped) { try? await writer.write(event: out) }
             return (502, mapped.message, false)
         }
-    }
-
-    /// The inbound API's in-stream error event.
-    static func errorEvent(_ error: GatewayError, inbound: WireFormat) -> ServerSentEvent {
-        let format: ErrorFormat = inbound == .anthropic ? .anthropic : .openAI
-        let body = HTTPError(error.status, error.message, type: error.type, code: error.code, param: error.param).body(format: format)
-        return inbound == .anthropic ? ServerSentEvent(event: "error", data: body) : ServerSentEvent(data: body)
     }
 
     /// Weighted random choice among routes with a positive weight (the first route if none has one).

@@ -170,6 +170,10 @@ struct GatewayPassthroughTests {
             #expect(anthropicUnknown.status == 404)
             #expect(anthropicUnknown.bodyText.hasPrefix(#"{"type":"error""#))
             #expect(fake.requests.isEmpty)
+            // Refused requests are in the request log too, once each.
+            let entries = try await Self.logged(app)
+            #expect(entries.map(\.status).sorted() == [400, 400, 400, 404, 404])
+            #expect(entries.filter { $0.status == 404 }.map(\.model).sorted() == ["nope", "nope"])
         }
         await fake.stop()
     }

@@ -45,8 +45,26 @@ public final class Gateway: Sendable {
 
     // MARK: Chat
 
+    /// Serves one chat request; whatever it answers with an error is recorded here, once.
     func chat(_ request: Request, _ context: RequestContext, inbound: WireFormat) async throws -> Response {
         let inboundAPI = inbound == .openAI ? "openai.chat_completions" : "anthropic.messages"
+        var recorder = RequestRecorder(id: context.requestID, inboundAPI: inboundAPI, model: "")
+        do {
+            return try await chat(request, inbound: inbound, recorder: &recorder)
+        } catch {
+            let status: Int
+            switch error {
+            case let e as GatewayError: status = e.status
+            case is ModelNotFound: status = 404
+            case is CancellationError: status = 499
+            default: status = 500
+            }
+            store.record(recorder.entry(status: status, error: (error as? GatewayError)?.message ?? String(describing: type(of: error))))
+            throw error
+        }
+    }
+
+    private func chat(_ request: Request, inbound: WireFormat, recorder: inout RequestRecorder) async throws -> Response {
         let body: JSONObject
         do {
             guard case .object(let object) = try JSONValue(parsing: request.body) else {
@@ -67,12 +85,10 @@ public final class Gateway: Sendable {
             guard case .bool(let b) = s else { throw GatewayError.invalid("'stream' must be a boolean.", param: "stream", code: "invalid_type") }
             stream = b
         }
-        var recorder = RequestRecorder(id: context.requestID, inboundAPI: inboundAPI, model: modelName)
+        recorder.model = modelName
         recorder.stream = stream
         guard let model = models[modelName] else {
-            let error = ModelNotFound(model: modelName)
-            store.record(recorder.entry(status: 404, error: "model not found"))
-            throw error
+            throw ModelNotFound(model: modelName)
         }
         let route = Self.pickRoute(model.routes)
         guard let provider = providers[route.provider] else {
@@ -95,41 +111,26 @@ public final class Gateway: Sendable {
             upstreamBody = JSONValue.object(forwarded).serialized()
         } else {
             // Different formats: decode into the neutral model, encode in the provider's format.
-            do {
-                let canonical = try Codecs.decodeRequest(inbound, .object(body))
-                upstreamBody = try Codecs.encodeRequest(endpoint.chatFormat, canonical, upstreamModel: route.model, stream: stream).serialized()
-            } catch {
-                store.record(recorder.entry(status: error.status, error: error.message))
-                throw error
-            }
+            let canonical = try Codecs.decodeRequest(inbound, .object(body))
+            upstreamBody = try Codecs.encodeRequest(endpoint.chatFormat, canonical, upstreamModel: route.model, stream: stream).serialized()
         }
         let translated = endpoint.chatFormat != inbound
 
         var timeouts = HTTPClientTimeouts()
         timeouts.total = route.timeout ?? provider.timeout
         if stream, let first = route.firstTokenTimeout { timeouts.firstByte = first }
-        let upstreamRequest: HTTPClientRequest
-        do {
-            upstreamRequest = try endpoint.request(.chat(stream: stream), model: route.model, body: upstreamBody, inbound: request.headers, timeouts: timeouts)
-        } catch {
-            store.record(recorder.entry(status: error.status, error: error.message))
-            throw error
-        }
+        let upstreamRequest = try endpoint.request(.chat(stream: stream), model: route.model, body: upstreamBody, inbound: request.headers, timeouts: timeouts)
 
         let upstream: HTTPClientResponse
         do {
             upstream = try await client.execute(upstreamRequest)
         } catch let error as HTTPClientError {
-            let mapped = GatewayError(transport: error, provider: provider.name)
-            store.record(recorder.entry(status: mapped.status, error: mapped.message))
-            throw mapped
+            throw GatewayError(transport: error, provider: provider.name)
         }
         let headers: HTTPHeaders = ["x-keel-route": recorder.route ?? ""]
         if upstream.status >= 400 {
             let errorBody = (try? await upstream.collect(upTo: 1 << 20)) ?? []
-            let mapped = Codecs.decodeError(endpoint.chatFormat, status: upstream.status, body: errorBody, headers: upstream.headers)
-            store.record(recorder.entry(status: mapped.status, error: mapped.message))
-            var withRoute = mapped
+            var withRoute = Codecs.decodeError(endpoint.chatFormat, status: upstream.status, body: errorBody, headers: upstream.headers)
             withRoute.headers["x-keel-route"] = recorder.route
             throw withRoute
         }
@@ -139,33 +140,26 @@ public final class Gateway: Sendable {
             do {
                 bytes = try await upstream.collect(upTo: maxResponseBytes)
             } catch let error as HTTPClientError {
-                let mapped = GatewayError(transport: error, provider: provider.name)
-                store.record(recorder.entry(status: mapped.status, error: mapped.message))
-                throw mapped
+                throw GatewayError(transport: error, provider: provider.name)
             }
+            let answer: [UInt8]
             if translated {
-                let answer: [UInt8]
-                do throws(GatewayError) {
-                    guard let parsed = try? JSONValue(parsing: bytes) else {
-                        throw GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider.name)' sent a response that is not JSON.", type: "upstream_error", code: "upstream_invalid_response")
-                    }
-                    let response = try Codecs.decodeResponse(endpoint.chatFormat, parsed)
-                    recorder.usage = response.usage
-                    answer = Codecs.encodeResponse(inbound, response, model: modelName).serialized()
-                } catch {
-                    store.record(recorder.entry(status: error.status, error: error.message))
-                    throw error
+                guard let parsed = try? JSONValue(parsing: bytes) else {
+                    throw GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider.name)' sent a response that is not JSON.", type: "upstream_error", code: "upstream_invalid_response")
                 }
-                recorder.markFirstToken()
-                store.record(recorder.entry(status: 200, error: nil))
-                return .json(bytes: answer, headers: headers)
-            }
-            if let usage = (try? JSONValue(parsing: bytes))?["usage"], usage.objectValue != nil {
-                recorder.usage = inbound == .openAI ? OpenAIChatCodec.decodeUsage(usage) : AnthropicMessagesCodec.decodeUsage(usage)
+                let response = try Codecs.decodeResponse(endpoint.chatFormat, parsed)
+                recorder.usage = response.usage
+                answer = Codecs.encodeResponse(inbound, response, model: modelName).serialized()
+            } else {
+                // Same format: the provider's bytes go back untouched; only usage is read from them.
+                if let usage = (try? JSONValue(parsing: bytes))?["usage"], usage.objectValue != nil {
+                    recorder.usage = inbound == .openAI ? OpenAIChatCodec.decodeUsage(usage) : AnthropicMessagesCodec.decodeUsage(usage)
+                }
+                answer = bytes
             }
             recorder.markFirstToken()
             store.record(recorder.entry(status: 200, error: nil))
-            return .json(bytes: bytes, headers: headers)
+            return .json(bytes: answer, headers: headers)
         }
 
         let store = self.store

@@ -66,6 +66,8 @@ check "/readyz is ready" bash -c "curl -fs http://127.0.0.1:$PORT/readyz | grep 
 check "/metrics is Prometheus text" bash -c "curl -fs http://127.0.0.1:$PORT/metrics | grep -q '^process_resident_memory_bytes '"
 check "unknown routes are 404 JSON" bash -c "test \"\$(curl -s -o /dev/null -w '%{http_code} %{content_type}' http://127.0.0.1:$PORT/nope)\" = '404 application/json'"
 curl -s -H "Authorization: Bearer sk-cli-test-secret-0123456789" "http://127.0.0.1:$PORT/healthz" >/dev/null
+check "/v1/models answers with the master key" bash -c "curl -fs -H 'Authorization: Bearer sk-cli-test-secret-0123456789' http://127.0.0.1:$PORT/v1/models | grep -q '\"object\":\"list\"'"
+check "/v1/models without a key is 401" bash -c "test \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/v1/models)\" = 401"
 check "the store was created under the configured path" test -f data/keel.db
 kill -TERM "$PID"
 wait "$PID"; RC=$?

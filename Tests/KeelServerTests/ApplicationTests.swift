@@ -103,6 +103,22 @@ struct ApplicationTests {
         }
     }
 
+    @Test func oversizedBodiesGetA413InTheRoutesShape() async throws {
+        try await withTestApplication(configure: { $0.server.maxBodyBytes = 100 }) { app, _ in
+            let port = app.port
+            try await onThread {
+                let big = [UInt8](repeating: 0x20, count: 500)
+                let openAI = try RawHTTPConnection(port: port).request("POST", "/v1/chat/completions", body: big)
+                #expect(openAI.status == 413)
+                #expect(openAI.bodyText.hasPrefix(#"{"error":{"message":"Request body is larger than the limit of 100 bytes.""#))
+                let anthropic = try RawHTTPConnection(port: port).request("POST", "/v1/messages", body: big)
+                #expect(anthropic.status == 413)
+                #expect(anthropic.bodyText.hasPrefix(#"{"type":"error","error":{"type":"request_too_large""#))
+                #expect(anthropic.header("x-request-id") != nil)
+            }
+        }
+    }
+
     @Test func postgresStorageIsRefusedClearly() throws {
         var config = KeelConfig()
         config.storage.url = .postgres(url: "postgres://keel:pw@127.0.0.1:5432/keel")

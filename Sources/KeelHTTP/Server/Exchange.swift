@@ -69,7 +69,7 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
         if !started {
             started = true
             if bodyTooLarge {
-                return server.queue(Self.tooLarge(server.configuration.maxBodyBytes), on: connection, exchange: self, requestID: nil)
+                return server.queue(server.tooLarge(path: path), on: connection, exchange: self)
             }
             let requestID = headers.first("x-request-id").flatMap { RequestID.isAcceptable($0) ? $0 : nil } ?? RequestID.generate()
             let request = Request(method: method, path: path, query: query, headers: headers, body: body)
@@ -98,7 +98,7 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
         }
         switch next {
         case .queue(let response):
-            return server.queue(response, on: connection, exchange: self, requestID: nil)
+            return server.queue(response, on: connection, exchange: self)
         case .close:
             return KEEL_MHD_NO
         case .wait:
@@ -271,9 +271,5 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
             }
             waiting?.resume(throwing: CancellationError())
         }
-    }
-
-    static func tooLarge(_ limit: Int) -> Response {
-        HTTPError(413, "Request body is larger than the limit of \(limit) bytes.", code: "request_too_large").response(format: .openAI)
     }
 }

@@ -201,20 +201,18 @@ final class ServerCore: Sendable {
             // Refuse before reading the body; libmicrohttpd closes the connection after this answer.
             exchange.bodyTooLarge = true
             exchange.started = true
-            return queue(Exchange.tooLarge(configuration.maxBodyBytes), on: connection, exchange: exchange, requestID: nil)
+            return queue(tooLarge(path: exchange.path), on: connection, exchange: exchange)
         }
         return KEEL_MHD_YES
     }
 
     /// Builds a libmicrohttpd response and queues it. Worker thread only.
-    func queue(_ response: Response, on connection: OpaquePointer, exchange: Exchange, requestID: String?) -> MHD_Result {
+    func queue(_ response: Response, on connection: OpaquePointer, exchange: Exchange) -> MHD_Result {
         var response = response
         if response.headers.first("x-request-id") == nil {
+            // An answer the engine gave itself, before any handler ran.
             let id = exchange.headers.first("x-request-id").flatMap { RequestID.isAcceptable($0) ? $0 : nil } ?? RequestID.generate()
             response.headers.add(name: "x-request-id", value: id)
-            if case .bytes = response.body, response.status == 413 {
-                response = Self.reformat(response, format: configuration.errorFormat(exchange.path))
-            }
         }
         let mhdResponse: OpaquePointer?
         switch response.body {
@@ -243,12 +241,10 @@ final class ServerCore: Sendable {
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     }
 
-    /// Re-renders an engine-generated error body in the path's error format.
-    private static func reformat(_ response: Response, format: ErrorFormat) -> Response {
-        guard format == .anthropic else { return response }
-        var r = HTTPError(413, "Request body is too large.", code: "request_too_large").response(format: .anthropic)
-        r.headers = response.headers
-        return r
+    /// The 413 for a body over the limit, in the error shape of the request's path.
+    func tooLarge(path: String) -> Response {
+        HTTPError(413, "Request body is larger than the limit of \(configuration.maxBodyBytes) bytes.", code: "request_too_large")
+            .response(format: configuration.errorFormat(path))
     }
 
     func exchangeFinished(_ exchange: Exchange) {

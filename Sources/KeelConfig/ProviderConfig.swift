@@ -136,7 +136,14 @@ extension ProviderConfig {
         var provider = ProviderConfig(name: name, kind: kind, apiKey: apiKey, headers: headers, timeout: timeout)
         switch kind {
         case .azure:
-            provider.apiVersion = reader.string("api_version") ?? defaultAzureAPIVersion
+            // Left out, null, or a reference that expands to nothing: the default (set by `init`).
+            if let value = reader.take("api_version"), let version = value.string() {
+                if let problem = apiVersionProblem(version) {
+                    value.report(problem)
+                } else {
+                    provider.apiVersion = version
+                }
+            }
         case .bedrock:
             let regionValue = reader.require("region")
             if let regionValue, let region = regionValue.string(required: true) {
@@ -193,6 +200,19 @@ extension ProviderConfig {
         if let problem {
             reader.context.report(problem, at: reader.mark, path: reader.path, code: .invalidValue)
         }
+    }
+
+    /// Nil when `version` can go into the `api-version` query parameter as is: a non-empty run of
+    /// letters, digits, `-`, `.` and `_` (Azure versions look like `2024-10-21` or `2025-01-01-preview`).
+    static func apiVersionProblem(_ version: String) -> String? {
+        if version.isEmpty {
+            return "must not be empty (leave api_version out to use \(defaultAzureAPIVersion))"
+        }
+        let valid = version.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                || $0 == "-" || $0 == "." || $0 == "_"
+        }
+        return valid ? nil : "\(quoted(version)) is not an API version (like \(defaultAzureAPIVersion))"
     }
 
     /// Nil when `text` is an absolute http(s) URL with a host.

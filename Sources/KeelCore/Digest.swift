@@ -1,12 +1,14 @@
 internal import CCrypto
 
 /// Hashing, HMAC and constant-time comparison on OpenSSL's libcrypto.
+///
+/// Inputs with contiguous storage (`[UInt8]`, `ArraySlice`, `String.UTF8View` of a native string,
+/// buffer pointers) are read in place; other collections are copied once into an array.
 public enum Digest {
     /// SHA-256 of `data` (32 bytes).
     public static func sha256<D: Collection<UInt8>>(_ data: D) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        let bytes = Array(data)
-        bytes.withUnsafeBufferPointer { input in
+        withBytes(data) { input in
             out.withUnsafeMutableBufferPointer { output in
                 _ = SHA256(input.baseAddress, input.count, output.baseAddress)
             }
@@ -15,30 +17,29 @@ public enum Digest {
     }
 
     /// SHA-256 of the UTF-8 bytes of `string`.
-    public static func sha256(_ string: String) -> [UInt8] { sha256(Array(string.utf8)) }
+    public static func sha256(_ string: String) -> [UInt8] { sha256(string.utf8) }
 
     /// HMAC-SHA256 of `data` under `key` (32 bytes).
     public static func hmacSHA256<K: Collection<UInt8>, D: Collection<UInt8>>(key: K, data: D) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        let k = Array(key), d = Array(data)
-        k.withUnsafeBufferPointer { kp in
-            d.withUnsafeBufferPointer { dp in
+        withBytes(key) { kp in
+            withBytes(data) { dp in
                 out.withUnsafeMutableBufferPointer { op in
                     _ = HMAC(EVP_sha256(), kp.baseAddress, Int32(kp.count), dp.baseAddress, dp.count, op.baseAddress, &length)
                 }
             }
         }
-        return Array(out.prefix(Int(length)))
+        out.removeLast(out.count - Int(length))
+        return out
     }
 
     /// Compares two byte strings in time that depends only on their lengths, never on their contents.
     public static func constantTimeEquals<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
-        let x = Array(a), y = Array(b)
-        guard x.count == y.count else { return false }
-        if x.isEmpty { return true }
-        return x.withUnsafeBytes { xp in
-            y.withUnsafeBytes { yp in CRYPTO_memcmp(xp.baseAddress, yp.baseAddress, x.count) == 0 }
+        guard a.count == b.count else { return false }
+        if a.isEmpty { return true }
+        return withBytes(a) { xp in
+            withBytes(b) { yp in CRYPTO_memcmp(xp.baseAddress, yp.baseAddress, xp.count) == 0 }
         }
     }
 
@@ -55,13 +56,21 @@ public enum Digest {
 
     /// Lower-case hexadecimal encoding.
     public static func hex<D: Collection<UInt8>>(_ data: D) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var chars = [UInt8]()
-        chars.reserveCapacity(data.count * 2)
-        for b in data {
-            chars.append(digits[Int(b >> 4)])
-            chars.append(digits[Int(b & 0x0f)])
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: data.count * 2) { buffer in
+            var index = 0
+            for byte in data {
+                buffer[index] = digits.utf8Start[Int(byte >> 4)]
+                buffer[index + 1] = digits.utf8Start[Int(byte & 0x0f)]
+                index += 2
+            }
+            return index
         }
-        return String(decoding: chars, as: UTF8.self)
+    }
+
+    /// Calls `body` with the bytes of `data`, in place when its storage is contiguous.
+    private static func withBytes<D: Collection<UInt8>, R>(_ data: D, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = data.withContiguousStorageIfAvailable(body) { return result }
+        return Array(data).withUnsafeBufferPointer(body)
     }
 }

@@ -23,6 +23,7 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConve
         }
     }
 
+    /// The level's name as written in the configuration and in log lines, e.g. `warning`.
     public var description: String {
         switch self {
         case .trace: "trace"
@@ -35,6 +36,7 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConve
         }
     }
 
+    /// `true` when `lhs` is more verbose than `rhs`.
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
@@ -87,6 +89,7 @@ public struct Logger: Sendable {
     public var metadata: [String: String]
     private let sink: LogSink
 
+    /// Creates a logger; by default it writes `info` and above to standard error, with no metadata.
     public init(label: String, level: LogLevel = .info, metadata: [String: String] = [:], sink: LogSink = .standardError) {
         self.label = label
         self.level = level
@@ -108,8 +111,11 @@ public struct Logger: Sendable {
         return copy
     }
 
+    /// Whether lines at `level` are written (checked before a message is built).
     @inlinable public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
 
+    /// Logs at `trace`; `message` is only evaluated when the level is enabled. The same goes for the
+    /// other levels below.
     public func trace(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.trace, message(), metadata) }
     public func debug(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.debug, message(), metadata) }
     public func info(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.info, message(), metadata) }
@@ -139,12 +145,14 @@ public struct Logger: Sendable {
         sink.emit(line)
     }
 
-    /// Metadata keys whose values are never written.
+    /// Metadata keys whose values are never written: credential headers and keys that name a key, a
+    /// secret, a password or a token. `-` and `_` are treated alike, so `x-goog-api-key`, `api_key`,
+    /// `x-amz-security-token` and `access_token` all match (counters such as `input_tokens` do not).
     static func isSensitive(_ key: String) -> Bool {
-        let k = key.lowercased()
-        return k == "authorization" || k == "x-api-key" || k == "api-key" || k.contains("api_key")
-            || k.contains("secret") || k.contains("password") || k.contains("master_key") || k == "token"
-            || k == "cookie" || k == "set-cookie" || k == "proxy-authorization"
+        let k = key.lowercased().replacing("-", with: "_")
+        return k == "authorization" || k == "proxy_authorization" || k == "cookie" || k == "set_cookie"
+            || k == "token" || k.hasSuffix("_token") || k.contains("api_key") || k.contains("master_key")
+            || k.contains("secret") || k.contains("password")
     }
 
     /// RFC 3339 UTC timestamp with milliseconds.

@@ -69,9 +69,15 @@ enum RequestLogRow {
         return out
     }
 
-    /// Parses a JSON object of strings; anything else (NULL, malformed text) reads as empty.
+    /// Parses a JSON object of strings; anything else (NULL, malformed text) reads as empty, and members
+    /// whose values are not strings are left out.
     static func decodeMetadata(_ text: String?) -> [String: String] {
-        guard let text, text != "{}" else { return [:] }
-        return (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+        guard let text, text != "{}", let object = (try? JSONValue(parsing: text))?.objectValue else { return [:] }
+        var metadata: [String: String] = [:]
+        metadata.reserveCapacity(object.count)
+        for (key, value) in object {
+            if let string = value.stringValue { metadata[key] = string }
+        }
+        return metadata
     }
 }

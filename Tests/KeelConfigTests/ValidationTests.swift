@@ -165,6 +165,10 @@ struct ValidationTests {
 
     @Test("kind-specific requirements", arguments: [
         ("azure: {kind: azure, api_key: k}", "providers.azure: missing required key \"base_url\" (azure providers need e.g. https://NAME.openai.azure.com)"),
+        ("azure: {kind: azure, base_url: https://a.openai.azure.com, api_version: \"\"}",
+         "providers.azure.api_version: must not be empty (leave api_version out to use 2024-10-21)"),
+        ("azure: {kind: azure, base_url: https://a.openai.azure.com, api_version: \"2024-10-21&x=1\"}",
+         #"providers.azure.api_version: "2024-10-21&x=1" is not an API version (like 2024-10-21)"#),
         ("bedrock: {kind: bedrock}", #"providers.bedrock: missing required key "region""#),
         ("bedrock: {kind: bedrock, region: US East}", #"providers.bedrock.region: "US East" is not an AWS region name (like us-east-1)"#),
         ("bedrock: {kind: bedrock, region: us-east-1, access_key_id: AKIA}", "providers.bedrock: access_key_id and secret_access_key must be given together"),
@@ -180,6 +184,21 @@ struct ValidationTests {
         let error = try #require(configError("providers:\n  " + entry + "\n"))
         #expect(error.diagnostics.count == 1)
         #expect(error.diagnostics.first.map { "\($0.keyPath): \($0.message)" } == expected)
+    }
+
+    @Test("an azure api_version that is left out, null or expands to nothing gets the default")
+    func azureAPIVersionDefault() throws {
+        let config = try parseConfig("""
+        providers:
+          a: {kind: azure, base_url: https://a.openai.azure.com}
+          b: {kind: azure, base_url: https://b.openai.azure.com, api_version: ~}
+          c: {kind: azure, base_url: https://c.openai.azure.com, api_version: "${AZURE_API_VERSION:-}"}
+          d: {kind: azure, base_url: https://d.openai.azure.com, api_version: 2025-01-01-preview}
+        """)
+        #expect(config.providers.map(\.apiVersion) == [
+            ProviderConfig.defaultAzureAPIVersion, ProviderConfig.defaultAzureAPIVersion,
+            ProviderConfig.defaultAzureAPIVersion, "2025-01-01-preview",
+        ])
     }
 
     @Test("provider names with dots print as quoted keys in paths")

@@ -19,6 +19,8 @@ struct RequestLogRowTests {
         #expect(RequestLogRow.decodeMetadata(nil) == [:])
         #expect(RequestLogRow.decodeMetadata("not json") == [:])
         #expect(RequestLogRow.decodeMetadata(#"{"n": 1}"#) == [:])
+        #expect(RequestLogRow.decodeMetadata(#"["a"]"#) == [:])
+        #expect(RequestLogRow.decodeMetadata(#"{"a": "x", "n": 1, "b": null}"#) == ["a": "x"])
     }
 
     @Test("times convert between Date and milliseconds since the epoch")

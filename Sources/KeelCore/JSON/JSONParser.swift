@@ -293,18 +293,6 @@ struct JSONReader: ~Copyable {
 
     // MARK: Strings
 
-    /// `true` if any byte of `word` is `"`, `\` or below 0x20.
-    @inline(__always)
-    private static func needsAttention(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let found = ((quote &- ones) & ~quote)
-            | ((backslash &- ones) & ~backslash)
-            | ((word &- ones &* 0x20) & ~word)
-        return found & 0x8080_8080_8080_8080 != 0
-    }
-
     /// Index of the first `"`, `\` or control byte at or after `index` (or `end`), and
     /// whether any byte before it is non-ASCII.
     @inline(__always)
@@ -313,14 +301,14 @@ struct JSONReader: ~Copyable {
         var seen: UInt64 = 0
         while index + 8 <= end {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            if JSONReader.needsAttention(word) { break }
+            if JSONString.needsEscape(word) { break }
             seen |= word
             index += 8
         }
         var seenByte: UInt8 = seen & 0x8080_8080_8080_8080 != 0 ? 0x80 : 0
         while index < end {
             let byte = base[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            if JSONString.needsEscape(byte) { break }
             seenByte |= byte
             index += 1
         }

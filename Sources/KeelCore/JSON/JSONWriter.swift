@@ -1,9 +1,9 @@
 /// Serialises `JSONValue`s to UTF-8 JSON text.
 ///
 /// The default output is compact (no whitespace), keeps object members in order and
-/// writes numbers exactly as their `JSONNumber.text`. Strings escape `"`, `\` and the
-/// control characters U+0000…U+001F (`\n`, `\r`, `\t`, `\b`, `\f` by name, the others as
-/// `\u00XX`); everything else, including `/` and non-ASCII text, is written as raw UTF-8.
+/// writes numbers exactly as their `JSONNumber.text`. Strings are escaped by ``JSONString``:
+/// `"`, `\` and the control characters U+0000…U+001F (`\n`, `\r`, `\t`, `\b`, `\f` by name, the
+/// others as `\u00XX`); everything else, including `/` and non-ASCII text, is written as raw UTF-8.
 public struct JSONWriter: Sendable {
     /// Output options.
     public struct Options: OptionSet, Sendable, Hashable {
@@ -67,7 +67,7 @@ public struct JSONWriter: Sendable {
         case .number(let number):
             out.appendRaw(number.text)
         case .string(let string):
-            writeString(string, into: &out)
+            JSONString.write(string, into: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             elements.withUnsafeBufferPointer { elements in
@@ -82,7 +82,7 @@ public struct JSONWriter: Sendable {
             object.withUnsafeMembers { members in
                 for index in members.indices {
                     if index > 0 { out.append(UInt8(ascii: ",")) }
-                    writeString(members[index].key, into: &out)
+                    JSONString.write(members[index].key, into: &out)
                     out.append(UInt8(ascii: ":"))
                     writeCompact(members[index].value, into: &out)
                 }
@@ -122,7 +122,7 @@ public struct JSONWriter: Sendable {
             for (index, member) in members.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { newline(indent: indent + 1, into: &out) }
-                JSONWriter.writeString(member.key, into: &out)
+                JSONString.write(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 if pretty { out.append(UInt8(ascii: " ")) }
                 writeFormatted(member.value, into: &out, indent: indent + 1)
@@ -138,74 +138,6 @@ public struct JSONWriter: Sendable {
         out.append(UInt8(ascii: "\n"))
         for _ in 0..<indent {
             out.append("  ")
-        }
-    }
-
-    // MARK: Strings
-
-    /// `true` if any byte of `word` is `"`, `\` or below 0x20.
-    @inline(__always)
-    private static func needsEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let found = ((quote &- ones) & ~quote)
-            | ((backslash &- ones) & ~backslash)
-            | ((word &- ones &* 0x20) & ~word)
-        return found & 0x8080_8080_8080_8080 != 0
-    }
-
-    private static let hexDigits: StaticString = "0123456789abcdef"
-
-    /// Appends `string` as a quoted JSON string, copying unescaped runs in bulk.
-    private static func writeString(_ string: String, into out: inout JSONOutput) {
-        out.append(UInt8(ascii: "\""))
-        let done: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
-            writeEscaped(bytes, into: &out)
-        }
-        if done == nil {
-            Array(string.utf8).withUnsafeBufferPointer { writeEscaped($0, into: &out) }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private static func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout JSONOutput) {
-        guard let base = bytes.baseAddress else { return }
-        let count = bytes.count
-        var runStart = 0
-        var index = 0
-        while true {
-            while index + 8 <= count {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                if needsEscape(word) { break }
-                index += 8
-            }
-            guard index < count else { break }
-            let byte = base[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
-                out.append(base + runStart, count: index - runStart)
-                appendEscape(byte, to: &out)
-                runStart = index + 1
-            }
-            index += 1
-        }
-        out.append(base + runStart, count: count - runStart)
-    }
-
-    private static func appendEscape(_ byte: UInt8, to out: inout JSONOutput) {
-        switch byte {
-        case UInt8(ascii: "\""): out.append("\\\"")
-        case UInt8(ascii: "\\"): out.append("\\\\")
-        case 0x0A: out.append("\\n")
-        case 0x0D: out.append("\\r")
-        case 0x09: out.append("\\t")
-        case 0x08: out.append("\\b")
-        case 0x0C: out.append("\\f")
-        default:
-            let digits = hexDigits.utf8Start
-            out.append("\\u00")
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
         }
     }
 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KeelConfig
 import KeelCore
 import KeelHTTP
@@ -46,24 +43,13 @@ public struct ModelsRoutes: Sendable {
     }
 
     func anthropicModel(_ id: String) -> String {
-        "{\"type\":\"model\",\"id\":\(JSONString.quote(id)),\"display_name\":\(JSONString.quote(id)),\"created_at\":\(JSONString.quote(Self.rfc3339(created)))}"
+        "{\"type\":\"model\",\"id\":\(JSONString.quote(id)),\"display_name\":\(JSONString.quote(id)),\"created_at\":\(JSONString.quote(RFC3339.format(seconds: created)))}"
     }
 
     func anthropicList() -> String {
         let first = models.first.map(JSONString.quote) ?? "null"
         let last = models.last.map(JSONString.quote) ?? "null"
         return "{\"data\":[\(models.map(anthropicModel).joined(separator: ","))],\"has_more\":false,\"first_id\":\(first),\"last_id\":\(last)}"
-    }
-
-    static func rfc3339(_ seconds: Int) -> String {
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func pad(_ v: Int32, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))Z"
     }
 }
 

@@ -461,6 +461,22 @@ struct HTTPClientTests {
         #expect(streamedCollectError?.code == .responseTooLarge)
     }
 
+    @Test("collect(upTo:) does not trust a huge declared Content-Length")
+    func collectWithHugeDeclaredLength() async throws {
+        let server = try TestHTTPServer { _, connection in
+            try connection.writeHead(headers: [("Content-Length", "1000000000000000")])
+            try connection.write("abc")
+            connection.close()
+        }
+        defer { server.stop() }
+        let client = HTTPClient()
+        defer { client.shutdown() }
+
+        let response = try await client.execute(HTTPClientRequest(url: server.url("/huge")))
+        let error = await clientError { _ = try await response.collect(upTo: .max) }
+        #expect(error?.code == .connectionLost)
+    }
+
     // MARK: Cancellation
 
     @Test("cancelling the task while waiting for the head aborts the transfer")

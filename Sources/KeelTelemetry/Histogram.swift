@@ -60,6 +60,12 @@ public final class Histogram: Sendable {
 
     private var solo: Child { children.solo }
 
+    /// `duration` in seconds, as histograms of durations record it.
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
     /// One histogram series. Recording is lock-free: a binary search over the bounds, one atomic
     /// add on the bucket and one compare-and-swap on the sum.
     public final class Child: Sendable {
@@ -94,8 +100,7 @@ public final class Histogram: Sendable {
 
         /// Records a duration, in seconds.
         public func observe(_ duration: Duration) {
-            let (seconds, attoseconds) = duration.components
-            observe(Double(seconds) + Double(attoseconds) / 1e18)
+            observe(Histogram.seconds(duration))
         }
 
         /// The number of observations (the value of the `+Inf` bucket).

@@ -14,14 +14,12 @@ public final class Counter: Sendable {
     public let labelNames: [String]
 
     private let children: ChildCache<Child>
-    private let unlabeled: Child?
 
     init(name: String, help: String, labelNames: [String]) {
         self.name = name
         self.help = help
         self.labelNames = labelNames
-        self.children = ChildCache(familyName: name, labelCount: labelNames.count) { Child() }
-        self.unlabeled = labelNames.isEmpty ? children.child([]) : nil
+        self.children = ChildCache(familyName: name, labelNames: labelNames) { Child() }
     }
 
     /// Returns the child for these label values (in ``labelNames`` order), creating it on first use.
@@ -32,6 +30,8 @@ public final class Counter: Sendable {
     }
 
     /// Returns the child for these label values (in ``labelNames`` order), creating it on first use.
+    ///
+    /// Traps when the number of values differs from the number of label names.
     public func labels(_ values: String...) -> Child {
         children.child(values)
     }
@@ -54,12 +54,7 @@ public final class Counter: Sendable {
     /// The current value of an unlabelled counter.
     public var value: Double { solo.value }
 
-    private var solo: Child {
-        guard let unlabeled else {
-            preconditionFailure("counter \(name) has labels \(labelNames); use labels(_:) first")
-        }
-        return unlabeled
-    }
+    private var solo: Child { children.solo }
 
     /// One counter time series. Recording is lock-free.
     ///
@@ -98,14 +93,6 @@ extension Counter: MetricFamily {
     var typeName: String { "counter" }
 
     func render(into out: inout String) {
-        let snapshot = children.sorted()
-        guard !snapshot.isEmpty else { return }
-        PrometheusText.writeHeader(name: name, help: help, type: typeName, into: &out)
-        for (labelValues, child) in snapshot {
-            PrometheusText.writeSample(
-                name: name, labelNames: labelNames, labelValues: labelValues,
-                value: PrometheusText.format(child.value), into: &out
-            )
-        }
+        children.renderSingleValued(help: help, type: typeName, into: &out) { $0.value }
     }
 }

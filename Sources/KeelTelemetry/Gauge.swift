@@ -15,14 +15,12 @@ public final class Gauge: Sendable {
     public let labelNames: [String]
 
     private let children: ChildCache<Child>
-    private let unlabeled: Child?
 
     init(name: String, help: String, labelNames: [String]) {
         self.name = name
         self.help = help
         self.labelNames = labelNames
-        self.children = ChildCache(familyName: name, labelCount: labelNames.count) { Child() }
-        self.unlabeled = labelNames.isEmpty ? children.child([]) : nil
+        self.children = ChildCache(familyName: name, labelNames: labelNames) { Child() }
     }
 
     /// Returns the child for these label values (in ``labelNames`` order), creating it on first use.
@@ -33,6 +31,8 @@ public final class Gauge: Sendable {
     }
 
     /// Returns the child for these label values (in ``labelNames`` order), creating it on first use.
+    ///
+    /// Traps when the number of values differs from the number of label names.
     public func labels(_ values: String...) -> Child {
         children.child(values)
     }
@@ -55,12 +55,7 @@ public final class Gauge: Sendable {
     /// The current value of an unlabelled gauge.
     public var value: Double { solo.value }
 
-    private var solo: Child {
-        guard let unlabeled else {
-            preconditionFailure("gauge \(name) has labels \(labelNames); use labels(_:) first")
-        }
-        return unlabeled
-    }
+    private var solo: Child { children.solo }
 
     /// One gauge time series. Recording is lock-free (an atomic store or compare-and-swap).
     public final class Child: Sendable {
@@ -94,14 +89,6 @@ extension Gauge: MetricFamily {
     var typeName: String { "gauge" }
 
     func render(into out: inout String) {
-        let snapshot = children.sorted()
-        guard !snapshot.isEmpty else { return }
-        PrometheusText.writeHeader(name: name, help: help, type: typeName, into: &out)
-        for (labelValues, child) in snapshot {
-            PrometheusText.writeSample(
-                name: name, labelNames: labelNames, labelValues: labelValues,
-                value: PrometheusText.format(child.value), into: &out
-            )
-        }
+        children.renderSingleValued(help: help, type: typeName, into: &out) { $0.value }
     }
 }

@@ -75,8 +75,7 @@ public final class HTTPServerMetrics: Sendable {
 
     /// Records one completed request whose duration is given as a `Duration`.
     public func record(method: String, route: String, status: Int, duration: Duration) {
-        let (wholeSeconds, attoseconds) = duration.components
-        record(method: method, route: route, status: status, seconds: Double(wholeSeconds) + Double(attoseconds) / 1e18)
+        record(method: method, route: route, status: status, seconds: Histogram.seconds(duration))
     }
 
     /// Marks a request as started (increments `http_server_active_requests`).

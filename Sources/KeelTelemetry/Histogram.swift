@@ -17,17 +17,15 @@ public final class Histogram: Sendable {
     public let upperBounds: [Double]
 
     private let children: ChildCache<Child>
-    private let unlabeled: Child?
 
     init(name: String, help: String, labelNames: [String], upperBounds: [Double]) {
         self.name = name
         self.help = help
         self.labelNames = labelNames
         self.upperBounds = upperBounds
-        self.children = ChildCache(familyName: name, labelCount: labelNames.count) {
+        self.children = ChildCache(familyName: name, labelNames: labelNames) {
             Child(upperBounds: upperBounds)
         }
-        self.unlabeled = labelNames.isEmpty ? children.child([]) : nil
     }
 
     /// Returns the child for these label values (in ``labelNames`` order), creating it on first use.
@@ -38,6 +36,8 @@ public final class Histogram: Sendable {
     }
 
     /// Returns the child for these label values (in ``labelNames`` order), creating it on first use.
+    ///
+    /// Traps when the number of values differs from the number of label names.
     public func labels(_ values: String...) -> Child {
         children.child(values)
     }
@@ -58,11 +58,12 @@ public final class Histogram: Sendable {
     /// The sum of observations of an unlabelled histogram.
     public var sum: Double { solo.sum }
 
-    private var solo: Child {
-        guard let unlabeled else {
-            preconditionFailure("histogram \(name) has labels \(labelNames); use labels(_:) first")
-        }
-        return unlabeled
+    private var solo: Child { children.solo }
+
+    /// `duration` in seconds, as histograms of durations record it.
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     /// One histogram series. Recording is lock-free: a binary search over the bounds, one atomic
@@ -99,8 +100,7 @@ public final class Histogram: Sendable {
 
         /// Records a duration, in seconds.
         public func observe(_ duration: Duration) {
-            let (seconds, attoseconds) = duration.components
-            observe(Double(seconds) + Double(attoseconds) / 1e18)
+            observe(Histogram.seconds(duration))
         }
 
         /// The number of observations (the value of the `+Inf` bucket).

@@ -127,7 +127,7 @@ public enum ProcessMetrics {
               let residentPages = Int64(fields[21].trimmingSuffix("\n"))
         else { return nil }
         return Stat(
-            cpuSeconds: Double(userTicks + systemTicks) / ticksPerSecond,
+            cpuSeconds: (Double(userTicks) + Double(systemTicks)) / ticksPerSecond,
             residentMemoryBytes: Double(max(residentPages, 0)) * pageSize,
             virtualMemoryBytes: Double(virtualBytes),
             threads: threads,

@@ -64,7 +64,7 @@ final class TestHTTPServerRequestReader {
         if headers.first("transfer-encoding")?.lowercased().contains("chunked") == true {
             while true {
                 guard let sizeLine = readLine(),
-                      let size = Int(sizeLine.prefix { $0 != ";" }.trimmingSpaces, radix: 16) else { return nil }
+                      let size = Int(sizeLine.prefix { $0 != ";" }.trimmingSpaces, radix: 16), size >= 0 else { return nil }
                 if size == 0 {
                     while let trailer = readLine(), !trailer.isEmpty {}  // trailers, ignored
                     break
@@ -73,6 +73,7 @@ final class TestHTTPServerRequestReader {
                 body += chunk
             }
         } else if let lengthText = headers.first("content-length"), let length = Int(lengthText) {
+            guard length >= 0 else { return nil }
             guard let bytes = read(count: length) else { return nil }
             body = bytes
         }

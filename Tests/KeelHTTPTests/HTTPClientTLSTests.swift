@@ -66,8 +66,9 @@ struct HTTPClientTLSTests {
         let nginx = try TestNginx()
         let client = HTTPClient()
         defer { client.shutdown() }
-        await #expect(throws: HTTPClientError.self) {
+        let error = await #expect(throws: HTTPClientError.self) {
             _ = try await client.execute(HTTPClientRequest(url: nginx.url("/hello")))
         }
+        #expect(error?.code == .connectFailed)
     }
 }

@@ -172,6 +172,51 @@ struct HTTPClientTests {
         #expect(client.stats.transfersStarted == 0)
     }
 
+    // MARK: Credentials
+
+    @Test("a proxy password that libcurl quotes in its error message is redacted")
+    func proxyCredentialsStayOutOfErrors() async throws {
+        // libcurl rejects both proxies while parsing them, quoting the proxy string verbatim.
+        for proxy in ["socks9://user:s3cret-pw@127.0.0.1:1", "user:s3cret-pw@127.0.0.1:99999"] {
+            let client = HTTPClient(configuration: HTTPClientConfiguration(proxy: .url(proxy)))
+            defer { client.shutdown() }
+            let error = try #require(await clientError {
+                _ = try await client.execute(HTTPClientRequest(url: "http://upstream.invalid/"))
+            })
+            #expect(error.code == .connectFailed)
+            #expect(!String(describing: error).contains("s3cret"), "\(error)")
+            #expect(error.message.contains("***@127.0.0.1"), "\(error)")
+        }
+    }
+
+    @Test("requests, proxies and errors describe themselves without credentials")
+    func descriptionsAreRedacted() {
+        let request = HTTPClientRequest(
+            method: "POST", url: "https://user:pw-secret@api.example/v1/models?key=sk-secret&alt=sse",
+            headers: ["Authorization": "Bearer sk-secret", "X-Api-Key": "sk-secret", "X-Trace": "t1"],
+            body: Array("{\"api_key\":\"sk-secret\"}".utf8)
+        )
+        #expect(request.description == "POST https://***@api.example/v1/models?key=***&alt=*** (3 header fields, 23 body bytes)")
+        var dumped = ""
+        dump(request, to: &dumped)
+        let configuration = HTTPClientConfiguration(proxy: .url("http://proxy-user:pw-secret@proxy.example:3128"))
+        var dumpedConfiguration = ""
+        dump(configuration, to: &dumpedConfiguration)
+        for text in [String(describing: request), String(reflecting: request), dumped,
+                     String(describing: configuration), String(reflecting: configuration), dumpedConfiguration] {
+            #expect(!text.contains("secret"), "\(text)")
+        }
+        #expect(dumped.contains("X-Trace: t1"))
+        #expect(String(describing: configuration.proxy) == "url(http://***@proxy.example:3128)")
+        #expect(String(describing: HTTPClientProxy.environment) == "environment")
+
+        let error = HTTPClientError(.connectFailed, "Unsupported proxy syntax in 'a:pw-secret@host:1'; also (http://b:pw-secret@c/x)")
+        #expect(error.message == "Unsupported proxy syntax in '***@host:1'; also (http://***@c/x)")
+        #expect(HTTPClientError(.other, "no credentials here").message == "no credentials here")
+        #expect(HTTPClientRedaction.url("http://host/path#frag") == "http://host/path")
+        #expect(HTTPClientRedaction.url("http://host/p?token&a=1&") == "http://host/p?***&a=***&")
+    }
+
     // MARK: Streaming and back-pressure
 
     @Test("a chunked response is delivered chunk by chunk as it arrives")
@@ -414,6 +459,22 @@ struct HTTPClientTests {
         let streamedCollect = try await client.execute(HTTPClientRequest(url: server.url("/chunked")))
         let streamedCollectError = await clientError { _ = try await streamedCollect.collect(upTo: 20) }
         #expect(streamedCollectError?.code == .responseTooLarge)
+    }
+
+    @Test("collect(upTo:) does not trust a huge declared Content-Length")
+    func collectWithHugeDeclaredLength() async throws {
+        let server = try TestHTTPServer { _, connection in
+            try connection.writeHead(headers: [("Content-Length", "1000000000000000")])
+            try connection.write("abc")
+            connection.close()
+        }
+        defer { server.stop() }
+        let client = HTTPClient()
+        defer { client.shutdown() }
+
+        let response = try await client.execute(HTTPClientRequest(url: server.url("/huge")))
+        let error = await clientError { _ = try await response.collect(upTo: .max) }
+        #expect(error?.code == .connectionLost)
     }
 
     // MARK: Cancellation

@@ -76,6 +76,9 @@ extension MetricsTests {
                 cpuSeconds: 4, residentMemoryBytes: 2560 * 4096, virtualMemoryBytes: 104_857_600,
                 threads: 7, startTicks: 123_456
             ))
+            // User and system ticks whose sum overflows UInt64 still parse.
+            let saturated = "1 (x) S 1 1 1 0 -1 0 0 0 0 0 18446744073709551615 150 0 0 20 0 1 0 1 4096 1 0\n"
+            #expect(try #require(ProcessMetrics.parseStat(saturated, ticksPerSecond: 100, pageSize: 4096)).cpuSeconds > 1e17)
             #expect(ProcessMetrics.parseStat("garbage", ticksPerSecond: 100, pageSize: 4096) == nil)
             #expect(ProcessMetrics.parseStat("1 (x) S 1 2", ticksPerSecond: 100, pageSize: 4096) == nil)
         }

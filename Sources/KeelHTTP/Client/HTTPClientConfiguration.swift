@@ -36,7 +36,10 @@ public struct HTTPClientConfiguration: Sendable {
 }
 
 /// Which proxy ``HTTPClient`` sends requests through.
-public enum HTTPClientProxy: Sendable, Hashable {
+///
+/// Its `description` (and its mirror, used by `dump` and by the description of an enclosing
+/// ``HTTPClientConfiguration``) shows a proxy URL without its user information.
+public enum HTTPClientProxy: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
     /// Use the standard environment variables: `http_proxy`, `https_proxy` (also upper case),
     /// `all_proxy` and `no_proxy`, as libcurl interprets them. This is the default.
     case environment
@@ -45,4 +48,16 @@ public enum HTTPClientProxy: Sendable, Hashable {
     /// Use this proxy URL (`http://user:password@host:port`) for every request. It may contain
     /// credentials and is never logged or included in error messages.
     case url(String)
+
+    /// `environment`, `disabled` or `url(<the URL with its credentials replaced by ***>)`.
+    public var description: String {
+        switch self {
+        case .environment: "environment"
+        case .disabled: "disabled"
+        case .url(let url): "url(\(HTTPClientRedaction.url(url)))"
+        }
+    }
+
+    /// A mirror without children, so reflection never reaches a proxy password.
+    public var customMirror: Mirror { Mirror(self, children: []) }
 }

@@ -283,8 +283,8 @@ final class HTTPClientEngine: @unchecked Sendable {
         transfer.transfer.finish(error)
     }
 
-    /// Maps a libcurl result to an error; the message is libcurl's, which names hosts and ports
-    /// but never header values or credentials.
+    /// Maps a libcurl result to an error. The message is libcurl's: it names hosts and ports, never
+    /// header values, and may quote a proxy URL, whose credentials `HTTPClientError` redacts.
     private func error(for code: CURLcode, _ transfer: HTTPClientActiveTransfer) -> HTTPClientError {
         let message = transfer.easy.failureMessage(code)
         switch code {

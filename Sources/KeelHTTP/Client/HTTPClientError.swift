@@ -1,7 +1,9 @@
 /// An error raised by ``HTTPClient``: a stable ``Code`` to branch on and a message for logs.
 ///
 /// Messages describe what failed (for example "connection refused" or libcurl's explanation) and
-/// never contain header values, request bodies or credentials, so they are safe to log.
+/// never contain header values, request bodies or credentials, so they are safe to log: the client
+/// never puts those into a message, and the user information of any URL in a message (libcurl
+/// quotes a malformed proxy URL verbatim, password included) is replaced by `***`.
 public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of failure happened. Compare with the static members (`error.code == .totalTimeout`).
     public struct Code: Sendable, Hashable, CustomStringConvertible {
@@ -36,6 +38,7 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
         /// Any other failure.
         public static let other = Code(.other)
 
+        /// The code's name, such as `totalTimeout`.
         public var description: String { value.rawValue }
     }
 
@@ -44,11 +47,12 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
     /// A human-readable explanation, free of header values and credentials.
     public let message: String
 
-    /// Creates an error with a code and a message.
+    /// Creates an error with a code and a message; URL user information in `message` is redacted.
     public init(_ code: Code, _ message: String) {
         self.code = code
-        self.message = message
+        self.message = HTTPClientRedaction.userInfo(in: message)
     }
 
+    /// `HTTPClientError(<code>): <message>`.
     public var description: String { "HTTPClientError(\(code)): \(message)" }
 }

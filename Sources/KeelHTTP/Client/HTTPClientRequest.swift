@@ -1,5 +1,8 @@
 /// One HTTP request for ``HTTPClient/execute(_:)``.
-public struct HTTPClientRequest: Sendable {
+///
+/// Its `description` and mirror are safe to log: they show the method, the URL without user
+/// information or query values, the header names with credentials redacted, and the body's size.
+public struct HTTPClientRequest: Sendable, CustomStringConvertible, CustomReflectable {
     /// The method, such as `GET` or `POST`. Default `GET`.
     public var method: String
     /// The absolute `http://` or `https://` URL.
@@ -35,6 +38,24 @@ public struct HTTPClientRequest: Sendable {
         self.body = body
         self.timeouts = timeouts
         self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// `GET https://host/path?key=*** (2 header fields, 0 body bytes)`, free of credentials.
+    public var description: String {
+        "\(method) \(HTTPClientRedaction.url(url)) (\(headers.count) header fields, \(body?.count ?? 0) body bytes)"
+    }
+
+    /// The fields as `description` shows them: no URL credentials, query values, body bytes or
+    /// header credentials (the headers appear as their redacting `description`).
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "method": method,
+            "url": HTTPClientRedaction.url(url),
+            "headers": headers.description,
+            "bodyBytes": body?.count ?? 0,
+            "timeouts": timeouts,
+            "maxResponseBytes": maxResponseBytes as Any,
+        ], displayStyle: .struct)
     }
 
     /// Checks what libcurl would otherwise accept silently: a token method, header names that are

@@ -24,8 +24,9 @@ public struct HTTPClientResponse: Sendable {
         let tooLarge = HTTPClientError(.responseTooLarge, "the response body exceeds \(maxBytes) bytes")
         var collected: [UInt8] = []
         // (A HEAD or 304 response may declare a length without having a body; the check is on bytes.)
-        if let length = headers.first("content-length").flatMap({ Int($0) }), length <= maxBytes {
-            collected.reserveCapacity(length)
+        // The declared length comes from the server: reserve at most 1 MiB up front on its word.
+        if let length = headers.first("content-length").flatMap({ Int($0) }), length > 0, length <= maxBytes {
+            collected.reserveCapacity(min(length, 1 << 20))
         }
         for try await chunk in body {
             guard collected.count + chunk.count <= maxBytes else {

@@ -1,3 +1,4 @@
+import KeelCore
 /// Where Keel keeps its state, as written in `storage.url`.
 ///
 /// - `sqlite:PATH` — an SQLite file (relative paths are relative to the working directory);
@@ -54,35 +55,16 @@ public enum StorageURL: Sendable, Hashable, CustomStringConvertible, CustomDebug
     /// Whether this is a throwaway in-memory SQLite database.
     public var isInMemory: Bool { self == .sqlite(path: Self.memoryPath) }
 
-    /// The URL as written, with a PostgreSQL password replaced by `********`.
+    /// The URL as written, with a PostgreSQL URL's user information and query values masked.
     public var description: String {
         switch self {
         case .sqlite(let path):
             return "sqlite:" + path
         case .postgres(let url):
-            return Self.redactingPassword(url)
+            return URLRedaction.url(url)
         }
     }
 
     public var debugDescription: String { "StorageURL(\(description))" }
     public var customMirror: Mirror { Mirror(self, children: ["url": description]) }
-
-    /// Hides `user:PASSWORD@` and `password=…` query parameters.
-    static func redactingPassword(_ url: String) -> String {
-        var text = url
-        if let schemeEnd = text.range(of: "://") {
-            let authorityEnd = text[schemeEnd.upperBound...].firstIndex { $0 == "/" || $0 == "?" } ?? text.endIndex
-            if let at = text[schemeEnd.upperBound..<authorityEnd].lastIndex(of: "@"),
-               let colon = text[schemeEnd.upperBound..<at].firstIndex(of: ":") {
-                text.replaceSubrange(text.index(after: colon)..<at, with: "********")
-            }
-        }
-        if let query = text.firstIndex(of: "?") {
-            let parameters = text[text.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { parameter in
-                parameter.lowercased().hasPrefix("password=") ? "password=********" : String(parameter)
-            }
-            text = String(text[...query]) + parameters.joined(separator: "&")
-        }
-        return text
-    }
 }

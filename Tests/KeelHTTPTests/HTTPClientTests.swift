@@ -1,3 +1,4 @@
+import KeelCore
 import KeelTestSupport
 import Synchronization
 import Testing
@@ -213,8 +214,8 @@ struct HTTPClientTests {
         let error = HTTPClientError(.connectFailed, "Unsupported proxy syntax in 'a:pw-secret@host:1'; also (http://b:pw-secret@c/x)")
         #expect(error.message == "Unsupported proxy syntax in '***@host:1'; also (http://***@c/x)")
         #expect(HTTPClientError(.other, "no credentials here").message == "no credentials here")
-        #expect(HTTPClientRedaction.url("http://host/path#frag") == "http://host/path")
-        #expect(HTTPClientRedaction.url("http://host/p?token&a=1&") == "http://host/p?***&a=***&")
+        #expect(URLRedaction.url("http://host/path#frag") == "http://host/path")
+        #expect(URLRedaction.url("http://host/p?token&a=1&") == "http://host/p?***&a=***&")
     }
 
     // MARK: Streaming and back-pressure

@@ -1,3 +1,4 @@
+import KeelCore
 /// Settings shared by every transfer of one ``HTTPClient``.
 public struct HTTPClientConfiguration: Sendable {
     /// Response body bytes buffered per transfer before reading from the network pauses. Default 256 KiB.
@@ -54,7 +55,7 @@ public enum HTTPClientProxy: Sendable, Hashable, CustomStringConvertible, Custom
         switch self {
         case .environment: "environment"
         case .disabled: "disabled"
-        case .url(let url): "url(\(HTTPClientRedaction.url(url)))"
+        case .url(let url): "url(\(URLRedaction.url(url)))"
         }
     }
 

@@ -1,3 +1,4 @@
+import KeelCore
 /// An error raised by ``HTTPClient``: a stable ``Code`` to branch on and a message for logs.
 ///
 /// Messages describe what failed (for example "connection refused" or libcurl's explanation) and
@@ -50,7 +51,7 @@ public struct HTTPClientError: Error, Sendable, Hashable, CustomStringConvertibl
     /// Creates an error with a code and a message; URL user information in `message` is redacted.
     public init(_ code: Code, _ message: String) {
         self.code = code
-        self.message = HTTPClientRedaction.userInfo(in: message)
+        self.message = URLRedaction.userInfo(in: message)
     }
 
     /// `HTTPClientError(<code>): <message>`.

@@ -1,3 +1,4 @@
+import KeelCore
 /// One HTTP request for ``HTTPClient/execute(_:)``.
 ///
 /// Its `description` and mirror are safe to log: they show the method, the URL without user
@@ -42,7 +43,7 @@ public struct HTTPClientRequest: Sendable, CustomStringConvertible, CustomReflec
 
     /// `GET https://host/path?key=*** (2 header fields, 0 body bytes)`, free of credentials.
     public var description: String {
-        "\(method) \(HTTPClientRedaction.url(url)) (\(headers.count) header fields, \(body?.count ?? 0) body bytes)"
+        "\(method) \(URLRedaction.url(url)) (\(headers.count) header fields, \(body?.count ?? 0) body bytes)"
     }
 
     /// The fields as `description` shows them: no URL credentials, query values, body bytes or
@@ -50,7 +51,7 @@ public struct HTTPClientRequest: Sendable, CustomStringConvertible, CustomReflec
     public var customMirror: Mirror {
         Mirror(self, children: [
             "method": method,
-            "url": HTTPClientRedaction.url(url),
+            "url": URLRedaction.url(url),
             "headers": headers.description,
             "bodyBytes": body?.count ?? 0,
             "timeouts": timeouts,

@@ -1,11 +1,11 @@
-/// Removes credentials from text the client shows: error messages, `description`s.
+/// Removes credentials that URLs carry from text that may be shown or logged: error messages,
+/// `description`s of requests, proxies and storage URLs.
 ///
-/// Credentials reach the client in three places: URL user information (`http://user:password@`,
-/// mostly in proxy URLs), URL query parameters (`?key=…`, as some providers take API keys) and
-/// header values. Header values are never put into text; the other two are redacted here.
-enum HTTPClientRedaction {
+/// URLs carry credentials in their user information (`http://user:password@`, proxy and database
+/// URLs) and in query parameters (`?key=…`, as some providers take API keys); both are masked.
+public enum URLRedaction {
     /// The replacement for a removed credential.
-    static let mask = "***"
+    public static let mask = "***"
 
     /// `text` with the user information of every URL-like word replaced by ``mask``.
     ///
@@ -13,7 +13,7 @@ enum HTTPClientRedaction {
     /// information is everything before its last `@` (after `scheme://`, if present). This also
     /// catches scheme-less proxy strings such as `user:password@proxy:3128`, which libcurl quotes
     /// verbatim in some of its messages.
-    static func userInfo(in text: String) -> String {
+    public static func userInfo(in text: String) -> String {
         guard text.utf8.contains(UInt8(ascii: "@")) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -37,7 +37,7 @@ enum HTTPClientRedaction {
     ///
     /// `https://user:pw@host/v1/models?key=abc&alt=sse` becomes
     /// `https://***@host/v1/models?key=***&alt=***`.
-    static func url(_ url: String) -> String {
+    public static func url(_ url: String) -> String {
         var base = Substring(url)
         if let hash = base.firstIndex(of: "#") { base = base[..<hash] }
         var query: Substring?

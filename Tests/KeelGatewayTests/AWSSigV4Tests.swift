@@ -332,8 +332,10 @@ struct AWSSigV4Tests {
         var dumped = ""
         dump(credentials, to: &dumped)
         dump(signer, to: &dumped)
+        dump(signed, to: &dumped)
         let texts = [
-            "\(credentials)", String(reflecting: credentials), "\(signer)", String(reflecting: signer), "\(signed)", dumped,
+            "\(credentials)", String(reflecting: credentials), "\(signer)", String(reflecting: signer), "\(signed)",
+            String(reflecting: signed), dumped,
         ]
         for text in texts {
             #expect(!text.contains("wJalrXUtnFEMI"))

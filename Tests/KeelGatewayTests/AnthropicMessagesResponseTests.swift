@@ -193,6 +193,19 @@ struct AnthropicMessagesErrorTests {
         #expect(binary.message == "The upstream failed: HTTP 500")
     }
 
+    @Test func echoedKeysAreScrubbed() {
+        let rejected = AnthropicMessagesCodec.decodeError(
+            status: 400, body: Self.body("invalid_request_error", "x-api-key sk-ant-api03-Abc123def456 is not valid for this workspace"), headers: [:])
+        #expect(rejected.message.hasPrefix("x-api-key [redacted] is not valid for this workspace"))
+        let plain = AnthropicMessagesCodec.decodeError(status: 500, body: Array("proxy refused Bearer eyJhbGciOi.abc".utf8), headers: [:])
+        #expect(plain.message == "The upstream failed: proxy refused Bearer [redacted]")
+        let streamed = gatewayError {
+            var decoder = AnthropicMessagesCodec.StreamDecoder()
+            _ = try decoder.decode(event: "error", data: #"{"type":"error","error":{"type":"api_error","message":"bad key sk-ant-api03-Abc123def456"}}"#)
+        }
+        #expect(streamed?.message == "The upstream failed: bad key [redacted]")
+    }
+
     @Test func errorRendersInBothClientFormats() {
         let error = AnthropicMessagesCodec.decodeError(status: 529, body: Self.body("overloaded_error", "Overloaded"), headers: [:])
         let anthropic = HTTPError(error.status, error.message, type: error.type).body(format: .anthropic)

@@ -4,25 +4,16 @@ import KeelGateway
 import KeelHTTP
 import Testing
 
-/// Splits a recorded `text/event-stream` body into (event, data) pairs.
-private func events(_ recording: String) -> [(event: String?, data: String)] {
-    var out: [(event: String?, data: String)] = []
-    for chunk in recording.split(separator: "\n\n", omittingEmptySubsequences: true) {
-        var event: String?
-        var data: [Substring] = []
-        for line in chunk.split(separator: "\n") {
-            if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
-            if line.hasPrefix("data: ") { data.append(line.dropFirst(6)) }
-        }
-        if event != nil || !data.isEmpty { out.append((event, data.joined(separator: "\n"))) }
-    }
-    return out
+/// The events of a recorded `text/event-stream` body.
+private func events(_ recording: String) throws -> [SSEEvent] {
+    var parser = SSEParser()
+    return try parser.feed(Array(recording.utf8)) + parser.finish()
 }
 
-private func decodeAll(_ recording: String) throws(GatewayError) -> [ChatStreamEvent] {
+private func decodeAll(_ recording: String) throws -> [ChatStreamEvent] {
     var decoder = AnthropicMessagesCodec.StreamDecoder()
     var out: [ChatStreamEvent] = []
-    for e in events(recording) {
+    for e in try events(recording) {
         out += try decoder.decode(event: e.event, data: e.data)
     }
     out += try decoder.finish()
@@ -30,12 +21,7 @@ private func decodeAll(_ recording: String) throws(GatewayError) -> [ChatStreamE
 }
 
 private func decodeError(_ recording: String) -> GatewayError? {
-    do {
-        _ = try decodeAll(recording)
-        return nil
-    } catch {
-        return error
-    }
+    gatewayError { _ = try decodeAll(recording) }
 }
 
 /// Tool-call arguments reassembled from the fragments, by tool index.
@@ -47,35 +33,8 @@ private func arguments(_ events: [ChatStreamEvent]) -> [Int: String] {
 
 @Suite("Anthropic Messages codec: upstream streams")
 struct AnthropicMessagesStreamDecoderTests {
-    static let textStream = #"""
-    event: message_start
-    data: {"type":"message_start","message":{"id":"msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5-20250929","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}
-
-    event: content_block_start
-    data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}
-
-    event: ping
-    data: {"type": "ping"}
-
-    event: content_block_delta
-    data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}
-
-    event: content_block_delta
-    data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"!"}}
-
-    event: content_block_stop
-    data: {"type":"content_block_stop","index":0}
-
-    event: message_delta
-    data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}
-
-    event: message_stop
-    data: {"type":"message_stop"}
-
-    """#
-
     @Test func decodesATextStream() throws {
-        #expect(try decodeAll(Self.textStream) == [
+        #expect(try decodeAll(StreamFixtures.anthropicText) == [
             .start(id: "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY", model: "claude-sonnet-4-5-20250929"),
             .textDelta("Hello"),
             .textDelta("!"),
@@ -154,6 +113,7 @@ struct AnthropicMessagesStreamDecoderTests {
     event: message_stop
     data: {"type":"message_stop"}
 
+
     """#
 
     @Test func decodesSeveralToolCallsWithFragmentedArguments() throws {
@@ -177,19 +137,19 @@ struct AnthropicMessagesStreamDecoderTests {
     }
 
     @Test func stopSequenceAndMaxTokens() throws {
-        let stopSequence = Self.textStream.replacingOccurrences(
+        let stopSequence = StreamFixtures.anthropicText.replacingOccurrences(
             of: #""stop_reason":"end_turn","stop_sequence":null"#, with: #""stop_reason":"stop_sequence","stop_sequence":"\n\nHuman:""#)
         #expect(try decodeAll(stopSequence).contains(.stop(.stopSequence("\n\nHuman:"))))
-        let maxTokens = Self.textStream.replacingOccurrences(of: #""stop_reason":"end_turn""#, with: #""stop_reason":"max_tokens""#)
+        let maxTokens = StreamFixtures.anthropicText.replacingOccurrences(of: #""stop_reason":"end_turn""#, with: #""stop_reason":"max_tokens""#)
         #expect(try decodeAll(maxTokens).contains(.stop(.maxTokens)))
-        let refusal = Self.textStream.replacingOccurrences(of: #""stop_reason":"end_turn""#, with: #""stop_reason":"refusal""#)
+        let refusal = StreamFixtures.anthropicText.replacingOccurrences(of: #""stop_reason":"end_turn""#, with: #""stop_reason":"refusal""#)
         #expect(try decodeAll(refusal).contains(.stop(.contentFilter)))
     }
 
     @Test func eventNamesAreOptional() throws {
         var decoder = AnthropicMessagesCodec.StreamDecoder()
         var out: [ChatStreamEvent] = []
-        for e in events(Self.textStream) {
+        for e in try events(StreamFixtures.anthropicText) {
             out += try decoder.decode(event: nil, data: e.data)
         }
         out += try decoder.finish()
@@ -204,6 +164,7 @@ struct AnthropicMessagesStreamDecoderTests {
         event: error
         data: {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
 
+
         """#
         let error = try #require(decodeError(overloaded))
         #expect(error.status == 529)
@@ -217,12 +178,13 @@ struct AnthropicMessagesStreamDecoderTests {
     }
 
     @Test func truncatedAndMalformedStreamsAre502s() throws {
-        let truncated = String(Self.textStream[..<Self.textStream.range(of: "event: message_delta")!.lowerBound])
+        let text = StreamFixtures.anthropicText
+        let truncated = String(text[..<(try #require(text.range(of: "event: message_delta"))).lowerBound])
         let cut = try #require(decodeError(truncated))
         #expect(cut.status == 502)
         #expect(cut.message.contains("message_stop"))
 
-        let noStop = String(Self.textStream[..<Self.textStream.range(of: "event: message_stop")!.lowerBound])
+        let noStop = String(text[..<(try #require(text.range(of: "event: message_stop"))).lowerBound])
         #expect(decodeError(noStop)?.status == 502)
 
         let notJSON = try #require(decodeError("event: message_start\ndata: {\"type\":\"message_start\",\n\n"))
@@ -231,14 +193,14 @@ struct AnthropicMessagesStreamDecoderTests {
         let beforeStart = try #require(decodeError(#"event: content_block_start\#ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\#n\#n"#))
         #expect(beforeStart.kind == .upstreamProtocol)
 
-        let unknownBlock = Self.textStream.replacingOccurrences(of: #""index":0,"delta""#, with: #""index":7,"delta""#)
+        let unknownBlock = text.replacingOccurrences(of: #""index":0,"delta""#, with: #""index":7,"delta""#)
         #expect(decodeError(unknownBlock)?.kind == .upstreamProtocol)
     }
 
     @Test func unknownEventsAndLateEventsAreIgnored() throws {
         var decoder = AnthropicMessagesCodec.StreamDecoder()
         var out: [ChatStreamEvent] = []
-        for e in events(Self.textStream) {
+        for e in try events(StreamFixtures.anthropicText) {
             out += try decoder.decode(event: e.event, data: e.data)
             out += try decoder.decode(event: "future_event", data: #"{"type":"future_event","x":1}"#)
         }

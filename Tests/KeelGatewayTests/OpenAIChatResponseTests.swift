@@ -192,6 +192,9 @@ struct OpenAIChatResponseTests {
         #expect(html.status == 502)
         #expect(html.message == "The upstream failed (HTTP 502).")
         #expect(decode(500, #"{"error":"internal"}"#).message == "The upstream failed (HTTP 500): internal")
+        let plain = decode(503, "upstream connect error or disconnect/reset before headers\n")
+        #expect(plain.message == "The upstream failed (HTTP 503): upstream connect error or disconnect/reset before headers")
+        #expect(decode(400, "invalid api key sk-live-0123456789abcdef").message == "invalid api key [redacted]")
     }
 
     @Test("Azure content-filter errors become 400 content_filter")
@@ -213,6 +216,8 @@ struct OpenAIChatResponseTests {
         ("token (gsk_1234567890abc) bad", "token ([redacted]) bad"),
         ("id 0123456789abcdef0123456789abcdef01 leaked", "id [redacted] leaked"),
         ("Please reduce the length of the messages.", "Please reduce the length of the messages."),
+        ("rejected api_key=sk-abc1234567890 for org", "rejected api_key=[redacted] for org"),
+        ("key:AIzaSyA1234567890abcdefghij,", "key:[redacted],"),
     ])
     func scrub(input: String, expected: String) {
         #expect(OpenAIChatCodec.scrubSecrets(input) == expected)

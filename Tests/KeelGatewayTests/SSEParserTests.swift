@@ -87,34 +87,6 @@ private let openAIStream = """
 
     """
 
-private let anthropicStream = """
-    event: message_start
-    data: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5","stop_reason":null,"usage":{"input_tokens":25,"output_tokens":1}}}
-
-    event: content_block_start
-    data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}
-
-    event: ping
-    data: {"type": "ping"}
-
-    event: content_block_delta
-    data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}
-
-    event: content_block_delta
-    data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"!"}}
-
-    event: content_block_stop
-    data: {"type":"content_block_stop","index":0}
-
-    event: message_delta
-    data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}
-
-    event: message_stop
-    data: {"type":"message_stop"}
-
-
-    """
-
 private let geminiChunks = [
     #"{"candidates": [{"content": {"parts": [{"text": "Hello"}],"role": "model"},"index": 0}],"modelVersion": "gemini-2.0-flash"}"#,
     #"{"candidates": [{"content": {"parts": [{"text": " there"}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 4,"candidatesTokenCount": 2,"totalTokenCount": 6}}"#,
@@ -201,7 +173,7 @@ struct SSEParserTests {
     }
 
     @Test func anthropicMessagesStream() throws {
-        let events = try parse(anthropicStream)
+        let events = try parse(StreamFixtures.anthropicText)
         #expect(events.map(\.type) == [
             "message_start", "content_block_start", "ping", "content_block_delta", "content_block_delta",
             "content_block_stop", "message_delta", "message_stop",
@@ -260,7 +232,7 @@ struct SSEParserTests {
 
     @Test func randomSplits() throws {
         var generator = SplitMix64(state: 0x5EED)
-        let streams = [mixedStream, bytes(openAIStream), bytes(anthropicStream)]
+        let streams = [mixedStream, bytes(openAIStream), bytes(StreamFixtures.anthropicText)]
         for stream in streams {
             let expected = try parse([stream]).events
             for _ in 0..<300 {
@@ -485,13 +457,13 @@ struct SSEParserTests {
     // MARK: Async sequence
 
     @Test func eventSequenceOverChunks() async throws {
-        let stream = bytes(anthropicStream)
+        let stream = bytes(StreamFixtures.anthropicText)
         let chunks = split(stream, at: [1, 17, 100, 101, 333, 600])
         var events: [SSEEvent] = []
         for try await event in ChunkSequence(chunks: chunks).serverSentEvents() {
             events.append(event)
         }
-        #expect(events == (try parse(anthropicStream)))
+        #expect(events == (try parse(StreamFixtures.anthropicText)))
     }
 
     @Test func eventSequenceReportsTruncation() async throws {

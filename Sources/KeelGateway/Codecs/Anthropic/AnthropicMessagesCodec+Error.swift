@@ -19,8 +19,8 @@ extension AnthropicMessagesCodec {
     ///
     /// The error `type` is left to the client's format (``HTTPError/defaultType(status:format:)``),
     /// which gives Anthropic clients the types above and OpenAI clients their own.
-    /// Only the upstream's error message and request id are copied, never its headers (apart from
-    /// `retry-after`) nor anything of the request.
+    /// Only the upstream's error message (scrubbed of anything that looks like an API key) and
+    /// request id are copied, never its headers (apart from `retry-after`) nor anything of the request.
     public static func decodeError(status: Int, body: [UInt8], headers: HTTPHeaders) -> GatewayError {
         var type: String?
         var message: String?
@@ -53,7 +53,7 @@ extension AnthropicMessagesCodec {
         default:
             effective = status
         }
-        let detail = message.flatMap { $0.isEmpty ? nil : $0 } ?? "HTTP \(effective)"
+        let detail = message.map(scrubSecrets).flatMap { $0.isEmpty ? nil : $0 } ?? "HTTP \(effective)"
         switch effective {
         case 400, 422:
             return GatewayError(.upstream, status: 400, message: detail)
@@ -99,18 +99,5 @@ extension AnthropicMessagesCodec {
     /// The error carried by an in-stream `error` event (or a 200 body of type `error`).
     static func streamError(_ error: JSONValue?) -> GatewayError {
         mapError(status: 0, type: error?["type"]?.stringValue, message: error?["message"]?.stringValue)
-    }
-
-    /// A short, single-line excerpt of a non-JSON error body; nil for HTML pages and binary data.
-    static func plainTextSnippet(_ body: [UInt8]) -> String? {
-        guard let text = String(validating: body, as: UTF8.self) else { return nil }
-        let trimmed = text.trimmingPrefix(while: \.isWhitespace)
-        guard !trimmed.isEmpty, !trimmed.hasPrefix("<") else { return nil }
-        var line = ""
-        for character in trimmed.prefix(200) {
-            line.append(character.isNewline ? " " : character)
-        }
-        while line.last?.isWhitespace == true { line.removeLast() }
-        return line
     }
 }

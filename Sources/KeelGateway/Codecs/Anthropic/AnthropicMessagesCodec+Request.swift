@@ -19,70 +19,58 @@ extension AnthropicMessagesCodec {
         guard case .object(let root) = body else {
             throw GatewayError.invalid("The request body must be a JSON object.")
         }
-        let model = try requiredString(root["model"], "model")
-        guard let maxTokensValue = root["max_tokens"], !maxTokensValue.isNull else {
-            throw invalid("max_tokens", "Field required")
-        }
-        guard let maxTokens = maxTokensValue.intValue else { throw invalid("max_tokens", "Input should be a valid integer") }
+        let model = try required(root, "model", .string)
+        let maxTokens = try required(root, "max_tokens", .int)
         guard maxTokens >= 1 else { throw invalid("max_tokens", "Input should be greater than or equal to 1") }
 
         var request = ChatRequest(model: model, maxTokens: maxTokens)
         request.messages = try decodeMessages(root["messages"])
         request.system = try decodeSystem(root["system"])
-        if let tools = root["tools"], !tools.isNull {
-            guard let array = tools.arrayValue else { throw invalid("tools", "Input should be a valid list") }
-            for (i, tool) in array.enumerated() {
-                request.tools.append(try decodeTool(tool, path: "tools[\(i)]"))
-            }
+        for (i, tool) in (try optional(root, "tools", .array) ?? []).enumerated() {
+            request.tools.append(try decodeTool(tool, path: "tools[\(i)]"))
         }
-        if let choice = root["tool_choice"], !choice.isNull {
-            let object = try requiredObject(choice, "tool_choice")
-            switch try requiredString(object["type"], "tool_choice.type") {
+        if let object = try optional(root, "tool_choice", .object) {
+            switch try required(object, "type", .string, in: "tool_choice") {
             case "auto": request.toolChoice = .auto
             case "any": request.toolChoice = .required
             case "none": request.toolChoice = ChatToolChoice.none
-            case "tool": request.toolChoice = .tool(try requiredString(object["name"], "tool_choice.name"))
+            case "tool": request.toolChoice = .tool(try required(object, "name", .string, in: "tool_choice"))
             case let other:
                 throw invalid("tool_choice.type", "Input tag '\(other)' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'")
             }
-            if let disable = try optionalBool(object["disable_parallel_tool_use"], "tool_choice.disable_parallel_tool_use") {
+            if let disable = try optional(object, "disable_parallel_tool_use", .bool, in: "tool_choice") {
                 request.parallelToolCalls = !disable
             }
         }
-        if let stops = root["stop_sequences"], !stops.isNull {
-            guard let array = stops.arrayValue else { throw invalid("stop_sequences", "Input should be a valid list") }
-            for (i, stop) in array.enumerated() {
-                request.stop.append(try requiredString(stop, "stop_sequences[\(i)]"))
-            }
+        for (i, stop) in (try optional(root, "stop_sequences", .array) ?? []).enumerated() {
+            request.stop.append(try required(stop, at: "stop_sequences[\(i)]", .string))
         }
-        request.temperature = try optionalDouble(root["temperature"], "temperature")
-        request.topP = try optionalDouble(root["top_p"], "top_p")
-        request.topK = try optionalInt(root["top_k"], "top_k")
-        request.stream = try optionalBool(root["stream"], "stream") ?? false
-        if let metadata = root["metadata"], !metadata.isNull {
-            let object = try requiredObject(metadata, "metadata")
-            request.user = try optionalString(object["user_id"], "metadata.user_id")
+        request.temperature = try optional(root, "temperature", .double)
+        request.topP = try optional(root, "top_p", .double)
+        request.topK = try optional(root, "top_k", .int)
+        request.stream = try optional(root, "stream", .bool) ?? false
+        if let metadata = try optional(root, "metadata", .object) {
+            request.user = try optional(metadata, "user_id", .string, in: "metadata")
         }
         return request
     }
 
     static func decodeMessages(_ value: JSONValue?) throws(GatewayError) -> [ChatMessage] {
-        guard let value, !value.isNull else { throw invalid("messages", "Field required") }
-        guard let array = value.arrayValue else { throw invalid("messages", "Input should be a valid list") }
+        let array = try required(value, at: "messages", .array)
         guard !array.isEmpty else { throw invalid("messages", "at least one message is required") }
         var messages: [ChatMessage] = []
         messages.reserveCapacity(array.count)
         for (i, element) in array.enumerated() {
             let path = "messages[\(i)]"
-            let object = try requiredObject(element, path)
+            let object = try required(element, at: path, .object)
             let role: ChatRole
-            switch try requiredString(object["role"], "\(path).role") {
+            switch try required(object, "role", .string, in: path) {
             case "user": role = .user
             case "assistant": role = .assistant
             case let other:
                 throw invalid("\(path).role", "Input should be 'user' or 'assistant', not '\(other)' (system instructions go in the top-level 'system' parameter)")
             }
-            guard let content = object["content"], !content.isNull else { throw invalid("\(path).content", "Field required") }
+            let content = try required(object["content"], at: "\(path).content")
             messages.append(ChatMessage(role: role, content: try decodeContent(content, role: role, path: "\(path).content")))
         }
         return messages
@@ -109,22 +97,22 @@ extension AnthropicMessagesCodec {
     /// One content block of a message; nil for blocks that are dropped (thinking).
     static func decodeBlock(_ value: JSONValue, role: ChatRole, path: String) throws(GatewayError) -> ChatContent? {
         guard case .object(let block) = value else { throw invalid(path, "Input should be a valid dictionary") }
-        let type = try requiredString(block["type"], "\(path).type")
+        let type = try required(block, "type", .string, in: path)
         switch type {
         case "text":
-            return .text(try requiredString(block["text"], "\(path).text"))
+            return .text(try required(block, "text", .string, in: path))
         case "image":
             return .image(try decodeImage(block["source"], path: "\(path).source"))
         case "tool_use":
             guard role == .assistant else { throw invalid(path, "tool_use blocks are only allowed in assistant messages") }
-            let id = try requiredString(block["id"], "\(path).id")
-            let name = try requiredString(block["name"], "\(path).name")
-            let input = try requiredObject(block["input"], "\(path).input")
+            let id = try required(block, "id", .string, in: path)
+            let name = try required(block, "name", .string, in: path)
+            let input = try required(block, "input", .object, in: path)
             return .toolCall(id: id, name: name, arguments: JSONValue.object(input).serializedString())
         case "tool_result":
             guard role == .user else { throw invalid(path, "tool_result blocks are only allowed in user messages") }
-            let id = try requiredString(block["tool_use_id"], "\(path).tool_use_id")
-            let isError = try optionalBool(block["is_error"], "\(path).is_error") ?? false
+            let id = try required(block, "tool_use_id", .string, in: path)
+            let isError = try optional(block, "is_error", .bool, in: path) ?? false
             var content: [ChatContent] = []
             switch block["content"] {
             case nil, .null?:
@@ -135,8 +123,8 @@ extension AnthropicMessagesCodec {
                 for (i, part) in parts.enumerated() {
                     let partPath = "\(path).content[\(i)]"
                     guard case .object(let partObject) = part else { throw invalid(partPath, "Input should be a valid dictionary") }
-                    switch try requiredString(partObject["type"], "\(partPath).type") {
-                    case "text": content.append(.text(try requiredString(partObject["text"], "\(partPath).text")))
+                    switch try required(partObject, "type", .string, in: partPath) {
+                    case "text": content.append(.text(try required(partObject, "text", .string, in: partPath)))
                     case "image": content.append(.image(try decodeImage(partObject["source"], path: "\(partPath).source")))
                     case let other: throw untranslatable(other, path: partPath)
                     }
@@ -160,13 +148,13 @@ extension AnthropicMessagesCodec {
     }
 
     static func decodeImage(_ value: JSONValue?, path: String) throws(GatewayError) -> ChatImage {
-        let source = try requiredObject(value, path)
-        switch try requiredString(source["type"], "\(path).type") {
+        let source = try required(value, at: path, .object)
+        switch try required(source, "type", .string, in: path) {
         case "base64":
-            let mediaType = try requiredString(source["media_type"], "\(path).media_type")
-            return .base64(mediaType: mediaType, data: try requiredString(source["data"], "\(path).data"))
+            let mediaType = try required(source, "media_type", .string, in: path)
+            return .base64(mediaType: mediaType, data: try required(source, "data", .string, in: path))
         case "url":
-            return .url(try requiredString(source["url"], "\(path).url"), detail: nil)
+            return .url(try required(source, "url", .string, in: path), detail: nil)
         case "file":
             throw invalid("\(path).type", "images from the Files API cannot be translated for this model's provider", code: "unsupported_content")
         case let other:
@@ -185,9 +173,9 @@ extension AnthropicMessagesCodec {
             for (i, block) in blocks.enumerated() {
                 let path = "system[\(i)]"
                 guard case .object(let object) = block else { throw invalid(path, "Input should be a valid dictionary") }
-                let type = try requiredString(object["type"], "\(path).type")
+                let type = try required(object, "type", .string, in: path)
                 guard type == "text" else { throw invalid("\(path).type", "Input tag '\(type)' found using 'type' does not match any of the expected tags: 'text'") }
-                system.append(.text(try requiredString(object["text"], "\(path).text")))
+                system.append(.text(try required(object, "text", .string, in: path)))
             }
             return system
         default:
@@ -197,13 +185,13 @@ extension AnthropicMessagesCodec {
 
     static func decodeTool(_ value: JSONValue, path: String) throws(GatewayError) -> ChatTool {
         guard case .object(let tool) = value else { throw invalid(path, "Input should be a valid dictionary") }
-        if let type = try optionalString(tool["type"], "\(path).type"), type != "custom" {
+        if let type = try optional(tool, "type", .string, in: path), type != "custom" {
             throw invalid("\(path).type", "the server tool '\(type)' runs on Anthropic's platform and is not supported for this model's provider", code: "unsupported_tool")
         }
-        let name = try requiredString(tool["name"], "\(path).name")
-        let description = try optionalString(tool["description"], "\(path).description")
-        let schema = try requiredObject(tool["input_schema"], "\(path).input_schema")
-        let strict = try optionalBool(tool["strict"], "\(path).strict")
+        let name = try required(tool, "name", .string, in: path)
+        let description = try optional(tool, "description", .string, in: path)
+        let schema = try required(tool, "input_schema", .object, in: path)
+        let strict = try optional(tool, "strict", .bool, in: path)
         return ChatTool(name: name, description: description, parameters: .object(schema), strict: strict)
     }
 }

@@ -32,7 +32,7 @@ extension AnthropicMessagesCodec {
         let stopSequence = root["stop_sequence"]?.stringValue
         let stopReason = root["stop_reason"]?.stringValue.map { ChatStopReason(anthropic: $0, stopSequence: stopSequence) } ?? .endTurn
         return ChatResponse(
-            id: root["id"]?.stringValue ?? makeMessageID(),
+            id: root["id"]?.stringValue ?? makeID(prefix: "msg_"),
             model: root["model"]?.stringValue ?? "",
             content: content,
             stopReason: stopReason,

@@ -50,7 +50,7 @@ extension AnthropicMessagesCodec {
                 cacheReadTokens = usage?["cache_read_input_tokens"]?.intValue ?? 0
                 cacheWriteTokens = usage?["cache_creation_input_tokens"]?.intValue ?? 0
                 outputTokens = usage?["output_tokens"]?.intValue ?? 0
-                return [.start(id: message?["id"]?.stringValue ?? makeMessageID(), model: message?["model"]?.stringValue ?? "")]
+                return [.start(id: message?["id"]?.stringValue ?? makeID(prefix: "msg_"), model: message?["model"]?.stringValue ?? "")]
 
             case "content_block_start":
                 try requireStarted(type)

@@ -114,7 +114,7 @@ extension AnthropicMessagesCodec {
             out.append(Self.event("message_start", [
                 "type": "message_start",
                 "message": [
-                    "id": .string(id.flatMap { $0.isEmpty ? nil : $0 } ?? makeMessageID()),
+                    "id": .string(id.flatMap { $0.isEmpty ? nil : $0 } ?? makeID(prefix: "msg_")),
                     "type": "message",
                     "role": "assistant",
                     "content": [],

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KeelCore
 
 /// The Anthropic Messages API (`POST /v1/messages`): Keel's inbound API for Anthropic clients (the
@@ -33,50 +28,34 @@ public enum AnthropicMessagesCodec {
     public static let defaultMaxTokens = 4096
 }
 
-// MARK: - Shared helpers
+// MARK: - Request errors in Anthropic's wording
 
-extension AnthropicMessagesCodec {
+extension AnthropicMessagesCodec: ChatCodec {
     /// A 400 in Anthropic's style, `path: problem`, naming `path` as the parameter at fault.
     static func invalid(_ path: String, _ problem: String, code: String? = nil) -> GatewayError {
         GatewayError.invalid("\(path): \(problem)", param: path, code: code)
     }
 
-    static func requiredString(_ value: JSONValue?, _ path: String) throws(GatewayError) -> String {
-        guard let value, !value.isNull else { throw invalid(path, "Field required") }
-        guard let string = value.stringValue else { throw invalid(path, "Input should be a valid string") }
-        return string
+    static func missingMember(_ path: String) -> GatewayError {
+        invalid(path, "Field required")
     }
 
-    static func optionalString(_ value: JSONValue?, _ path: String) throws(GatewayError) -> String? {
-        guard let value, !value.isNull else { return nil }
-        guard let string = value.stringValue else { throw invalid(path, "Input should be a valid string") }
-        return string
+    static func invalidType(_ path: String, expected: JSONKind, got value: JSONValue) -> GatewayError {
+        let name = switch expected {
+        case .object: "dictionary"
+        case .array: "list"
+        case .string: "string"
+        case .boolean: "boolean"
+        case .integer: "integer"
+        case .number: "number"
+        }
+        return invalid(path, "Input should be a valid \(name)")
     }
+}
 
-    static func requiredObject(_ value: JSONValue?, _ path: String) throws(GatewayError) -> JSONObject {
-        guard let value, !value.isNull else { throw invalid(path, "Field required") }
-        guard let object = value.objectValue else { throw invalid(path, "Input should be a valid dictionary") }
-        return object
-    }
+// MARK: - Shared helpers
 
-    static func optionalBool(_ value: JSONValue?, _ path: String) throws(GatewayError) -> Bool? {
-        guard let value, !value.isNull else { return nil }
-        guard let bool = value.boolValue else { throw invalid(path, "Input should be a valid boolean") }
-        return bool
-    }
-
-    static func optionalInt(_ value: JSONValue?, _ path: String) throws(GatewayError) -> Int? {
-        guard let value, !value.isNull else { return nil }
-        guard let int = value.intValue else { throw invalid(path, "Input should be a valid integer") }
-        return int
-    }
-
-    static func optionalDouble(_ value: JSONValue?, _ path: String) throws(GatewayError) -> Double? {
-        guard let value, !value.isNull else { return nil }
-        guard let double = value.doubleValue else { throw invalid(path, "Input should be a valid number") }
-        return double
-    }
-
+extension AnthropicMessagesCodec {
     /// Tool-call arguments as the object Anthropic's `input` needs: empty text is `{}`, anything
     /// that does not parse to a JSON object is nil.
     static func argumentsObject(_ arguments: String) -> JSONObject? {
@@ -93,16 +72,5 @@ extension AnthropicMessagesCodec {
             "cache_read_input_tokens": JSONValue(usage.cachedInputTokens),
             "output_tokens": JSONValue(usage.outputTokens),
         ]
-    }
-
-    /// A fresh message id in Anthropic's style (`msg_` and 24 random hex digits).
-    static func makeMessageID() -> String {
-        "msg_" + Digest.hex(Digest.randomBytes(12))
-    }
-
-    /// The current time in Unix seconds.
-    @usableFromInline
-    static func currentUnixTime() -> Int {
-        Int(time(nil))
     }
 }

@@ -5,7 +5,8 @@ extension OpenAIChatCodec {
     /// Maps an OpenAI-compatible upstream's error answer to the error Keel gives its client.
     ///
     /// Reads `{"error": {"message", "type", "param", "code"}}` (and the looser shapes compatible
-    /// servers use: `{"error": "…"}`, `{"message": …}`, `{"detail": …}`). Statuses:
+    /// servers use: `{"error": "…"}`, `{"message": …}`, `{"detail": …}`; of a plain-text body, the
+    /// start of its text, as for ``AnthropicMessagesCodec/decodeError(status:body:headers:)``). Statuses:
     ///
     /// | upstream | client | note |
     /// |---|---|---|
@@ -23,7 +24,8 @@ extension OpenAIChatCodec {
     /// than the retry hints is copied.
     public static func decodeError(status: Int, body: [UInt8], headers: HTTPHeaders) -> GatewayError {
         let parsed = try? JSONValue(parsing: body)
-        let details = ErrorDetails(parsed)
+        var details = ErrorDetails(parsed)
+        if parsed == nil { details.message = plainTextSnippet(body) }
         var retryHeaders: [String: String] = [:]
         for name in ["retry-after", "retry-after-ms"] {
             if let v = headers[name] { retryHeaders[name] = v }
@@ -123,31 +125,5 @@ extension OpenAIChatCodec {
         var mapped = mapError(status: status, details: details, retryHeaders: [:])
         mapped.kind = .upstream
         return mapped
-    }
-
-    /// `text` with every word that looks like a credential (`sk-…`, `Bearer …`, long key-like
-    /// tokens) replaced by `[redacted]`.
-    static func scrubSecrets(_ text: String) -> String {
-        let keyPrefixes = ["sk-", "sk_", "gsk_", "xai-", "AIza", "key-", "pk-"]
-        var out: [Substring] = []
-        var redactNext = false
-        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            let core = word.trimmingPrefix(while: { !$0.isLetter && !$0.isNumber })
-            if redactNext, !core.isEmpty {
-                out.append("[redacted]")
-                redactNext = false
-                continue
-            }
-            if core.lowercased() == "bearer" {
-                redactNext = true
-                out.append(word)
-                continue
-            }
-            let token = core.prefix(while: { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "*" })
-            let looksLikeKey = keyPrefixes.contains { token.hasPrefix($0) } && token.count >= 8
-                || token.count >= 32 && token.contains(where: \.isNumber) && token.contains(where: \.isLetter)
-            out.append(looksLikeKey ? word.prefix(word.count - core.count) + "[redacted]" + core.suffix(core.count - token.count) : word)
-        }
-        return out.joined(separator: " ")
     }
 }

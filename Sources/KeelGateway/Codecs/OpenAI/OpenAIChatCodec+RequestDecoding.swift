@@ -18,12 +18,12 @@ extension OpenAIChatCodec {
         guard case .object(let root) = body else {
             throw GatewayError.invalid("The request body must be a JSON object.", code: "invalid_type")
         }
-        guard let modelValue = optional(root, "model") else {
+        guard let model = try optional(root, "model", .string) else {
             throw GatewayError.invalid("You must provide a model parameter.", param: "model", code: "missing_required_parameter")
         }
-        var request = ChatRequest(model: try string(modelValue, "model"))
+        var request = ChatRequest(model: model)
 
-        let messages = try array(try required(root, "messages", "messages"), "messages")
+        let messages = try required(root, "messages", .array)
         guard !messages.isEmpty else {
             throw GatewayError.invalid(
                 "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
@@ -33,44 +33,40 @@ extension OpenAIChatCodec {
             try decodeMessage(value, param: "messages[\(i)]", index: i, into: &request)
         }
 
-        if let tools = optional(root, "tools") {
-            for (i, tool) in try array(tools, "tools").enumerated() {
-                request.tools.append(try decodeTool(tool, param: "tools[\(i)]"))
-            }
+        for (i, tool) in (try optional(root, "tools", .array) ?? []).enumerated() {
+            request.tools.append(try decodeTool(tool, param: "tools[\(i)]"))
         }
-        if let choice = optional(root, "tool_choice") {
+        if let choice = root["tool_choice"], !choice.isNull {
             request.toolChoice = try decodeToolChoice(choice)
         }
-        if let v = optional(root, "parallel_tool_calls") { request.parallelToolCalls = try bool(v, "parallel_tool_calls") }
-        if let v = optional(root, "response_format") { request.responseFormat = try decodeResponseFormat(v) }
-        if let v = optional(root, "stream") { request.stream = try bool(v, "stream") }
-        if let v = optional(root, "stream_options") {
-            let options = try object(v, "stream_options")
-            if let u = optional(options, "include_usage") {
-                request.streamIncludeUsage = try bool(u, "stream_options.include_usage")
-            }
+        request.parallelToolCalls = try optional(root, "parallel_tool_calls", .bool)
+        if let format = try optional(root, "response_format", .object) {
+            request.responseFormat = try decodeResponseFormat(format)
         }
-        if let v = optional(root, "n") {
-            let n = try int(v, "n")
+        request.stream = try optional(root, "stream", .bool) ?? false
+        if let options = try optional(root, "stream_options", .object) {
+            request.streamIncludeUsage = try optional(options, "include_usage", .bool, in: "stream_options") ?? false
+        }
+        if let n = try optional(root, "n", .int) {
             guard n >= 1 else {
                 throw GatewayError.invalid("Invalid 'n': integer below minimum value. Expected a value >= 1, but got \(n) instead.", param: "n", code: "integer_below_min_value")
             }
             request.n = n
         }
-        if let v = optional(root, "stop") { request.stop = try decodeStop(v) }
-        if let v = optional(root, "max_tokens") { request.maxTokens = try int(v, "max_tokens") }
-        if let v = optional(root, "max_completion_tokens") { request.maxTokens = try int(v, "max_completion_tokens") }
-        if let v = optional(root, "temperature") { request.temperature = try double(v, "temperature") }
-        if let v = optional(root, "top_p") { request.topP = try double(v, "top_p") }
-        if let v = optional(root, "seed") {
+        if let stop = root["stop"], !stop.isNull { request.stop = try decodeStop(stop) }
+        let maxTokens = try optional(root, "max_tokens", .int)
+        request.maxTokens = try optional(root, "max_completion_tokens", .int) ?? maxTokens
+        request.temperature = try optional(root, "temperature", .double)
+        request.topP = try optional(root, "top_p", .double)
+        if let seed = root["seed"], !seed.isNull {
             // Integers beyond Int's range are accepted too; the exact text is forwarded.
-            guard case .number(let n) = v, n.int != nil || n.text.drop(while: { $0 == "-" }).allSatisfy(\.isNumber) else {
-                throw invalidType("seed", expected: "an integer", got: v)
+            guard case .number(let n) = seed, n.int != nil || n.text.drop(while: { $0 == "-" }).allSatisfy(\.isNumber) else {
+                throw invalidType("seed", expected: .integer, got: seed)
             }
             request.seed = n
         }
-        if let v = optional(root, "user") { request.user = try string(v, "user") }
-        if let v = optional(root, "metadata") { request.metadata = try object(v, "metadata") }
+        request.user = try optional(root, "user", .string)
+        request.metadata = try optional(root, "metadata", .object)
 
         for member in root where !knownRequestMembers.contains(member.key) {
             request.extra[member.key] = member.value
@@ -83,47 +79,43 @@ extension OpenAIChatCodec {
     static let roles = ["system", "developer", "user", "assistant", "tool"]
 
     static func decodeMessage(_ value: JSONValue, param: String, index: Int, into request: inout ChatRequest) throws(GatewayError) {
-        let message = try object(value, param)
-        let role = try string(try required(message, "role", "\(param).role"), "\(param).role")
-        var name: String?
-        if let v = optional(message, "name") { name = try string(v, "\(param).name") }
+        let message = try read(value, at: param, .object)
+        let role = try required(message, "role", .string, in: param)
+        let name = try optional(message, "name", .string, in: param)
 
         switch role {
         case "system", "developer":
-            let content = try required(message, "content", "\(param).content")
+            let content = try required(message["content"], at: "\(param).content")
             request.system += try decodeTextContent(content, param: "\(param).content")
 
         case "user":
-            let content = try required(message, "content", "\(param).content")
+            let content = try required(message["content"], at: "\(param).content")
             request.messages.append(ChatMessage(role: .user, content: try decodeUserContent(content, param: "\(param).content"), name: name))
 
         case "assistant":
             var content: [ChatContent] = []
-            if let v = optional(message, "content") {
+            if let v = message["content"], !v.isNull {
                 content = try decodeAssistantContent(v, param: "\(param).content")
             }
-            if let v = optional(message, "refusal") {
-                content.append(.text(try string(v, "\(param).refusal")))
+            if let refusal = try optional(message, "refusal", .string, in: param) {
+                content.append(.text(refusal))
             }
-            if optional(message, "audio") != nil {
+            if let audio = message["audio"], !audio.isNull {
                 throw unsupported("\(param).audio", "Referring to a previous audio response")
             }
-            if let v = optional(message, "tool_calls") {
-                for (j, call) in try array(v, "\(param).tool_calls").enumerated() {
-                    content.append(try decodeToolCall(call, param: "\(param).tool_calls[\(j)]"))
-                }
+            for (j, call) in (try optional(message, "tool_calls", .array, in: param) ?? []).enumerated() {
+                content.append(try decodeToolCall(call, param: "\(param).tool_calls[\(j)]"))
             }
-            if let v = optional(message, "function_call") {
-                let call = try object(v, "\(param).function_call")
-                let callName = try string(try required(call, "name", "\(param).function_call.name"), "\(param).function_call.name")
-                let arguments = try string(try required(call, "arguments", "\(param).function_call.arguments"), "\(param).function_call.arguments")
+            if let call = try optional(message, "function_call", .object, in: param) {
+                let callName = try required(call, "name", .string, in: "\(param).function_call")
+                let arguments = try required(call, "arguments", .string, in: "\(param).function_call")
                 content.append(.toolCall(id: "call_legacy_\(index)", name: callName, arguments: arguments))
             }
             request.messages.append(ChatMessage(role: .assistant, content: content, name: name))
 
         case "tool":
-            let id = try string(try required(message, "tool_call_id", "\(param).tool_call_id"), "\(param).tool_call_id")
-            let content = try required(message, "content", "\(param).content")
+            let id = try required(message, "tool_call_id", .string, in: param)
+            let content = try required(message["content"], at: "\(param).content")
             let parts = try decodeTextContent(content, param: "\(param).content")
             request.messages.append(ChatMessage(role: .tool, content: [.toolResult(toolCallID: id, content: parts, isError: false)]))
 
@@ -146,10 +138,10 @@ extension OpenAIChatCodec {
             var out: [ChatContent] = []
             for (i, part) in parts.enumerated() {
                 let p = "\(param)[\(i)]"
-                let o = try object(part, p)
-                let type = try string(try required(o, "type", "\(p).type"), "\(p).type")
+                let o = try read(part, at: p, .object)
+                let type = try required(o, "type", .string, in: p)
                 guard type == "text" else { throw invalidValue("\(p).type", type, supported: ["text"]) }
-                out.append(.text(try string(try required(o, "text", "\(p).text"), "\(p).text")))
+                out.append(.text(try required(o, "text", .string, in: p)))
             }
             return out
         default:
@@ -165,20 +157,17 @@ extension OpenAIChatCodec {
             var out: [ChatContent] = []
             for (i, part) in parts.enumerated() {
                 let p = "\(param)[\(i)]"
-                let o = try object(part, p)
-                let type = try string(try required(o, "type", "\(p).type"), "\(p).type")
+                let o = try read(part, at: p, .object)
+                let type = try required(o, "type", .string, in: p)
                 switch type {
                 case "text":
-                    out.append(.text(try string(try required(o, "text", "\(p).text"), "\(p).text")))
+                    out.append(.text(try required(o, "text", .string, in: p)))
                 case "image_url":
-                    let image = try object(try required(o, "image_url", "\(p).image_url"), "\(p).image_url")
-                    let url = try string(try required(image, "url", "\(p).image_url.url"), "\(p).image_url.url")
-                    var detail: String?
-                    if let d = optional(image, "detail") {
-                        detail = try string(d, "\(p).image_url.detail")
-                        guard ["auto", "low", "high"].contains(detail!) else {
-                            throw invalidValue("\(p).image_url.detail", detail!, supported: ["auto", "low", "high"])
-                        }
+                    let image = try required(o, "image_url", .object, in: p)
+                    let url = try required(image, "url", .string, in: "\(p).image_url")
+                    let detail = try optional(image, "detail", .string, in: "\(p).image_url")
+                    if let detail, !["auto", "low", "high"].contains(detail) {
+                        throw invalidValue("\(p).image_url.detail", detail, supported: ["auto", "low", "high"])
                     }
                     out.append(.image(.url(url, detail: detail)))
                 case "input_audio":
@@ -204,11 +193,11 @@ extension OpenAIChatCodec {
             var out: [ChatContent] = []
             for (i, part) in parts.enumerated() {
                 let p = "\(param)[\(i)]"
-                let o = try object(part, p)
-                let type = try string(try required(o, "type", "\(p).type"), "\(p).type")
+                let o = try read(part, at: p, .object)
+                let type = try required(o, "type", .string, in: p)
                 switch type {
-                case "text": out.append(.text(try string(try required(o, "text", "\(p).text"), "\(p).text")))
-                case "refusal": out.append(.text(try string(try required(o, "refusal", "\(p).refusal"), "\(p).refusal")))
+                case "text": out.append(.text(try required(o, "text", .string, in: p)))
+                case "refusal": out.append(.text(try required(o, "refusal", .string, in: p)))
                 default: throw invalidValue("\(p).type", type, supported: ["text", "refusal"])
                 }
             }
@@ -219,30 +208,29 @@ extension OpenAIChatCodec {
     }
 
     static func decodeToolCall(_ value: JSONValue, param: String) throws(GatewayError) -> ChatContent {
-        let call = try object(value, param)
-        let id = try string(try required(call, "id", "\(param).id"), "\(param).id")
-        let type = try string(try required(call, "type", "\(param).type"), "\(param).type")
+        let call = try read(value, at: param, .object)
+        let id = try required(call, "id", .string, in: param)
+        let type = try required(call, "type", .string, in: param)
         guard type == "function" else { throw invalidValue("\(param).type", type, supported: ["function"]) }
-        let function = try object(try required(call, "function", "\(param).function"), "\(param).function")
-        let name = try string(try required(function, "name", "\(param).function.name"), "\(param).function.name")
-        let arguments = try string(try required(function, "arguments", "\(param).function.arguments"), "\(param).function.arguments")
+        let function = try required(call, "function", .object, in: param)
+        let name = try required(function, "name", .string, in: "\(param).function")
+        let arguments = try required(function, "arguments", .string, in: "\(param).function")
         return .toolCall(id: id, name: name, arguments: arguments)
     }
 
     // MARK: Tools and options
 
     static func decodeTool(_ value: JSONValue, param: String) throws(GatewayError) -> ChatTool {
-        let tool = try object(value, param)
-        let type = try string(try required(tool, "type", "\(param).type"), "\(param).type")
+        let tool = try read(value, at: param, .object)
+        let type = try required(tool, "type", .string, in: param)
         guard type == "function" else { throw invalidValue("\(param).type", type, supported: ["function"]) }
-        let function = try object(try required(tool, "function", "\(param).function"), "\(param).function")
-        var out = ChatTool(name: try string(try required(function, "name", "\(param).function.name"), "\(param).function.name"))
-        if let v = optional(function, "description") { out.description = try string(v, "\(param).function.description") }
-        if let v = optional(function, "parameters") {
-            _ = try object(v, "\(param).function.parameters")
-            out.parameters = v
+        let function = try required(tool, "function", .object, in: param)
+        var out = ChatTool(name: try required(function, "name", .string, in: "\(param).function"))
+        out.description = try optional(function, "description", .string, in: "\(param).function")
+        if let parameters = try optional(function, "parameters", .object, in: "\(param).function") {
+            out.parameters = .object(parameters)
         }
-        if let v = optional(function, "strict") { out.strict = try bool(v, "\(param).function.strict") }
+        out.strict = try optional(function, "strict", .bool, in: "\(param).function")
         return out
     }
 
@@ -256,18 +244,17 @@ extension OpenAIChatCodec {
             default: throw invalidValue("tool_choice", s, supported: ["none", "auto", "required"])
             }
         case .object(let o):
-            let type = try string(try required(o, "type", "tool_choice.type"), "tool_choice.type")
+            let type = try required(o, "type", .string, in: "tool_choice")
             guard type == "function" else { throw invalidValue("tool_choice.type", type, supported: ["function"]) }
-            let function = try object(try required(o, "function", "tool_choice.function"), "tool_choice.function")
-            return .tool(try string(try required(function, "name", "tool_choice.function.name"), "tool_choice.function.name"))
+            let function = try required(o, "function", .object, in: "tool_choice")
+            return .tool(try required(function, "name", .string, in: "tool_choice.function"))
         default:
             throw invalidType("tool_choice", expected: "one of a string or an object", got: value)
         }
     }
 
-    static func decodeResponseFormat(_ value: JSONValue) throws(GatewayError) -> ChatResponseFormat {
-        let format = try object(value, "response_format")
-        let type = try string(try required(format, "type", "response_format.type"), "response_format.type")
+    static func decodeResponseFormat(_ format: JSONObject) throws(GatewayError) -> ChatResponseFormat {
+        let type = try required(format, "type", .string, in: "response_format")
         switch type {
         case "text":
             return .text
@@ -275,18 +262,12 @@ extension OpenAIChatCodec {
             return .jsonObject
         case "json_schema":
             let p = "response_format.json_schema"
-            let schema = try object(try required(format, "json_schema", p), p)
-            let name = try string(try required(schema, "name", "\(p).name"), "\(p).name")
-            var body: JSONValue = [:]
-            if let v = optional(schema, "schema") {
-                _ = try object(v, "\(p).schema")
-                body = v
-            }
-            var strict: Bool?
-            if let v = optional(schema, "strict") { strict = try bool(v, "\(p).strict") }
-            var description: String?
-            if let v = optional(schema, "description") { description = try string(v, "\(p).description") }
-            return .jsonSchema(name: name, schema: body, strict: strict, description: description)
+            let schema = try required(format, "json_schema", .object, in: "response_format")
+            return .jsonSchema(
+                name: try required(schema, "name", .string, in: p),
+                schema: .object(try optional(schema, "schema", .object, in: p) ?? [:]),
+                strict: try optional(schema, "strict", .bool, in: p),
+                description: try optional(schema, "description", .string, in: p))
         default:
             throw invalidValue("response_format.type", type, supported: ["text", "json_object", "json_schema"])
         }
@@ -303,7 +284,7 @@ extension OpenAIChatCodec {
                     param: "stop", code: "array_above_max_length")
             }
             var out: [String] = []
-            for (i, item) in items.enumerated() { out.append(try string(item, "stop[\(i)]")) }
+            for (i, item) in items.enumerated() { out.append(try read(item, at: "stop[\(i)]", .string)) }
             return out
         default:
             throw invalidType("stop", expected: "one of a string or array of strings", got: value)

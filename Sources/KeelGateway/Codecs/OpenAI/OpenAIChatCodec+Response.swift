@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KeelCore
 
 extension OpenAIChatCodec {
@@ -14,7 +11,7 @@ extension OpenAIChatCodec {
     /// and `completion_tokens_details.reasoning_tokens`.
     public static func decodeResponse(_ body: JSONValue) throws(GatewayError) -> ChatResponse {
         guard case .object(let root) = body else { throw protocolError("the response body is not a JSON object") }
-        if let error = optional(root, "error") {
+        if let error = root["error"], !error.isNull {
             throw streamError(error, fallbackStatus: 502)
         }
         guard case .array(let choiceValues)? = root["choices"], !choiceValues.isEmpty else {
@@ -37,9 +34,9 @@ extension OpenAIChatCodec {
             model: root["model"]?.stringValue ?? "",
             content: first.content,
             stopReason: first.stop,
-            usage: optional(root, "usage").map(decodeUsage) ?? ChatUsage(),
+            usage: root["usage"].map(decodeUsage) ?? ChatUsage(),
             alternatives: choices.map { ($0.content, $0.stop) },
-            created: root["created"]?.intValue ?? Int(time(nil)))
+            created: root["created"]?.intValue ?? currentUnixTime())
     }
 
     static func protocolError(_ what: String) -> GatewayError {

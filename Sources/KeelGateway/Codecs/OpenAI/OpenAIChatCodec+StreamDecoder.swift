@@ -93,7 +93,7 @@ extension OpenAIChatCodec {
                 }
             }
 
-            if let usage = optional(root, "usage"), usage.objectValue != nil {
+            if let usage = root["usage"], usage.objectValue != nil {
                 let empty = root["choices"]?.arrayValue?.isEmpty ?? true
                 if empty, !usageSent {
                     usageSent = true

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KeelCore
 import KeelHTTP
 
@@ -36,7 +33,7 @@ extension OpenAIChatCodec {
             self.model = model
             self.includeUsage = includeUsage
             self.id = id
-            self.created = created ?? Int(time(nil))
+            self.created = created ?? currentUnixTime()
             self.systemFingerprint = systemFingerprint
         }
 

@@ -34,9 +34,9 @@ public enum OpenAIChatCodec {
     }
 }
 
-// MARK: - Reading JSON with precise errors
+// MARK: - Request errors in OpenAI's wording
 
-extension OpenAIChatCodec {
+extension OpenAIChatCodec: ChatCodec {
     /// How a JSON value's type is named in error messages.
     static func typeName(_ value: JSONValue) -> String {
         switch value {
@@ -49,75 +49,37 @@ extension OpenAIChatCodec {
         }
     }
 
+    static func invalidType(_ param: String, expected: JSONKind, got value: JSONValue) -> GatewayError {
+        let name = switch expected {
+        case .object: "an object"
+        case .array: "an array"
+        case .string: "a string"
+        case .boolean: "a boolean"
+        case .integer: "an integer"
+        case .number: "a number"
+        }
+        return invalidType(param, expected: name, got: value)
+    }
+
     static func invalidType(_ param: String, expected: String, got value: JSONValue) -> GatewayError {
         .invalid("Invalid type for '\(param)': expected \(expected), but got \(typeName(value)) instead.", param: param, code: "invalid_type")
     }
 
-    static func missing(_ param: String) -> GatewayError {
+    static func missingMember(_ param: String) -> GatewayError {
         .invalid("Missing required parameter: '\(param)'.", param: param, code: "missing_required_parameter")
     }
 
     static func invalidValue(_ param: String, _ value: String, supported: [String]) -> GatewayError {
-        let list: String
-        switch supported.count {
-        case 0: list = ""
-        case 1: list = " Supported values are: '\(supported[0])'."
-        default:
-            let quoted = supported.map { "'\($0)'" }
-            list = " Supported values are: " + quoted.dropLast().joined(separator: ", ") + ", and " + quoted.last! + "."
+        let quoted = supported.map { "'\($0)'" }
+        let list = switch quoted.count {
+        case 0: ""
+        case 1: " Supported values are: \(quoted[0])."
+        default: " Supported values are: " + quoted.dropLast().joined(separator: ", ") + ", and " + quoted[quoted.count - 1] + "."
         }
         return .invalid("Invalid value: '\(value)'.\(list)", param: param, code: "invalid_value")
     }
 
     static func unsupported(_ param: String, _ what: String) -> GatewayError {
         .invalid("\(what) is not supported by this gateway.", param: param, code: "unsupported_value")
-    }
-
-    /// The object at `param`, or an `invalid_type` error.
-    static func object(_ value: JSONValue, _ param: String) throws(GatewayError) -> JSONObject {
-        guard case .object(let o) = value else { throw invalidType(param, expected: "an object", got: value) }
-        return o
-    }
-
-    /// A member that must be present (and not null).
-    static func required(_ object: JSONObject, _ key: String, _ param: String) throws(GatewayError) -> JSONValue {
-        guard let v = object[key], !v.isNull else { throw missing(param) }
-        return v
-    }
-
-    /// A member that may be absent or null.
-    static func optional(_ object: JSONObject, _ key: String) -> JSONValue? {
-        guard let v = object[key], !v.isNull else { return nil }
-        return v
-    }
-
-    static func string(_ value: JSONValue, _ param: String) throws(GatewayError) -> String {
-        guard case .string(let s) = value else { throw invalidType(param, expected: "a string", got: value) }
-        return s
-    }
-
-    static func bool(_ value: JSONValue, _ param: String) throws(GatewayError) -> Bool {
-        guard case .bool(let b) = value else { throw invalidType(param, expected: "a boolean", got: value) }
-        return b
-    }
-
-    static func int(_ value: JSONValue, _ param: String) throws(GatewayError) -> Int {
-        guard case .number(let n) = value, let i = n.int else { throw invalidType(param, expected: "an integer", got: value) }
-        return i
-    }
-
-    static func double(_ value: JSONValue, _ param: String) throws(GatewayError) -> Double {
-        guard case .number(let n) = value, let d = n.double else { throw invalidType(param, expected: "a number", got: value) }
-        return d
-    }
-
-    static func array(_ value: JSONValue, _ param: String) throws(GatewayError) -> [JSONValue] {
-        guard case .array(let a) = value else { throw invalidType(param, expected: "an array", got: value) }
-        return a
-    }
-
-    /// A fresh id such as `chatcmpl-4f1c…` for responses an upstream sent without one.
-    static func makeID(prefix: String) -> String {
-        prefix + Digest.hex(Digest.randomBytes(12))
     }
 }

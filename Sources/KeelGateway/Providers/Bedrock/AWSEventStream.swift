@@ -1,4 +1,5 @@
 import Foundation
+import KeelCore
 
 // The AWS event stream binary framing (`application/vnd.amazon.eventstream`), as used by Bedrock
 // ConverseStream, Transcribe streaming and S3 Select. Every message is:
@@ -344,8 +345,7 @@ public struct AWSEventStreamDecoder: Sendable {
     }
 
     private func hex(_ value: UInt32) -> String {
-        let s = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - s.count) + s
+        "0x" + Digest.hex(withUnsafeBytes(of: value.bigEndian) { Array($0) })
     }
 }
 

@@ -161,13 +161,14 @@ public struct AWSSigV4: Sendable {
 
     /// The outcome of signing: the headers to add to the request and the intermediate strings.
     ///
-    /// `description` shows only the signed header names and the signature, never the session
-    /// token.
-    public struct SignedRequest: Sendable, CustomStringConvertible {
+    /// `description`, `debugDescription` and reflection show only the signed header names and the
+    /// signature: ``headers`` and ``canonicalRequest`` hold the session token of temporary
+    /// credentials.
+    public struct SignedRequest: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         /// The headers to add to (or replace in) the request: `x-amz-date`, `x-amz-content-sha256`
         /// when enabled, `x-amz-security-token` with a session token, and `authorization`.
         public var headers: HTTPHeaders
-        /// The canonical request that was hashed.
+        /// The canonical request that was hashed (with the session token, if any: do not log it).
         public var canonicalRequest: String
         /// The string to sign.
         public var stringToSign: String
@@ -179,6 +180,10 @@ public struct AWSSigV4: Sendable {
         public var authorization: String
 
         public var description: String { "SignedRequest(signedHeaders: \(signedHeaders), signature: \(signature))" }
+        public var debugDescription: String { description }
+        public var customMirror: Mirror {
+            Mirror(self, children: ["signedHeaders": signedHeaders, "signature": signature], displayStyle: .struct)
+        }
     }
 
     /// Signs a request whose payload is `body`.
@@ -236,13 +241,12 @@ public struct AWSSigV4: Sendable {
             signed["x-amz-security-token"] = [token.reveal()]
         }
 
-        let names = signed.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let fields = signed.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         var canonicalHeaders = ""
-        for name in names {
-            let values = signed[name]!.map(Self.canonicalHeaderValue)
-            canonicalHeaders += name + ":" + values.joined(separator: ",") + "\n"
+        for (name, values) in fields {
+            canonicalHeaders += name + ":" + values.map(Self.canonicalHeaderValue).joined(separator: ",") + "\n"
         }
-        let signedHeaders = names.joined(separator: ";")
+        let signedHeaders = fields.map(\.key).joined(separator: ";")
         let canonicalRequest = [
             method.uppercased(),
             Self.canonicalURI(path: target.path, doubleEncode: doubleEncodesPath),

@@ -11,7 +11,7 @@ public enum CRC32 {
 
     /// The CRC-32 of the UTF-8 bytes of `string`.
     public static func checksum(_ string: String) -> UInt32 {
-        checksum(Array(string.utf8))
+        update(0, with: string.utf8)
     }
 
     /// Continues a checksum: `update(checksum(a), with: b) == checksum(a + b)`. Start from 0.

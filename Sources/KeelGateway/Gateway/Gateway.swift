@@ -205,7 +205,7 @@ public final class Gateway: Sendable {
                     if translate {
                         for out in encoder.errorEvent(error) { try await writer.write(event: out) }
                     } else {
-                        try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
+                        try await writer.write(event: event)
                     }
                     return (error.status, error.message, false)
                 }
@@ -214,7 +214,7 @@ public final class Gateway: Sendable {
                     // OpenAI's usage-only chunk (empty `choices`) is dropped when the client did not ask for usage.
                     let usageOnly = !events.isEmpty && events.allSatisfy { if case .usage = $0 { true } else { false } }
                     if usageOnly, inbound == .openAI, !clientWantsUsage { continue }
-                    try await writer.write(event: ServerSentEvent(event: event.event, data: event.data))
+                    try await writer.write(event: event)
                 }
             }
             let last: [ChatStreamEvent]

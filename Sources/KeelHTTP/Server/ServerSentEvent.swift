@@ -1,5 +1,6 @@
-/// One Server-Sent Event (WHATWG HTML §9.2), as written to a `text/event-stream` body.
-public struct ServerSentEvent: Sendable, Equatable {
+/// One Server-Sent Event (WHATWG HTML §9.2): what Keel writes to a `text/event-stream` body, and
+/// what the gateway's SSE parser reads from an upstream's.
+public struct ServerSentEvent: Sendable, Hashable, CustomStringConvertible {
     /// The `event:` field; nil for the default `message` type.
     public var event: String?
     /// The `data:` payload; several lines become several `data:` fields.
@@ -14,6 +15,18 @@ public struct ServerSentEvent: Sendable, Equatable {
         self.data = data
         self.id = id
         self.retry = retry
+    }
+
+    /// The event type, `message` when no `event:` field was given.
+    public var type: String { event ?? "message" }
+
+    /// Type, id, retry and the data's size — never the data itself, which may hold anything.
+    public var description: String {
+        var parts = ["type: \(type)"]
+        if let id { parts.append("id: \(id)") }
+        if let retry { parts.append("retry: \(retry)") }
+        parts.append("data: \(data.utf8.count) bytes")
+        return "ServerSentEvent(" + parts.joined(separator: ", ") + ")"
     }
 
     /// The wire form, ending with the blank line that dispatches the event.

@@ -47,7 +47,7 @@ public struct ProviderEndpoint: Sendable {
         case (.azure, _):
             let path = operation == .embeddings ? "embeddings" : "chat/completions"
             let version = provider.apiVersion ?? ProviderConfig.defaultAzureAPIVersion
-            url = "\(base)/openai/deployments/\(Self.pathSegment(model))/\(path)?api-version=\(Self.queryValue(version))"
+            url = "\(base)/openai/deployments/\(PercentEncoding.encode(model))/\(path)?api-version=\(PercentEncoding.encode(version))"
             if let key = provider.apiKey { headers.add(name: "api-key", value: key.reveal()) }
         case (.anthropic, .chat):
             url = base + "/v1/messages"
@@ -71,23 +71,6 @@ public struct ProviderEndpoint: Sendable {
         if timeouts.total == nil, let t = provider.timeout { timeouts.total = t }
         return HTTPClientRequest(method: "POST", url: url, headers: headers, body: body, timeouts: timeouts)
     }
-
-    /// Percent-encodes one URL path segment (RFC 3986 unreserved characters stay as they are).
-    static func pathSegment(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
-            }
-        }
-        return out
-    }
-
-    static func queryValue(_ s: String) -> String { pathSegment(s) }
 }
 
 /// The JSON dialects the gateway speaks, inbound and upstream.
@@ -96,10 +79,4 @@ public enum WireFormat: String, Sendable, Equatable {
     case anthropic
     case gemini
     case bedrockConverse = "bedrock"
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }

@@ -414,21 +414,7 @@ public struct AWSSigV4: Sendable {
     }
 
     static func uriEncode(bytes: [UInt8], encodeSlash: Bool) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count)
-        for b in bytes {
-            let unreserved = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39)
-                || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
-            if unreserved || (b == 0x2F && !encodeSlash) {
-                out.append(b)
-            } else {
-                out.append(0x25)
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0x0F)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        PercentEncoding.encode(bytes, keepingSlash: !encodeSlash)
     }
 
     /// Decodes `%XX` escapes; a `%` not followed by two hex digits stays as it is.

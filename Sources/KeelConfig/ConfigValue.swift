@@ -66,6 +66,14 @@ struct ConfigValue {
         return expansion.text
     }
 
+    /// How a converted value is quoted in an error. A value that came from the environment is shown
+    /// as the reference that produced it, never by its contents: a secret put into the wrong field
+    /// must not end up in an error message or a log.
+    func shown(_ text: String) -> String {
+        guard case .scalar(let raw, _) = node.content, raw != text else { return quoted(text) }
+        return "\(quoted(raw)) (value from the environment, not shown)"
+    }
+
     func string(required: Bool = false) -> String? {
         text(expected: "a string", required: required)
     }
@@ -73,7 +81,7 @@ struct ConfigValue {
     func int(_ bounds: IntBounds, required: Bool = false) -> Int? {
         guard let text = text(expected: "an integer", required: required) else { return nil }
         guard let value = Self.parseInt(text) else {
-            report("expected an integer, got \(quoted(text))", code: .typeMismatch)
+            report("expected an integer, got \(shown(text))", code: .typeMismatch)
             return nil
         }
         guard bounds.contains(value) else {
@@ -86,7 +94,7 @@ struct ConfigValue {
     func number(minimum: Double, required: Bool = false) -> Double? {
         guard let text = text(expected: "a number", required: required) else { return nil }
         guard let value = Self.parseNumber(text) else {
-            report("expected a number, got \(quoted(text))", code: .typeMismatch)
+            report("expected a number, got \(shown(text))", code: .typeMismatch)
             return nil
         }
         guard value >= minimum else {
@@ -107,7 +115,7 @@ struct ConfigValue {
         guard let text = text(expected: "a string", required: required) else { return nil }
         if let match = options.first(where: { $0.key == text }) { return match.value }
         let names = options.map(\.key)
-        var message = "expected one of \(names.joined(separator: ", ")), got \(quoted(text))"
+        var message = "expected one of \(names.joined(separator: ", ")), got \(shown(text))"
         if let suggestion = Suggestion.closest(to: text, among: names) { message += " (did you mean \(quoted(suggestion))?)" }
         report(message)
         return nil

@@ -83,7 +83,7 @@ struct InterpolationTests {
         #expect(config.server.maxBodyBytes == 1024)
         #expect(config.server.threads == 6)
         let error = try #require(configError(yaml, environment: ["THREADS": "six"]))
-        #expect(error.description == #"keel.yaml:3:12: server.threads: expected an integer, got "six""#)
+        #expect(error.description == #"keel.yaml:3:12: server.threads: expected an integer, got "${THREADS}" (value from the environment, not shown)"#)
     }
 
     @Test("$$ is a literal dollar in values")

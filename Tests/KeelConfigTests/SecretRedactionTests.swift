@@ -48,4 +48,17 @@ struct SecretRedactionTests {
         let error = try #require(configError("server:\n  master_key: [${MASTER}]\n", environment: ["MASTER": "sk-master-123"]))
         #expect(!error.description.contains("sk-master-123"))
     }
+
+    @Test("a secret put into a number or choice field by mistake is not echoed in the error")
+    func environmentValuesInConversionErrors() throws {
+        let env = ["LEAKED": "sk-live-abcdef123456"]
+        let yaml = "server:\n  max_body_bytes: ${LEAKED}\n  log_level: \"${LEAKED}\"\nmodels:\n  - name: m\n    routes: [{provider: openai, model: x}]\n    pricing: {input_per_million: \"${LEAKED}\"}\n"
+        let error = try #require(configError(minimalProviders + yaml, environment: env))
+        #expect(error.diagnostics.count == 3)
+        #expect(!error.description.contains("sk-live"))
+        #expect(error.description.contains("expected an integer, got \"${LEAKED}\" (value from the environment, not shown)"))
+        // Literal values are still quoted as written.
+        let literal = try #require(configError("server:\n  max_body_bytes: lots\n"))
+        #expect(literal.description.contains("got \"lots\""))
+    }
 }

@@ -7,7 +7,8 @@ enum Codecs {
         switch format {
         case .openAI: return try OpenAIChatCodec.decodeRequest(body)
         case .anthropic: return try AnthropicMessagesCodec.decodeRequest(body)
-        case .gemini, .bedrockConverse: throw unsupported(format)
+        case .gemini: throw unsupported(format)
+        case .bedrockConverse: throw unsupported(format)
         }
     }
 
@@ -15,7 +16,8 @@ enum Codecs {
         switch format {
         case .openAI: return OpenAIChatCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
         case .anthropic: return try AnthropicMessagesCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
-        case .gemini, .bedrockConverse: throw unsupported(format)
+        case .gemini: throw unsupported(format)
+        case .bedrockConverse: throw unsupported(format)
         }
     }
 
@@ -23,7 +25,8 @@ enum Codecs {
         switch format {
         case .openAI: return try OpenAIChatCodec.decodeResponse(body)
         case .anthropic: return try AnthropicMessagesCodec.decodeResponse(body)
-        case .gemini, .bedrockConverse: throw unsupported(format)
+        case .gemini: throw unsupported(format)
+        case .bedrockConverse: throw unsupported(format)
         }
     }
 

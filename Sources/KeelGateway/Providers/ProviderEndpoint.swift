@@ -12,7 +12,8 @@ public enum UpstreamOperation: Sendable, Equatable {
 ///
 /// Keel's own client key is never forwarded: the upstream request is built from scratch, and only
 /// the provider's configured credentials and headers go out (plus, for Anthropic, the client's
-/// `anthropic-version` and `anthropic-beta`).
+/// `anthropic-version` and `anthropic-beta`). Each provider kind builds its requests in its own
+/// file (`ProviderEndpoint+OpenAI.swift`, `+Anthropic`, `+Bedrock`, `+Gemini`).
 public struct ProviderEndpoint: Sendable {
     public let provider: ProviderConfig
 
@@ -33,33 +34,25 @@ public struct ProviderEndpoint: Sendable {
     /// Builds the upstream request for `operation` on `model`, with `body` as the JSON payload.
     /// `inbound` are the client's headers (only Anthropic version/beta headers are taken from them).
     public func request(_ operation: UpstreamOperation, model: String, body: [UInt8], inbound: HTTPHeaders, timeouts: HTTPClientTimeouts) throws(GatewayError) -> HTTPClientRequest {
+        switch provider.kind {
+        case .openai: try openAIRequest(operation, body: body, timeouts: timeouts)
+        case .azure: try azureRequest(operation, deployment: model, body: body, timeouts: timeouts)
+        case .anthropic: try anthropicRequest(operation, body: body, inbound: inbound, timeouts: timeouts)
+        case .bedrock: try bedrockRequest(operation, model: model, body: body, timeouts: timeouts)
+        case .gemini: try geminiRequest(operation, model: model, body: body, timeouts: timeouts)
+        }
+    }
+
+    /// A POST of `body` to `url` with the JSON content type, the `accept` header `operation` wants,
+    /// `headers` (credentials), then the provider's configured `headers` (which win), and the
+    /// provider's timeout when the route set none.
+    func post(_ url: String, _ operation: UpstreamOperation, headers credentials: HTTPHeaders, body: [UInt8], timeouts: HTTPClientTimeouts, accept: String? = nil) -> HTTPClientRequest {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/json")
-        let base = provider.baseURL
-        let url: String
-        switch (provider.kind, operation) {
-        case (.openai, .chat):
-            url = base + "/chat/completions"
-            if let key = provider.apiKey { headers.add(name: "authorization", value: "Bearer \(key.reveal())") }
-        case (.openai, .embeddings):
-            url = base + "/embeddings"
-            if let key = provider.apiKey { headers.add(name: "authorization", value: "Bearer \(key.reveal())") }
-        case (.azure, _):
-            let path = operation == .embeddings ? "embeddings" : "chat/completions"
-            let version = provider.apiVersion ?? ProviderConfig.defaultAzureAPIVersion
-            url = "\(base)/openai/deployments/\(PercentEncoding.encode(model))/\(path)?api-version=\(PercentEncoding.encode(version))"
-            if let key = provider.apiKey { headers.add(name: "api-key", value: key.reveal()) }
-        case (.anthropic, .chat):
-            url = base + "/v1/messages"
-            if let key = provider.apiKey { headers.add(name: "x-api-key", value: key.reveal()) }
-            headers.add(name: "anthropic-version", value: inbound.first("anthropic-version") ?? "2023-06-01")
-            if let beta = inbound.first("anthropic-beta") { headers.add(name: "anthropic-beta", value: beta) }
-        case (.anthropic, .embeddings):
-            throw GatewayError.invalid("Anthropic does not offer embeddings; route this model to an embeddings provider.", param: "model", code: "unsupported_operation")
-        case (.bedrock, _), (.gemini, _):
-            throw GatewayError(.upstreamUnavailable, status: 501, message: "Provider kind '\(provider.kind)' is not available in this version of Keel.", type: "server_error", code: "provider_not_supported")
-        }
-        if case .chat(stream: true) = operation {
+        for (name, value) in credentials { headers.add(name: name, value: value) }
+        if let accept {
+            headers.add(name: "accept", value: accept)
+        } else if case .chat(stream: true) = operation {
             headers.add(name: "accept", value: "text/event-stream")
         } else {
             headers.add(name: "accept", value: "application/json")
@@ -70,6 +63,16 @@ public struct ProviderEndpoint: Sendable {
         var timeouts = timeouts
         if timeouts.total == nil, let t = provider.timeout { timeouts.total = t }
         return HTTPClientRequest(method: "POST", url: url, headers: headers, body: body, timeouts: timeouts)
+    }
+
+    /// The error for an operation a provider kind does not offer.
+    static func unsupportedOperation(_ message: String) -> GatewayError {
+        GatewayError.invalid(message, param: "model", code: "unsupported_operation")
+    }
+
+    /// The error for a provider kind this build cannot call yet.
+    func notAvailable() -> GatewayError {
+        GatewayError(.upstreamUnavailable, status: 501, message: "Provider kind '\(provider.kind)' is not available in this version of Keel.", type: "server_error", code: "provider_not_supported")
     }
 }
 

@@ -41,6 +41,9 @@ public final class Gateway: Sendable {
         router.post("/v1/messages", errorFormat: .anthropic) { [self] request, context in
             try await chat(request, context, inbound: .anthropic)
         }
+        router.post("/v1/messages/count_tokens", errorFormat: .anthropic) { [self] request, _ in
+            try await countTokens(request)
+        }
     }
 
     // MARK: Chat
@@ -65,21 +68,8 @@ public final class Gateway: Sendable {
     }
 
     private func chat(_ request: Request, inbound: WireFormat, recorder: inout RequestRecorder) async throws -> Response {
-        let body: JSONObject
-        do {
-            guard case .object(let object) = try JSONValue(parsing: request.body) else {
-                throw GatewayError.invalid("The request body must be a JSON object.")
-            }
-            body = object
-        } catch let error as JSONError {
-            throw GatewayError.invalid("We could not parse the JSON body of your request: \(error.message)", code: "invalid_json")
-        }
-        guard let modelValue = body["model"] else {
-            throw GatewayError.invalid("You must provide a model parameter.", param: "model", code: "missing_required_parameter")
-        }
-        guard case .string(let modelName) = modelValue else {
-            throw GatewayError.invalid("'model' must be a string.", param: "model", code: "invalid_type")
-        }
+        let body = try Self.jsonObject(request.body)
+        let modelName = try Self.modelName(body)
         var stream = false
         if let s = body["stream"] {
             guard case .bool(let b) = s else { throw GatewayError.invalid("'stream' must be a boolean.", param: "stream", code: "invalid_type") }
@@ -242,6 +232,31 @@ public final class Gateway: Sendable {
             for out in encoder.errorEvent(mapped) { try? await writer.write(event: out) }
             return (502, mapped.message, false)
         }
+    }
+
+    /// A request body that must be a JSON object.
+    static func jsonObject(_ bytes: [UInt8]) throws(GatewayError) -> JSONObject {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: bytes)
+        } catch {
+            throw GatewayError.invalid("We could not parse the JSON body of your request: \(error.message)", code: "invalid_json")
+        }
+        guard case .object(let object) = value else {
+            throw GatewayError.invalid("The request body must be a JSON object.")
+        }
+        return object
+    }
+
+    /// The body's `model`, which must be a string.
+    static func modelName(_ body: JSONObject) throws(GatewayError) -> String {
+        guard let modelValue = body["model"], !modelValue.isNull else {
+            throw GatewayError.invalid("You must provide a model parameter.", param: "model", code: "missing_required_parameter")
+        }
+        guard case .string(let name) = modelValue else {
+            throw GatewayError.invalid("'model' must be a string.", param: "model", code: "invalid_type")
+        }
+        return name
     }
 
     /// Weighted random choice among routes with a positive weight (the first route if none has one).

@@ -21,6 +21,7 @@ VENV="$ROOT/.build/conformance-venv"
 WORK="$(mktemp -d)"
 FAKE_PID=""
 KEEL_PID=""
+PYTEST_PID=""
 
 # Stops a child with SIGTERM (SIGKILL after 5 s); its exit status is left in STATUS.
 STATUS=""
@@ -36,6 +37,7 @@ stop() {
   STATUS=$?
 }
 cleanup() {
+  [ -n "$PYTEST_PID" ] && stop "$PYTEST_PID"
   [ -n "$KEEL_PID" ] && stop "$KEEL_PID"
   [ -n "$FAKE_PID" ] && stop "$FAKE_PID"
   rm -rf "$WORK"
@@ -124,8 +126,12 @@ export KEEL_API_KEY="$MASTER_KEY"
 export FAKE_UPSTREAM_URL="http://127.0.0.1:$FAKE_PORT"
 export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
 export PYTHONDONTWRITEBYTECODE=1
-(cd "$HERE" && "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@")
+# In the background, so that a SIGTERM or SIGINT to this script stops everything at once.
+(cd "$HERE" && exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@") &
+PYTEST_PID=$!
+wait "$PYTEST_PID"
 RC=$?
+PYTEST_PID=""
 
 stop "$KEEL_PID"; KEEL_RC=$STATUS; KEEL_PID=""
 stop "$FAKE_PID"; FAKE_RC=$STATUS; FAKE_PID=""

@@ -5,7 +5,7 @@ SWIFT  ?= swift
 CONFIG ?= keel.yaml
 BIN    := .build/release/keel
 
-.PHONY: all bootstrap build release serve test test-swift test-cli test-docs bench clean
+.PHONY: all bootstrap build release serve test test-swift test-cli test-docs test-conformance bench clean
 
 all: build
 
@@ -21,7 +21,7 @@ release: bootstrap
 serve: release
 	$(BIN) serve --config $(CONFIG)
 
-test: bootstrap test-swift test-cli test-docs
+test: bootstrap test-swift test-cli test-docs test-conformance
 
 test-swift:
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
@@ -32,6 +32,11 @@ test-cli: release
 
 test-docs: release
 	./tests/docs/run.sh $(BIN)
+
+# The official openai and anthropic Python SDKs against keel serve and a fake upstream.
+test-conformance: release
+	$(SWIFT) build -c release --product keel-fake-upstream
+	./tests/conformance/run.sh $(BIN) .build/release/keel-fake-upstream
 
 bench: release
 	./bench/run.sh

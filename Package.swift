@@ -40,6 +40,11 @@ let package = Package(
         .executableTarget(name: "keel-json-bench", dependencies: ["KeelCore"], path: "bench/JSONBench"),
 
         .target(name: "KeelTestSupport", dependencies: ["KeelCore", "KeelHTTP", "KeelServer", "KeelConfig", "KeelStore"]),
+        .executableTarget(
+            name: "keel-fake-upstream",
+            dependencies: ["KeelTestSupport", "KeelServer"],
+            path: "tests/conformance/FakeUpstream"
+        ),
         .testTarget(name: "KeelCoreTests", dependencies: ["KeelCore"]),
         .testTarget(name: "KeelHTTPTests", dependencies: ["KeelHTTP", "KeelTestSupport"]),
         .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelTestSupport"]),

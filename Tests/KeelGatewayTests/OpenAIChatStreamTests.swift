@@ -286,3 +286,26 @@ struct OpenAIChatStreamTests {
         #expect(decoded == original)
     }
 }
+
+@Suite("OpenAI null usage member")
+struct OpenAINullUsageMemberTests {
+    @Test(arguments: [
+        (#"{"id":"c","choices":[{"index":0,"delta":{"content":"hi"}}],"usage":null}"#, #"{"id":"c","choices":[{"index":0,"delta":{"content":"hi"}}]}"#),
+        (#"{"id": "c", "usage": null, "choices": []}"#, #"{"id": "c", "choices": []}"#),
+        (#"{"usage":null,"id":"c"}"#, #"{"id":"c"}"#),
+        (#"{"usage" : null }"#, #"{ }"#),
+    ])
+    func nullUsageIsRemoved(input: String, expected: String) {
+        #expect(OpenAIChatCodec.removingNullUsage(input) == expected)
+    }
+
+    @Test(arguments: [
+        // Real usage stays; nested and quoted look-alikes are not members of the chunk.
+        #"{"id":"c","choices":[],"usage":{"prompt_tokens":1}}"#,
+        #"{"id":"c","choices":[{"delta":{"content":"\",\"usage\":null"},"usage":null}]}"#,
+        #"{"id":"c","choices":[{"delta":{"content":"x"}}],"usage_extra":null}"#,
+    ])
+    func otherChunksAreUnchanged(input: String) {
+        #expect(OpenAIChatCodec.removingNullUsage(input) == input)
+    }
+}

@@ -46,6 +46,21 @@ struct ApplicationTests {
         }
     }
 
+    @Test func metricsAndLogsCarryTheStatusOfEveryErrorType() async throws {
+        try await withTestApplication(configure: { $0.server.masterKey = Secret("sk-status-test") }) { app, logs in
+            let port = app.port
+            try await onThread {
+                let c = try RawHTTPConnection(port: port)
+                // A gateway error that is not an HTTPError (model not found) answers 404 and is counted as 404.
+                #expect(try c.request("GET", "/v1/models/nope", headers: [("authorization", "Bearer sk-status-test")]).status == 404)
+                let text = try c.request("GET", "/metrics").bodyText
+                #expect(text.contains(#"http_route="/v1/models/{id}",http_response_status_code="404""#))
+                #expect(!text.contains(#"http_response_status_code="500""#))
+            }
+            #expect(logs().contains { $0.contains(#""route":"/v1/models/{id}""#) && $0.contains(#""status":"404""#) })
+        }
+    }
+
     @Test func readinessFailsWhenTheStoreIsNotWritable() async throws {
         try await withTestApplication { app, _ in
             await app.store.shutdown()

@@ -79,6 +79,8 @@ struct GatewayPassthroughTests {
             let events = plain.bodyText.components(separatedBy: "\n\n").filter { !$0.isEmpty }
             #expect(events.last == "data: [DONE]")
             #expect(!plain.bodyText.contains("\"usage\":{"))
+            // The `"usage": null` member that asking for usage adds to each chunk is removed again.
+            #expect(!plain.bodyText.contains("\"usage\""))
             let text = events.compactMap { e -> String? in
                 guard e.hasPrefix("data: {") else { return nil }
                 return (try? JSONValue(parsing: String(e.dropFirst(6))))?["choices"]?[0]?["delta"]?["content"]?.stringValue
@@ -87,6 +89,7 @@ struct GatewayPassthroughTests {
 
             let withUsage = try await Self.post(app.port, "/v1/chat/completions", #"{"model":"gpt","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}"#)
             #expect(withUsage.bodyText.contains(#""usage":{"prompt_tokens":12"#))
+            #expect(withUsage.bodyText.contains(#""usage":null"#))
             let entries = try await Self.logged(app)
             #expect(entries.count == 2)
             #expect(entries.allSatisfy { $0.stream && $0.status == 200 && $0.inputTokens == 12 && $0.outputTokens == 4 && $0.timeToFirstTokenMs != nil })

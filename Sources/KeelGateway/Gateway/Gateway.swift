@@ -168,7 +168,8 @@ public final class Gateway: Sendable {
     /// Every upstream event goes through the provider format's stream decoder, which is where usage,
     /// time to first token, in-stream errors and truncation are read. When `translate` is false the
     /// upstream's events are forwarded as they came (minus the usage-only chunk a client did not ask
-    /// for); otherwise the decoded events are re-encoded in the inbound API's format.
+    /// for, and the `"usage": null` member asking for it adds to every other chunk); otherwise the
+    /// decoded events are re-encoded in the inbound API's format.
     static func stream(upstream: HTTPClientResponse, from providerFormat: WireFormat, to writer: any ResponseBodyWriter, inbound: WireFormat, translate: Bool, model: String, clientWantsUsage: Bool, recorder: inout RequestRecorder, provider: String) async -> (status: Int, error: String?, clientGone: Bool) {
         var decoder = Codecs.StreamDecoder(providerFormat)
         var encoder = Codecs.StreamEncoder(inbound, model: model, includeUsage: clientWantsUsage)
@@ -203,8 +204,14 @@ public final class Gateway: Sendable {
                 if !translate {
                     // OpenAI's usage-only chunk (empty `choices`) is dropped when the client did not ask for usage.
                     let usageOnly = !events.isEmpty && events.allSatisfy { if case .usage = $0 { true } else { false } }
-                    if usageOnly, inbound == .openAI, !clientWantsUsage { continue }
-                    try await writer.write(event: event)
+                    if inbound == .openAI, !clientWantsUsage {
+                        if usageOnly { continue }
+                        var edited = event
+                        edited.data = OpenAIChatCodec.removingNullUsage(event.data)
+                        try await writer.write(event: edited)
+                    } else {
+                        try await writer.write(event: event)
+                    }
                 }
             }
             let last: [ChatStreamEvent]

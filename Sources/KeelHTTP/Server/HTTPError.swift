@@ -14,6 +14,18 @@ public protocol HTTPResponseError: Error {
     func response(format: ErrorFormat) -> Response
 }
 
+/// The status a handler's `error` answers with: the error's own for an ``HTTPResponseError``, 499
+/// when the client went away (cancellation), 500 for anything else — for logs and metrics, which
+/// see the error before it becomes a response.
+public func responseStatus(for error: any Error) -> Int {
+    switch error {
+    case let e as HTTPError: e.status
+    case let e as any HTTPResponseError: e.response(format: .openAI).status
+    case is CancellationError, is ClientDisconnectedError: 499
+    default: 500
+    }
+}
+
 /// An error a client sees: status, message and the machine-readable type and code,
 /// rendered in the route's ``ErrorFormat``. Messages must never contain secrets.
 public struct HTTPError: HTTPResponseError, Sendable, CustomStringConvertible {

@@ -15,11 +15,8 @@ struct MetricsMiddleware: Middleware {
             let response = try await next(request, context)
             metrics.record(method: request.method, route: route, status: response.status, duration: ContinuousClock.now - context.startTime)
             return response
-        } catch let error as HTTPError {
-            metrics.record(method: request.method, route: route, status: error.status, duration: ContinuousClock.now - context.startTime)
-            throw error
         } catch {
-            metrics.record(method: request.method, route: route, status: 500, duration: ContinuousClock.now - context.startTime)
+            metrics.record(method: request.method, route: route, status: responseStatus(for: error), duration: ContinuousClock.now - context.startTime)
             throw error
         }
     }

@@ -11,11 +11,8 @@ struct RequestLogMiddleware: Middleware {
         do {
             response = try await next(request, context)
             status = response.status
-        } catch let error as HTTPError {
-            log(request, context, status: error.status)
-            throw error
         } catch {
-            log(request, context, status: 500)
+            log(request, context, status: responseStatus(for: error))
             throw error
         }
         log(request, context, status: status)

@@ -58,6 +58,8 @@ public final class FakeProvider: Sendable {
     public static let openAIToolCallIDs = ["call_fk1Xq7ZtB9sLmQ2wRv4yHn8c", "call_fk2Pd3JeW6uKaT5gXo1iMb7r"]
     /// The ids of the first and second tool call of a turn, in Anthropic's format.
     public static let anthropicToolUseIDs = ["toolu_01FkXq7ZtB9sLmQ2wRv4yHn8", "toolu_01FkPd3JeW6uKaT5gXo1iMb7"]
+    /// What the fake's `/v1/messages/count_tokens` answers.
+    public static let countedInputTokens = 2095
     /// How many characters of the arguments each streamed fragment carries.
     static let fragmentLength = 9
 
@@ -89,6 +91,14 @@ public final class FakeProvider: Sendable {
                 return stream ? Self.anthropicToolStream(body: body, names: names) : Self.anthropicToolResponse(body: body, names: names)
             }
             return stream ? Self.anthropicStream(body: body, truncate: behaviour == .cutStream) : Self.anthropicResponse(body: body)
+        }
+        router.post("/v1/messages/count_tokens") { request, _ in
+            let body = try JSONValue(parsing: request.body)
+            received.withLock { $0.append(Received(path: request.path, headers: request.headers, body: body)) }
+            if case .status(let status) = Behaviour(request: body, anthropic: true) {
+                return Self.errorResponse(status: status, anthropic: true, model: body["model"]?.stringValue ?? "")
+            }
+            return .json(bytes: JSONValue.object(["input_tokens": .number(JSONNumber(Self.countedInputTokens))]).serialized())
         }
         router.get("/fake/requests") { _, _ in
             let list = received.value.map { r -> JSONValue in ["path": .string(r.path), "body": r.body] }

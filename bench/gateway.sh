@@ -219,7 +219,7 @@ if [ "$MODE" = soak ]; then
   log "soak: keel under wrk -c$SOAK_CONNECTIONS for ${total}s, VmRSS every ${SOAK_INTERVAL}s"
   echo -e "0\t$(rss_kb "${PID[keel]}")\tidle, before the load" >"$OUT/rss.tsv"
   load "$OUT/wrk.txt" "$SOAK_CONNECTIONS" "${total}s" "${URL[keel]}" &
-  WRK_PID=$!
+  WRK_PID=$!; PIDS+=($WRK_PID)
   start=$(date +%s)
   while :; do
     for _ in $(seq 1 "$SOAK_INTERVAL"); do kill -0 "$WRK_PID" 2>/dev/null || break 2; sleep 1; done

@@ -223,6 +223,7 @@ if [ "$MODE" = soak ]; then
   start=$(date +%s)
   while :; do
     for _ in $(seq 1 "$SOAK_INTERVAL"); do kill -0 "$WRK_PID" 2>/dev/null || break 2; sleep 1; done
+    kill -0 "$WRK_PID" 2>/dev/null || break
     echo -e "$(( $(date +%s) - start ))\t$(rss_kb "${PID[keel]}")" >>"$OUT/rss.tsv"
   done
   wait "$WRK_PID"

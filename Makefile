@@ -5,7 +5,7 @@ SWIFT  ?= swift
 CONFIG ?= keel.yaml
 BIN    := .build/release/keel
 
-.PHONY: all bootstrap build release serve test test-swift test-cli test-docs test-conformance bench clean
+.PHONY: all bootstrap build release serve test test-swift test-cli test-docs test-conformance bench bench-gateway clean
 
 all: build
 
@@ -40,6 +40,10 @@ test-conformance: release
 
 bench: release
 	./bench/run.sh
+
+# Keel vs nginx direct vs LiteLLM (installs LiteLLM into .build/bench-venv on first use).
+bench-gateway: release
+	./bench/gateway.sh
 
 clean:
 	rm -rf .build

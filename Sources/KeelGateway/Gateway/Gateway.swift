@@ -41,6 +41,7 @@ public final class Gateway: Sendable {
         router.post("/v1/messages", errorFormat: .anthropic) { [self] request, context in
             try await chat(request, context, inbound: .anthropic)
         }
+        router.post("/v1/embeddings") { [self] request, context in try await embeddings(request, context) }
     }
 
     // MARK: Chat
@@ -52,28 +53,13 @@ public final class Gateway: Sendable {
         do {
             return try await chat(request, inbound: inbound, recorder: &recorder)
         } catch {
-            let status: Int
-            switch error {
-            case let e as GatewayError: status = e.status
-            case is ModelNotFound: status = 404
-            case is CancellationError: status = 499
-            default: status = 500
-            }
-            store.record(recorder.entry(status: status, error: (error as? GatewayError)?.message ?? String(describing: type(of: error))))
+            recordFailure(error, recorder)
             throw error
         }
     }
 
     private func chat(_ request: Request, inbound: WireFormat, recorder: inout RequestRecorder) async throws -> Response {
-        let body: JSONObject
-        do {
-            guard case .object(let object) = try JSONValue(parsing: request.body) else {
-                throw GatewayError.invalid("The request body must be a JSON object.")
-            }
-            body = object
-        } catch let error as JSONError {
-            throw GatewayError.invalid("We could not parse the JSON body of your request: \(error.message)", code: "invalid_json")
-        }
+        let body = try Self.jsonObject(request.body)
         guard let modelValue = body["model"] else {
             throw GatewayError.invalid("You must provide a model parameter.", param: "model", code: "missing_required_parameter")
         }
@@ -87,15 +73,7 @@ public final class Gateway: Sendable {
         }
         recorder.model = modelName
         recorder.stream = stream
-        guard let model = models[modelName] else {
-            throw ModelNotFound(model: modelName)
-        }
-        let route = Self.pickRoute(model.routes)
-        guard let provider = providers[route.provider] else {
-            throw GatewayError(.upstreamUnavailable, status: 500, message: "Route provider '\(route.provider)' is not configured.", type: "server_error")
-        }
-        recorder.provider = provider.name
-        recorder.upstreamModel = route.model
+        let (route, provider) = try pickRoute(model: modelName, recorder: &recorder)
         let endpoint = ProviderEndpoint(provider: provider)
 
         let clientWantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
@@ -242,6 +220,49 @@ public final class Gateway: Sendable {
             for out in encoder.errorEvent(mapped) { try? await writer.write(event: out) }
             return (502, mapped.message, false)
         }
+    }
+
+    // MARK: Shared
+
+    /// Records a request that failed with `error` in the request log, with the status the client sees.
+    func recordFailure(_ error: any Error, _ recorder: RequestRecorder) {
+        let status: Int
+        switch error {
+        case let e as GatewayError: status = e.status
+        case is ModelNotFound: status = 404
+        case is CancellationError: status = 499
+        default: status = 500
+        }
+        store.record(recorder.entry(status: status, error: (error as? GatewayError)?.message ?? String(describing: type(of: error))))
+    }
+
+    /// A request body as a JSON object; a 400 (`invalid_json`) when it is not JSON or not an object.
+    static func jsonObject(_ body: [UInt8]) throws(GatewayError) -> JSONObject {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: body)
+        } catch {
+            throw GatewayError.invalid("We could not parse the JSON body of your request: \(error.message)", code: "invalid_json")
+        }
+        guard case .object(let object) = value else {
+            throw GatewayError.invalid("The request body must be a JSON object.")
+        }
+        return object
+    }
+
+    /// Picks one route of the configured model `name` and its provider, noting both in `recorder`;
+    /// throws ``ModelNotFound`` for a name that is not configured.
+    func pickRoute(model name: String, recorder: inout RequestRecorder) throws -> (route: RouteConfig, provider: ProviderConfig) {
+        guard let model = models[name] else {
+            throw ModelNotFound(model: name)
+        }
+        let route = Self.pickRoute(model.routes)
+        guard let provider = providers[route.provider] else {
+            throw GatewayError(.upstreamUnavailable, status: 500, message: "Route provider '\(route.provider)' is not configured.", type: "server_error")
+        }
+        recorder.provider = provider.name
+        recorder.upstreamModel = route.model
+        return (route, provider)
     }
 
     /// Weighted random choice among routes with a positive weight (the first route if none has one).

@@ -43,6 +43,7 @@ public final class FakeProvider: Sendable {
             if let f = failure.value { return Self.fail(f, anthropic: true) ?? Self.anthropicStream(body: body, truncate: true) }
             return body["stream"]?.boolValue == true ? Self.anthropicStream(body: body, truncate: false) : Self.anthropicResponse(body: body)
         }
+        Self.registerEmbeddings(in: &router, received: received, failure: failure)
         let (sink, _) = LogSink.memory()
         server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threads: 1), responder: router.buildResponder(), logger: Logger(label: "fake", sink: sink))
         try server.start()

@@ -7,12 +7,13 @@ import KeelHTTP
 /// The request is validated by ``OpenAIEmbeddingsCodec`` whatever the provider, so clients see
 /// the same 400s everywhere. For OpenAI-compatible and Azure providers the client's JSON is
 /// forwarded with only `model` replaced (Azure: removed), so every field the provider supports
-/// works, and the answer comes back as the provider sent it — except that when the client asked
-/// for base64 and the provider answered with float arrays (as Ollama and other compatible servers
-/// do, ignoring `encoding_format`), the vectors are converted to base64 exactly. Other provider
-/// kinds go through ``EmbeddingsCodecs``; their upstream calls (one per input for Bedrock Titan)
-/// run concurrently, at most ``maxConcurrentEmbeddingsCalls`` at a time, and their answers are
-/// combined in input order. Every request is recorded once, as inbound API `openai.embeddings`.
+/// works, and the answer (which must be JSON) comes back as the provider sent it — except that
+/// when the client asked for base64 and the provider answered with float arrays (as Ollama and
+/// other compatible servers do, ignoring `encoding_format`), the vectors are converted to base64
+/// exactly. Other provider kinds go through ``EmbeddingsCodecs``; their upstream calls (one per
+/// input for Bedrock Titan) run concurrently, at most ``maxConcurrentEmbeddingsCalls`` at a time,
+/// and their answers are combined in input order. Every request is recorded once, as inbound API
+/// `openai.embeddings`, with the input tokens the provider reported.
 extension Gateway {
     /// The most upstream calls one embeddings request has in flight at once.
     static let maxConcurrentEmbeddingsCalls = 8
@@ -45,12 +46,11 @@ extension Gateway {
             if provider.kind != .azure { forwarded["model"] = .string(route.model) } else { forwarded.removeValue(forKey: "model") }
             let upstreamRequest = try endpoint.request(.embeddings, model: route.model, body: JSONValue.object(forwarded).serialized(), inbound: request.headers, timeouts: timeouts)
             let bytes = try await fetchEmbeddings(upstreamRequest, format: .openAI, provider: provider.name, route: routeName)
-            let parsed = try? JSONValue(parsing: bytes)
-            if let tokens = parsed?["usage"]?["prompt_tokens"]?.intValue {
+            guard let parsed = try? JSONValue(parsing: bytes) else { throw Self.invalidEmbeddingsResponse(provider: provider.name) }
+            if let tokens = parsed["usage"]?["prompt_tokens"]?.intValue {
                 recorder.usage = ChatUsage(inputTokens: tokens)
             }
             if embeddingsRequest.encodingFormat == .base64 {
-                guard let parsed else { throw Self.invalidEmbeddingsResponse(provider: provider.name) }
                 answer = try OpenAIEmbeddingsCodec.convertingFloatVectorsToBase64(parsed)?.serialized() ?? bytes
             } else {
                 answer = bytes

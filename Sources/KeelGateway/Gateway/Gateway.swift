@@ -222,6 +222,18 @@ public final class Gateway: Sendable {
         }
     }
 
+    /// Weighted random choice among routes with a positive weight (the first route if none has one).
+    static func pickRoute(_ routes: [RouteConfig]) -> RouteConfig {
+        let total = routes.reduce(0) { $0 + max(0, $1.weight) }
+        guard total > 0 else { return routes[0] }
+        var pick = Int.random(in: 0..<total)
+        for r in routes where r.weight > 0 {
+            if pick < r.weight { return r }
+            pick -= r.weight
+        }
+        return routes[0]
+    }
+
     // MARK: Shared
 
     /// Records a request that failed with `error` in the request log, with the status the client sees.
@@ -263,17 +275,5 @@ public final class Gateway: Sendable {
         recorder.provider = provider.name
         recorder.upstreamModel = route.model
         return (route, provider)
-    }
-
-    /// Weighted random choice among routes with a positive weight (the first route if none has one).
-    static func pickRoute(_ routes: [RouteConfig]) -> RouteConfig {
-        let total = routes.reduce(0) { $0 + max(0, $1.weight) }
-        guard total > 0 else { return routes[0] }
-        var pick = Int.random(in: 0..<total)
-        for r in routes where r.weight > 0 {
-            if pick < r.weight { return r }
-            pick -= r.weight
-        }
-        return routes[0]
     }
 }

@@ -44,6 +44,9 @@ public final class Gateway: Sendable {
         router.post("/v1/messages/count_tokens", errorFormat: .anthropic) { [self] request, _ in
             try await countTokens(request)
         }
+        router.post("/v1/embeddings") { [self] request, context in
+            try await embeddings(request, context)
+        }
     }
 
     // MARK: Chat
@@ -55,14 +58,7 @@ public final class Gateway: Sendable {
         do {
             return try await chat(request, inbound: inbound, recorder: &recorder)
         } catch {
-            let status: Int
-            switch error {
-            case let e as GatewayError: status = e.status
-            case is ModelNotFound: status = 404
-            case is CancellationError: status = 499
-            default: status = 500
-            }
-            store.record(recorder.entry(status: status, error: (error as? GatewayError)?.message ?? String(describing: type(of: error))))
+            recordFailure(error, recorder)
             throw error
         }
     }
@@ -77,15 +73,7 @@ public final class Gateway: Sendable {
         }
         recorder.model = modelName
         recorder.stream = stream
-        guard let model = models[modelName] else {
-            throw ModelNotFound(model: modelName)
-        }
-        let route = Self.pickRoute(model.routes)
-        guard let provider = providers[route.provider] else {
-            throw GatewayError(.upstreamUnavailable, status: 500, message: "Route provider '\(route.provider)' is not configured.", type: "server_error")
-        }
-        recorder.provider = provider.name
-        recorder.upstreamModel = route.model
+        let (route, provider) = try pickRoute(model: modelName, recorder: &recorder)
         let endpoint = ProviderEndpoint(provider: provider)
 
         let clientWantsUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
@@ -241,7 +229,7 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// A request body that must be a JSON object.
+    /// A request body as a JSON object; a 400 (`invalid_json`) when it is not JSON or not an object.
     static func jsonObject(_ bytes: [UInt8]) throws(GatewayError) -> JSONObject {
         let value: JSONValue
         do {
@@ -276,5 +264,27 @@ public final class Gateway: Sendable {
             pick -= r.weight
         }
         return routes[0]
+    }
+
+    // MARK: Shared
+
+    /// Records a request that failed with `error` in the request log, with the status the client sees.
+    func recordFailure(_ error: any Error, _ recorder: RequestRecorder) {
+        store.record(recorder.entry(status: responseStatus(for: error), error: (error as? GatewayError)?.message ?? String(describing: type(of: error))))
+    }
+
+    /// Picks one route of the configured model `name` and its provider, noting both in `recorder`;
+    /// throws ``ModelNotFound`` for a name that is not configured.
+    func pickRoute(model name: String, recorder: inout RequestRecorder) throws -> (route: RouteConfig, provider: ProviderConfig) {
+        guard let model = models[name] else {
+            throw ModelNotFound(model: name)
+        }
+        let route = Self.pickRoute(model.routes)
+        guard let provider = providers[route.provider] else {
+            throw GatewayError(.upstreamUnavailable, status: 500, message: "Route provider '\(route.provider)' is not configured.", type: "server_error")
+        }
+        recorder.provider = provider.name
+        recorder.upstreamModel = route.model
+        return (route, provider)
     }
 }

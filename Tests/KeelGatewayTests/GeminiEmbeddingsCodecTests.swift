@@ -1,4 +1,7 @@
+import KeelConfig
 import KeelCore
+import KeelHTTP
+import KeelTestSupport
 import Testing
 
 @testable import KeelGateway
@@ -56,5 +59,43 @@ struct GeminiEmbeddingsCodecTests {
         #expect(gatewayError { _ = try GeminiEmbeddingsCodec.decodeResponses([try json(#"{"nothing":true}"#)], request: request) }?.status == 502)
         let quota = gatewayError { _ = try GeminiEmbeddingsCodec.decodeResponses([try json(#"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED"}}"#)], request: request) }
         #expect(quota?.status == 429)
+    }
+}
+
+/// The endpoint and the codec together against the fake Gemini API over HTTP, as the embeddings
+/// route will use them.
+@Suite("Gemini embeddings over the wire", .serialized)
+struct GeminiEmbeddingsWireTests {
+    static func embed(_ request: EmbeddingsRequest, provider: ProviderConfig, client: HTTPClient) async throws -> (EmbeddingsResponse?, GatewayError?) {
+        let endpoint = ProviderEndpoint(provider: provider)
+        var bodies: [JSONValue] = []
+        for body in try GeminiEmbeddingsCodec.encodeRequests(request, upstreamModel: "gemini-embedding-001") {
+            let upstream = try await client.execute(try endpoint.request(.embeddings, model: "gemini-embedding-001", body: body.serialized(), inbound: [:], timeouts: HTTPClientTimeouts()))
+            let bytes = try await upstream.collect(upTo: 1 << 24)
+            if upstream.status >= 400 { return (nil, GeminiCodec.decodeError(status: upstream.status, body: bytes, headers: upstream.headers)) }
+            bodies.append(try JSONValue(parsing: bytes))
+        }
+        return (try GeminiEmbeddingsCodec.decodeResponses(bodies, request: request), nil)
+    }
+
+    @Test func embedsInBatchesOfAHundred() async throws {
+        let fake = try FakeGemini(apiKey: "AIzaSyEmbedKey000000000000000000000000")
+        let client = HTTPClient()
+        let provider = ProviderConfig(name: "g", kind: .gemini, baseURL: fake.baseURL, apiKey: Secret(fake.apiKey))
+        let request = EmbeddingsRequest(model: "embed", inputs: (0..<150).map { .text("text \($0)") }, dimensions: 2)
+        let (response, error) = try await Self.embed(request, provider: provider, client: client)
+        #expect(error == nil)
+        #expect(fake.requests.map(\.path) == Array(repeating: "/v1beta/models/gemini-embedding-001:batchEmbedContents", count: 2))
+        #expect(fake.requests.map { $0.body["requests"]?.arrayValue?.count } == [100, 50])
+        #expect(fake.requests.allSatisfy { $0.headers.first("x-goog-api-key") == fake.apiKey && $0.query.isEmpty })
+        // The fake answers (3k, 4k) for the k-th input of a batch; shortened vectors come back normalized.
+        #expect(response?.vectors.count == 150)
+        #expect(response?.vectors.allSatisfy { $0 == [0.6, 0.8] } == true)
+
+        let wrongKey = ProviderConfig(name: "g", kind: .gemini, baseURL: fake.baseURL, apiKey: Secret("AIzaSyNotTheKey00000000000000000000000"))
+        let (_, rejected) = try await Self.embed(EmbeddingsRequest(model: "embed", inputs: [.text("x")]), provider: wrongKey, client: client)
+        #expect(rejected?.status == 502 && rejected?.code == "upstream_authentication_failed")
+        client.shutdown()
+        await fake.stop()
     }
 }

@@ -16,7 +16,7 @@ enum Codecs {
         switch format {
         case .openAI: return OpenAIChatCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
         case .anthropic: return try AnthropicMessagesCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
-        case .gemini: throw unsupported(format)
+        case .gemini: return try GeminiCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
         case .bedrockConverse: throw unsupported(format)
         }
     }
@@ -25,7 +25,7 @@ enum Codecs {
         switch format {
         case .openAI: return try OpenAIChatCodec.decodeResponse(body)
         case .anthropic: return try AnthropicMessagesCodec.decodeResponse(body)
-        case .gemini: throw unsupported(format)
+        case .gemini: return try GeminiCodec.decodeResponse(body)
         case .bedrockConverse: throw unsupported(format)
         }
     }
@@ -40,6 +40,7 @@ enum Codecs {
     static func decodeError(_ format: WireFormat, status: Int, body: [UInt8], headers: HTTPHeaders) -> GatewayError {
         switch format {
         case .anthropic: AnthropicMessagesCodec.decodeError(status: status, body: body, headers: headers)
+        case .gemini: GeminiCodec.decodeError(status: status, body: body, headers: headers)
         default: OpenAIChatCodec.decodeError(status: status, body: body, headers: headers)
         }
     }
@@ -48,13 +49,18 @@ enum Codecs {
         GatewayError(.upstreamUnavailable, status: 501, message: "The \(format.rawValue) wire format is not available in this version of Keel.", type: "server_error", code: "provider_not_supported")
     }
 
-    /// A provider-side stream decoder of either format.
+    /// A provider-side stream decoder of any format.
     enum StreamDecoder {
         case openAI(OpenAIChatCodec.StreamDecoder)
         case anthropic(AnthropicMessagesCodec.StreamDecoder)
+        case gemini(GeminiCodec.StreamDecoder)
 
         init(_ format: WireFormat) {
-            self = format == .anthropic ? .anthropic(.init()) : .openAI(.init())
+            switch format {
+            case .anthropic: self = .anthropic(.init())
+            case .gemini: self = .gemini(.init())
+            default: self = .openAI(.init())
+            }
         }
 
         mutating func decode(event: String?, data: String) throws(GatewayError) -> [ChatStreamEvent] {
@@ -64,6 +70,9 @@ enum Codecs {
                 return try d.decode(event: event, data: data)
             case .anthropic(var d):
                 defer { self = .anthropic(d) }
+                return try d.decode(event: event, data: data)
+            case .gemini(var d):
+                defer { self = .gemini(d) }
                 return try d.decode(event: event, data: data)
             }
         }
@@ -75,6 +84,9 @@ enum Codecs {
                 return try d.finish()
             case .anthropic(var d):
                 defer { self = .anthropic(d) }
+                return try d.finish()
+            case .gemini(var d):
+                defer { self = .gemini(d) }
                 return try d.finish()
             }
         }

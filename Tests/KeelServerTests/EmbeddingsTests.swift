@@ -1,6 +1,7 @@
 import Foundation
 import KeelConfig
 import KeelCore
+import KeelGateway
 import KeelHTTP
 import KeelServer
 import KeelStore
@@ -223,5 +224,42 @@ struct EmbeddingsTests {
             #expect(r.bodyText.contains("upstream_unreachable"))
             #expect(try await P.logged(app).first?.status == 502)
         }
+    }
+
+    @Test func geminiEmbeddingsAreTranslatedAndLargeRequestsSplitIntoBatches() async throws {
+        let gemini = try FakeGemini(apiKey: "AIza-fake-gemini-key-0123456789")
+        try await withTestApplication(configure: { config in
+            config.server.masterKey = Secret(P.key)
+            config.providers = [ProviderConfig(name: "google", kind: .gemini, baseURL: gemini.baseURL, apiKey: Secret(gemini.apiKey))]
+            config.models = [ModelConfig(name: "gemini-embed", routes: [RouteConfig(provider: "google", model: "gemini-embedding-001")])]
+        }) { app, _ in
+            let r = try await Self.embed(app.port, #"{"model":"gemini-embed","input":["a","b"]}"#)
+            #expect(r.status == 200)
+            #expect(r.header("x-keel-route") == "google/gemini-embedding-001")
+            let body = try JSONValue(parsing: r.body)
+            #expect(body["model"]?.stringValue == "gemini-embed")
+            #expect(Self.floatVectors(body) == [[3, 4, 0], [6, 8, 0]])
+            let sent = try #require(gemini.requests.last)
+            #expect(sent.path == "/v1beta/models/gemini-embedding-001:batchEmbedContents")
+            #expect(sent.headers.first("x-goog-api-key") == gemini.apiKey)
+            #expect(!sent.headers.description.contains(P.key))
+
+            // 150 inputs are two upstream batches (100 + 50), answered in input order as base64.
+            let inputs = (0..<150).map { "\"text \($0)\"" }.joined(separator: ",")
+            let big = try await Self.embed(app.port, #"{"model":"gemini-embed","encoding_format":"base64","input":["# + inputs + "]}")
+            #expect(big.status == 200)
+            let data = try #require(try JSONValue(parsing: big.body)["data"]?.arrayValue)
+            #expect(data.count == 150)
+            #expect(gemini.requests.count == 3)
+            // Item 100 is the first of the second batch: the fake's vector 0 there.
+            let item100 = try #require(data[100]["embedding"]?.stringValue)
+            #expect(OpenAIEmbeddingsCodec.floats(base64: item100) == [3, 4, 0])
+            #expect(OpenAIEmbeddingsCodec.floats(base64: try #require(data[99]["embedding"]?.stringValue)) == [300, 400, 0])
+
+            // Token inputs cannot be sent to Gemini.
+            let tokens = try await Self.embed(app.port, #"{"model":"gemini-embed","input":[[1,2,3]]}"#)
+            #expect(tokens.status == 400)
+        }
+        await gemini.stop()
     }
 }

@@ -17,7 +17,7 @@ enum Codecs {
         case .openAI: return OpenAIChatCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
         case .anthropic: return try AnthropicMessagesCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
         case .gemini: throw unsupported(format)
-        case .bedrockConverse: throw unsupported(format)
+        case .bedrockConverse: return try BedrockConverseCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
         }
     }
 
@@ -26,7 +26,7 @@ enum Codecs {
         case .openAI: return try OpenAIChatCodec.decodeResponse(body)
         case .anthropic: return try AnthropicMessagesCodec.decodeResponse(body)
         case .gemini: throw unsupported(format)
-        case .bedrockConverse: throw unsupported(format)
+        case .bedrockConverse: return try BedrockConverseCodec.decodeResponse(body)
         }
     }
 
@@ -40,6 +40,7 @@ enum Codecs {
     static func decodeError(_ format: WireFormat, status: Int, body: [UInt8], headers: HTTPHeaders) -> GatewayError {
         switch format {
         case .anthropic: AnthropicMessagesCodec.decodeError(status: status, body: body, headers: headers)
+        case .bedrockConverse: BedrockConverseCodec.decodeError(status: status, body: body, headers: headers)
         default: OpenAIChatCodec.decodeError(status: status, body: body, headers: headers)
         }
     }
@@ -52,9 +53,14 @@ enum Codecs {
     enum StreamDecoder {
         case openAI(OpenAIChatCodec.StreamDecoder)
         case anthropic(AnthropicMessagesCodec.StreamDecoder)
+        case bedrockConverse(BedrockConverseCodec.StreamDecoder)
 
         init(_ format: WireFormat) {
-            self = format == .anthropic ? .anthropic(.init()) : .openAI(.init())
+            switch format {
+            case .anthropic: self = .anthropic(.init())
+            case .bedrockConverse: self = .bedrockConverse(.init())
+            default: self = .openAI(.init())
+            }
         }
 
         mutating func decode(event: String?, data: String) throws(GatewayError) -> [ChatStreamEvent] {
@@ -64,6 +70,9 @@ enum Codecs {
                 return try d.decode(event: event, data: data)
             case .anthropic(var d):
                 defer { self = .anthropic(d) }
+                return try d.decode(event: event, data: data)
+            case .bedrockConverse(var d):
+                defer { self = .bedrockConverse(d) }
                 return try d.decode(event: event, data: data)
             }
         }
@@ -75,6 +84,9 @@ enum Codecs {
                 return try d.finish()
             case .anthropic(var d):
                 defer { self = .anthropic(d) }
+                return try d.finish()
+            case .bedrockConverse(var d):
+                defer { self = .bedrockConverse(d) }
                 return try d.finish()
             }
         }

@@ -39,8 +39,8 @@ import KeelCore
 ///   `detail`, `strict` on tools whose value is nil, and ``ChatRequest/extra``.
 ///
 /// Answers: Converse responses carry neither an id nor the model name, so the id is made up
-/// (`bedrock-…`) and the model is the route's upstream model when the gateway knows it (empty
-/// otherwise; the client sees the name it asked for anyway). `reasoningContent` blocks and deltas
+/// (`bedrock-…`) and the model is left empty unless the caller passes one (clients see the model
+/// name they asked for anyway). `reasoningContent` blocks and deltas
 /// are skipped. Usage follows ``ChatUsage``: Bedrock's `inputTokens` excludes cache reads and
 /// writes, so `inputTokens` is `inputTokens + cacheReadInputTokens + cacheWriteInputTokens`.
 public enum BedrockConverseCodec {

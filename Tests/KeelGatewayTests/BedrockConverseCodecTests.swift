@@ -17,9 +17,9 @@ private func encodeError(_ request: ChatRequest) -> GatewayError? {
 
 @Suite("Bedrock Converse codec: requests")
 struct BedrockConverseRequestTests {
-    /// An OpenAI agent turn: system and developer prompts, an image, two parallel tool calls, their
+    /// An OpenAI tool-using turn: system and developer prompts, an image, two parallel tool calls, their
     /// results (one failed), tools with a forced choice, sampling parameters and stop sequences.
-    static let openAIAgentTurn = #"""
+    static let openAIToolTurn = #"""
     {
       "model": "claude-on-bedrock",
       "messages": [
@@ -48,8 +48,8 @@ struct BedrockConverseRequestTests {
     }
     """#
 
-    @Test func anOpenAIAgentTurnBecomesAConverseRequest() throws {
-        var request = try OpenAIChatCodec.decodeRequest(json(Self.openAIAgentTurn))
+    @Test func anOpenAIToolTurnBecomesAConverseRequest() throws {
+        var request = try OpenAIChatCodec.decodeRequest(json(Self.openAIToolTurn))
         // OpenAI clients have no way to mark a tool result as failed; mark one to check `status`.
         if case .toolResult(let id, let content, _) = request.messages[2].content[0] {
             request.messages[2].content[0] = .toolResult(toolCallID: id, content: content, isError: true)

@@ -180,12 +180,13 @@ struct OpenAIEmbeddingsCodecTests {
         #expect(error?.status == 429)
     }
 
-    @Test("the dispatch refuses providers without embeddings and marks unavailable formats")
+    @Test("the dispatch refuses providers without embeddings and reaches every other format's codec")
     func dispatch() throws {
         let request = EmbeddingsRequest(model: "m", inputs: [.text("a")])
         let anthropic = gatewayError { _ = try EmbeddingsCodecs.encodeRequests(.anthropic, request, upstreamModel: "x") }
         #expect(anthropic?.status == 400 && anthropic?.code == "unsupported_operation")
-        #expect(gatewayError { _ = try EmbeddingsCodecs.encodeRequests(.gemini, request, upstreamModel: "x") }?.code == "provider_not_supported")
+        #expect(try EmbeddingsCodecs.encodeRequests(.gemini, request, upstreamModel: "x") == GeminiEmbeddingsCodec.encodeRequests(request, upstreamModel: "x"))
+        #expect(try EmbeddingsCodecs.encodeRequests(.bedrockConverse, request, upstreamModel: "amazon.titan-embed-text-v2:0") == BedrockEmbeddingsCodec.encodeRequests(request, upstreamModel: "amazon.titan-embed-text-v2:0"))
         #expect(try EmbeddingsCodecs.encodeRequests(.openAI, request, upstreamModel: "x") == [json(#"{"model":"x","input":["a"]}"#)])
         let combined = try EmbeddingsCodecs.decodeResponses(.openAI, [
             json(#"{"data":[{"index":0,"embedding":[1]}],"usage":{"prompt_tokens":2}}"#),

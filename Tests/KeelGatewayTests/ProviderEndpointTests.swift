@@ -44,8 +44,5 @@ struct ProviderEndpointTests {
     @Test func unsupportedCombinationsAreClearErrors() throws {
         let embeddings = #expect(throws: GatewayError.self) { try request(ProviderConfig(name: "c", kind: .anthropic), .embeddings) }
         #expect(embeddings?.status == 400)
-        let bedrock = #expect(throws: GatewayError.self) { try request(ProviderConfig(name: "b", kind: .bedrock, region: "us-east-1")) }
-        #expect(bedrock?.status == 501)
-        #expect(bedrock?.code == "provider_not_supported")
     }
 }

@@ -262,4 +262,40 @@ struct EmbeddingsTests {
         }
         await gemini.stop()
     }
+
+    @Test func bedrockTitanEmbedsOneInputPerSignedCallAndCohereInOneBatch() async throws {
+        let bedrock = try FakeBedrock()
+        try await withTestApplication(configure: { config in
+            config.server.masterKey = Secret(P.key)
+            config.providers = [ProviderConfig(name: "aws", kind: .bedrock, baseURL: bedrock.baseURL, region: bedrock.region,
+                                               accessKeyID: Secret(bedrock.credentials.accessKeyID), secretAccessKey: bedrock.credentials.secretAccessKey)]
+            config.models = [
+                ModelConfig(name: "titan", routes: [RouteConfig(provider: "aws", model: "amazon.titan-embed-text-v2:0")]),
+                ModelConfig(name: "cohere", routes: [RouteConfig(provider: "aws", model: "cohere.embed-english-v3")]),
+            ]
+        }) { app, _ in
+            let titan = try await Self.embed(app.port, #"{"model":"titan","input":["one two","three","four five six"],"dimensions":256}"#)
+            #expect(titan.status == 200)
+            let body = try JSONValue(parsing: titan.body)
+            let vectors = Self.floatVectors(body)
+            #expect(vectors.count == 3)
+            // The fake's vector starts with the input's byte length, so the order shows in the first component.
+            #expect(vectors.map(\.count) == [256, 256, 256])
+            #expect(vectors.map { $0[0] } == [7, 5, 13])
+            #expect(body["usage"]?["prompt_tokens"]?.intValue == 2 + 1 + 3)
+            let titanCalls = bedrock.requests.filter { $0.operation == "invoke" }
+            #expect(titanCalls.count == 3)
+            #expect(titanCalls.allSatisfy { $0.signatureVerified && $0.modelID == "amazon.titan-embed-text-v2:0" })
+
+            let cohere = try await Self.embed(app.port, #"{"model":"cohere","input":["a","bb"],"encoding_format":"base64"}"#)
+            #expect(cohere.status == 200)
+            let data = try #require(try JSONValue(parsing: cohere.body)["data"]?.arrayValue)
+            #expect(data.count == 2)
+            let encoded = try #require(data[1]["embedding"]?.stringValue)
+            let second = try #require(OpenAIEmbeddingsCodec.floats(base64: encoded))
+            #expect(second == FakeBedrock.vector(for: "bb", dimensions: 8).map { Float($0) })
+            #expect(bedrock.requests.filter { $0.operation == "invoke" }.count == 4)
+        }
+        await bedrock.stop()
+    }
 }

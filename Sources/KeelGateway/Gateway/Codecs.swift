@@ -17,7 +17,7 @@ enum Codecs {
         case .openAI: return OpenAIChatCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
         case .anthropic: return try AnthropicMessagesCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
         case .gemini: return try GeminiCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
-        case .bedrockConverse: throw unsupported(format)
+        case .bedrockConverse: return try BedrockConverseCodec.encodeRequest(request, upstreamModel: upstreamModel, stream: stream)
         }
     }
 
@@ -26,7 +26,7 @@ enum Codecs {
         case .openAI: return try OpenAIChatCodec.decodeResponse(body)
         case .anthropic: return try AnthropicMessagesCodec.decodeResponse(body)
         case .gemini: return try GeminiCodec.decodeResponse(body)
-        case .bedrockConverse: throw unsupported(format)
+        case .bedrockConverse: return try BedrockConverseCodec.decodeResponse(body)
         }
     }
 
@@ -41,6 +41,7 @@ enum Codecs {
         switch format {
         case .anthropic: AnthropicMessagesCodec.decodeError(status: status, body: body, headers: headers)
         case .gemini: GeminiCodec.decodeError(status: status, body: body, headers: headers)
+        case .bedrockConverse: BedrockConverseCodec.decodeError(status: status, body: body, headers: headers)
         default: OpenAIChatCodec.decodeError(status: status, body: body, headers: headers)
         }
     }
@@ -54,11 +55,13 @@ enum Codecs {
         case openAI(OpenAIChatCodec.StreamDecoder)
         case anthropic(AnthropicMessagesCodec.StreamDecoder)
         case gemini(GeminiCodec.StreamDecoder)
+        case bedrockConverse(BedrockConverseCodec.StreamDecoder)
 
         init(_ format: WireFormat) {
             switch format {
             case .anthropic: self = .anthropic(.init())
             case .gemini: self = .gemini(.init())
+            case .bedrockConverse: self = .bedrockConverse(.init())
             default: self = .openAI(.init())
             }
         }
@@ -74,6 +77,9 @@ enum Codecs {
             case .gemini(var d):
                 defer { self = .gemini(d) }
                 return try d.decode(event: event, data: data)
+            case .bedrockConverse(var d):
+                defer { self = .bedrockConverse(d) }
+                return try d.decode(event: event, data: data)
             }
         }
 
@@ -87,6 +93,9 @@ enum Codecs {
                 return try d.finish()
             case .gemini(var d):
                 defer { self = .gemini(d) }
+                return try d.finish()
+            case .bedrockConverse(var d):
+                defer { self = .bedrockConverse(d) }
                 return try d.finish()
             }
         }

@@ -14,8 +14,7 @@ enum EmbeddingsCodecs {
         case .openAI: return [try OpenAIEmbeddingsCodec.encodeRequest(request, upstreamModel: upstreamModel)]
         case .anthropic: throw noEmbeddings(format)
         case .gemini: return try GeminiEmbeddingsCodec.encodeRequests(request, upstreamModel: upstreamModel)
-        // BedrockEmbeddingsCodec.encodeRequests(request, upstreamModel: upstreamModel) plugs in here.
-        case .bedrockConverse: throw Codecs.unsupported(format)
+        case .bedrockConverse: return try BedrockEmbeddingsCodec.encodeRequests(request, upstreamModel: upstreamModel)
         }
     }
 
@@ -32,8 +31,7 @@ enum EmbeddingsCodecs {
             return combined
         case .anthropic: throw noEmbeddings(format)
         case .gemini: return try GeminiEmbeddingsCodec.decodeResponses(bodies, request: request)
-        // BedrockEmbeddingsCodec.decodeResponses(bodies, request: request) plugs in here.
-        case .bedrockConverse: throw Codecs.unsupported(format)
+        case .bedrockConverse: return try BedrockEmbeddingsCodec.decodeResponses(bodies, request: request)
         }
     }
 

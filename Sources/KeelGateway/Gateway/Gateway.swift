@@ -161,7 +161,7 @@ public final class Gateway: Sendable {
     static func stream(upstream: HTTPClientResponse, from providerFormat: WireFormat, to writer: any ResponseBodyWriter, inbound: WireFormat, translate: Bool, model: String, clientWantsUsage: Bool, recorder: inout RequestRecorder, provider: String) async -> (status: Int, error: String?, clientGone: Bool) {
         var decoder = Codecs.StreamDecoder(providerFormat)
         var encoder = Codecs.StreamEncoder(inbound, model: model, includeUsage: clientWantsUsage)
-        var iterator = upstream.body.serverSentEvents().makeAsyncIterator()
+        var iterator = UpstreamEvents(upstream.body, format: providerFormat).makeAsyncIterator()
         func observe(_ events: [ChatStreamEvent], recorder: inout RequestRecorder) async throws {
             for event in events {
                 switch event {

@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(name: "keel-bench-server", dependencies: ["KeelHTTP", "KeelCore"], path: "bench/EchoServer"),
         .executableTarget(name: "keel-json-bench", dependencies: ["KeelCore"], path: "bench/JSONBench"),
 
-        .target(name: "KeelTestSupport", dependencies: ["KeelCore", "KeelHTTP", "KeelServer", "KeelConfig", "KeelStore"]),
+        .target(name: "KeelTestSupport", dependencies: ["KeelCore", "KeelHTTP", "KeelServer", "KeelConfig", "KeelStore", "KeelGateway"]),
         .executableTarget(
             name: "keel-fake-upstream",
             dependencies: ["KeelTestSupport", "KeelServer"],

@@ -15,6 +15,8 @@ import KeelHTTP
 ///   `{"type": "error", "error": {"type": "overloaded_error", …}}`), streamed request or not;
 /// - `cut-stream` streams the first piece of the answer, then ends the body without finishing the
 ///   stream (non-streamed requests are answered normally);
+/// - an OpenAI-format upstream model name containing `no-usage` streams without the usage chunk
+///   even when `stream_options.include_usage` asks for it, as some compatible servers do;
 /// - a request with tools (and a tool choice other than none) is answered with a tool call
 ///   (`toolArguments[0]`), or two tool calls in one turn when the model name is `two-tools`; the
 ///   tool named by a forcing tool choice is called, otherwise the first tool (the second call uses
@@ -277,7 +279,8 @@ public final class FakeProvider: Sendable {
     /// Writes an OpenAI stream: the role chunk, `deltas`, the finish chunk, the usage chunk when asked for, `[DONE]`.
     static func openAIStream(body: JSONValue, deltas: [JSONValue], finish: String, truncate: Bool) -> Response {
         let model = body["model"]?.stringValue ?? "unknown"
-        let includeUsage = body["stream_options"]?["include_usage"]?.boolValue == true
+        // A model whose name contains `no-usage` behaves like servers that ignore `include_usage`.
+        let includeUsage = body["stream_options"]?["include_usage"]?.boolValue == true && !model.contains("no-usage")
         return .eventStream { writer in
             func chunk(_ delta: JSONValue, finish: JSONValue = nil) -> String {
                 var c: JSONObject = ["id": "chatcmpl-fake123", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": .string(model),

@@ -39,13 +39,13 @@ struct TokenEstimatorTests {
     }
 
     @Test func streamCounterSumsTextAndToolArguments() {
-        var counter = StreamUsageCounter(promptTokens: 10)
+        var counter = StreamUsageCounter()
         counter.observe(.start(id: "x", model: "m"))
         counter.observe(.textDelta("Hello"))
         counter.observe(.textDelta(" world"))
         counter.observe(.toolCallStart(index: 0, id: "call_1", name: "lookup"))
         counter.observe(.toolCallDelta(index: 0, arguments: #"{"q":"x"}"#))
         counter.observe(.stop(.toolUse))
-        #expect(counter.usage == ChatUsage(inputTokens: 10, outputTokens: 2 + 1 + 3 + 9))
+        #expect(counter.usage(promptTokens: 10) == ChatUsage(inputTokens: 10, outputTokens: 2 + 1 + 3 + 9))
     }
 }

@@ -97,6 +97,38 @@ struct GatewayPassthroughTests {
         await fake.stop()
     }
 
+    @Test func streamsWhoseUpstreamOmitsUsageGetKeelsEstimate() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: { config in
+            Self.configure(fake)(&config)
+            config.models.append(ModelConfig(name: "old-vllm", routes: [RouteConfig(provider: "oai", model: "llama-no-usage")]))
+        }) { app, _ in
+            // Same format: the client that asked for usage gets Keel's count before [DONE].
+            let r = try await Self.post(app.port, "/v1/chat/completions", #"{"model":"old-vllm","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hello there"}]}"#)
+            #expect(r.status == 200)
+            let datas = r.bodyText.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+            #expect(datas.last == "[DONE]")
+            let usageChunk = try JSONValue(parsing: datas[datas.count - 2])
+            #expect(usageChunk["choices"]?.arrayValue?.isEmpty == true)
+            #expect(usageChunk["id"]?.stringValue == "chatcmpl-fake123")
+            #expect(usageChunk["model"]?.stringValue == "llama-no-usage")
+            // Framing 3 + message 3 + "Hello there" 2 in; "Hello, world!" is 4 tokens out.
+            #expect(usageChunk["usage"]?["prompt_tokens"]?.intValue == 8)
+            #expect(usageChunk["usage"]?["completion_tokens"]?.intValue == 4)
+
+            // Translated for an Anthropic client: message_delta carries the estimated output tokens.
+            let a = try await Self.post(app.port, "/v1/messages", #"{"model":"old-vllm","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"Hello there"}]}"#,
+                                        headers: [("x-api-key", Self.key), ("anthropic-version", "2023-06-01")])
+            #expect(a.status == 200)
+            #expect(a.bodyText.contains(#""output_tokens":4"#))
+
+            let entries = try await Self.logged(app)
+            #expect(entries.count == 2)
+            #expect(entries.allSatisfy { $0.metadata["usage"] == "estimated" && $0.outputTokens == 4 && ($0.inputTokens ?? 0) > 0 })
+        }
+        await fake.stop()
+    }
+
     @Test func anthropicRequestsAndStreamsPassThroughWithCacheUsage() async throws {
         let fake = try FakeProvider()
         try await withTestApplication(configure: Self.configure(fake)) { app, _ in

@@ -145,7 +145,7 @@ public final class Gateway: Sendable {
         let providerFormat = endpoint.chatFormat
         return .eventStream(headers: headers) { writer in
             var recorder = started
-            let outcome = await Self.stream(upstream: upstream, from: providerFormat, to: writer, inbound: inbound, translate: translated, model: modelName, clientWantsUsage: clientWantsUsage, recorder: &recorder, provider: provider.name)
+            let outcome = await Self.stream(upstream: upstream, from: providerFormat, to: writer, inbound: inbound, translate: translated, model: modelName, clientWantsUsage: clientWantsUsage, request: body, recorder: &recorder, provider: provider.name)
             store.record(recorder.entry(status: outcome.status, error: outcome.error))
             if outcome.clientGone { throw ClientDisconnectedError() }
         }
@@ -158,22 +158,36 @@ public final class Gateway: Sendable {
     /// upstream's events are forwarded as they came (minus the usage-only chunk a client did not ask
     /// for, and the `"usage": null` member asking for it adds to every other chunk); otherwise the
     /// decoded events are re-encoded in the inbound API's format.
-    static func stream(upstream: HTTPClientResponse, from providerFormat: WireFormat, to writer: any ResponseBodyWriter, inbound: WireFormat, translate: Bool, model: String, clientWantsUsage: Bool, recorder: inout RequestRecorder, provider: String) async -> (status: Int, error: String?, clientGone: Bool) {
+    static func stream(upstream: HTTPClientResponse, from providerFormat: WireFormat, to writer: any ResponseBodyWriter, inbound: WireFormat, translate: Bool, model: String, clientWantsUsage: Bool, request: JSONObject, recorder: inout RequestRecorder, provider: String) async -> (status: Int, error: String?, clientGone: Bool) {
         var decoder = Codecs.StreamDecoder(providerFormat)
         var encoder = Codecs.StreamEncoder(inbound, model: model, includeUsage: clientWantsUsage)
         var iterator = UpstreamEvents(upstream.body, format: providerFormat).makeAsyncIterator()
+        // What was streamed, counted in case the upstream never reports usage (see TokenEstimator).
+        var counter = StreamUsageCounter()
+        var upstreamStart: (id: String, model: String)?
         func observe(_ events: [ChatStreamEvent], recorder: inout RequestRecorder) async throws {
             for event in events {
                 switch event {
                 case .usage(let usage): recorder.usage = usage
                 case .textDelta, .toolCallStart: recorder.markFirstToken()
+                case .start(let id, let model): upstreamStart = (id, model)
                 default: break
                 }
+                counter.observe(event)
                 if translate {
                     for out in encoder.encode(event) { try await writer.write(event: out) }
                 }
             }
         }
+        /// Fills in estimated usage when the upstream reported none.
+        func estimateUsageIfMissing(_ recorder: inout RequestRecorder) -> ChatUsage? {
+            guard recorder.usage == nil else { return nil }
+            let usage = counter.usage(promptTokens: TokenEstimator.promptTokens(request))
+            recorder.usage = usage
+            recorder.usageEstimated = true
+            return usage
+        }
+        defer { _ = estimateUsageIfMissing(&recorder) }
         do {
             while let event = try await iterator.next() {
                 let events: [ChatStreamEvent]
@@ -190,6 +204,11 @@ public final class Gateway: Sendable {
                 }
                 try await observe(events, recorder: &recorder)
                 if !translate {
+                    // An OpenAI-compatible server that ignored `include_usage`: the client that asked
+                    // for usage gets Keel's count in the usage chunk it expects before `[DONE]`.
+                    if inbound == .openAI, clientWantsUsage, event.data == "[DONE]", let usage = estimateUsageIfMissing(&recorder) {
+                        try await writer.write(event: OpenAIChatCodec.StreamEncoder.usageChunk(usage, id: upstreamStart?.id, model: upstreamStart?.model ?? model))
+                    }
                     // OpenAI's usage-only chunk (empty `choices`) is dropped when the client did not ask for usage.
                     let usageOnly = !events.isEmpty && events.allSatisfy { if case .usage = $0 { true } else { false } }
                     if inbound == .openAI, !clientWantsUsage {
@@ -211,6 +230,9 @@ public final class Gateway: Sendable {
             }
             try await observe(last, recorder: &recorder)
             if translate {
+                if let usage = estimateUsageIfMissing(&recorder) {
+                    for out in encoder.encode(.usage(usage)) { try await writer.write(event: out) }
+                }
                 for out in encoder.finish() { try await writer.write(event: out) }
             }
             return (200, nil, false)

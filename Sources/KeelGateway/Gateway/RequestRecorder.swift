@@ -14,6 +14,8 @@ struct RequestRecorder: Sendable {
     var stream = false
     var firstTokenAt: ContinuousClock.Instant?
     var usage: ChatUsage?
+    /// Whether ``usage`` is Keel's estimate because the upstream reported none.
+    var usageEstimated = false
     var route: String? { provider.map { "\($0)/\(upstreamModel ?? "")" } }
 
     init(id: String, inboundAPI: String, model: String) {
@@ -34,7 +36,7 @@ struct RequestRecorder: Sendable {
             status: status, latencyMs: Self.milliseconds(ContinuousClock.now - started),
             timeToFirstTokenMs: firstTokenAt.map { Self.milliseconds($0 - started) },
             inputTokens: usage?.inputTokens, outputTokens: usage?.outputTokens, cachedInputTokens: usage?.cachedInputTokens,
-            stream: stream, errorMessage: error
+            stream: stream, errorMessage: error, metadata: usageEstimated ? ["usage": "estimated"] : [:]
         )
     }
 

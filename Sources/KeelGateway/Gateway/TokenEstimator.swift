@@ -96,13 +96,7 @@ enum TokenEstimator {
 
 /// Counts what a stream sent when the upstream does not report usage.
 struct StreamUsageCounter: Sendable {
-    /// Estimated input tokens of the request that was sent upstream.
-    let promptTokens: Int
     private var outputTokens = 0
-
-    init(promptTokens: Int) {
-        self.promptTokens = promptTokens
-    }
 
     /// Counts the output in `event`.
     mutating func observe(_ event: ChatStreamEvent) {
@@ -114,8 +108,8 @@ struct StreamUsageCounter: Sendable {
         }
     }
 
-    /// The estimated usage so far.
-    var usage: ChatUsage {
+    /// The estimated usage so far, with `promptTokens` estimated input tokens.
+    func usage(promptTokens: Int) -> ChatUsage {
         ChatUsage(inputTokens: promptTokens, outputTokens: outputTokens)
     }
 }

@@ -95,6 +95,13 @@ extension OpenAIChatCodec {
             return out
         }
 
+        /// A usage chunk (`choices: []`) for a stream Keel forwards but did not encode: `id` and
+        /// `model` as the upstream's chunks carried them.
+        static func usageChunk(_ usage: ChatUsage, id: String?, model: String) -> ServerSentEvent {
+            let encoder = StreamEncoder(model: model, includeUsage: true, id: id)
+            return ServerSentEvent(data: encoder.envelope(choices: [], usage: encodeUsage(usage)).serializedString())
+        }
+
         /// An error in OpenAI's in-stream shape, `data: {"error": {message, type, param, code}}`.
         /// The OpenAI SDKs raise an `APIError` on it; the stream then closes without `[DONE]`.
         public func errorEvent(_ error: GatewayError) -> [ServerSentEvent] {

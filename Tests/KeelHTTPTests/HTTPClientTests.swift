@@ -462,6 +462,46 @@ struct HTTPClientTests {
         #expect(streamedCollectError?.code == .responseTooLarge)
     }
 
+    @Test("fetch returns only once the whole response is in, bodies larger than the stream buffer included")
+    func fetchWholeResponse() async throws {
+        let clientReturned = TestHTTPServerEvent()
+        let returnedBeforeEnd = Shared<Bool?>(nil)
+        let server = try TestHTTPServer { request, connection in
+            switch request.path {
+            case "/slow-end":
+                try connection.writeChunkedHead(headers: [("Content-Type", "application/json")])
+                try connection.writeChunk(#"{"a":"#)
+                // If fetch returned on the head (as execute does), the client would signal now.
+                returnedBeforeEnd.value = clientReturned.waitBlocking(timeout: .milliseconds(300))
+                try connection.writeChunk(#"1}"#)
+                try connection.finishChunks()
+            case "/large":
+                try connection.respond(body: [UInt8](repeating: 0x62, count: 1 << 20))
+            default:
+                try connection.respond(status: 503, body: Array(#"{"error":"busy"}"#.utf8))
+            }
+        }
+        defer { server.stop() }
+        // A stream buffer much smaller than the body: fetch must not pause the transfer.
+        let client = HTTPClient(configuration: HTTPClientConfiguration(maxBufferedBodyBytes: 16 << 10))
+        defer { client.shutdown() }
+
+        let (slow, slowBody) = try await client.fetch(HTTPClientRequest(url: server.url("/slow-end")), upTo: 1 << 20)
+        clientReturned.signal()
+        #expect(slow.status == 200)
+        #expect(String(decoding: slowBody, as: UTF8.self) == #"{"a":1}"#)
+        #expect(returnedBeforeEnd.value == false)
+
+        let (large, largeBody) = try await client.fetch(HTTPClientRequest(url: server.url("/large")), upTo: 2 << 20)
+        #expect(large.status == 200 && largeBody.count == 1 << 20)
+
+        let (failed, failedBody) = try await client.fetch(HTTPClientRequest(url: server.url("/busy")), upTo: 1 << 20)
+        #expect(failed.status == 503 && String(decoding: failedBody, as: UTF8.self) == #"{"error":"busy"}"#)
+
+        let tooLarge = await clientError { _ = try await client.fetch(HTTPClientRequest(url: server.url("/large")), upTo: 1000) }
+        #expect(tooLarge?.code == .responseTooLarge)
+    }
+
     @Test("collect(upTo:) does not trust a huge declared Content-Length")
     func collectWithHugeDeclaredLength() async throws {
         let server = try TestHTTPServer { _, connection in

@@ -34,8 +34,7 @@ extension Gateway {
         let upstream: HTTPClientResponse
         let bytes: [UInt8]
         do {
-            upstream = try await client.execute(upstreamRequest)
-            bytes = try await upstream.collect(upTo: 1 << 20)
+            (upstream, bytes) = try await client.fetch(upstreamRequest, upTo: 1 << 20)
         } catch let error as HTTPClientError {
             throw GatewayError(transport: error, provider: provider.name)
         }

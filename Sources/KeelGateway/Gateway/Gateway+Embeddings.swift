@@ -83,14 +83,13 @@ extension Gateway {
     /// ``maxResponseBytes``); error answers are mapped by `format`'s codec and carry `x-keel-route`.
     func fetchEmbeddings(_ upstreamRequest: HTTPClientRequest, format: WireFormat, provider: String, route: String) async throws -> [UInt8] {
         do {
-            let upstream = try await client.execute(upstreamRequest)
+            let (upstream, body) = try await client.fetch(upstreamRequest, upTo: maxResponseBytes)
             if upstream.status >= 400 {
-                let errorBody = (try? await upstream.collect(upTo: 1 << 20)) ?? []
-                var mapped = Codecs.decodeError(format, status: upstream.status, body: errorBody, headers: upstream.headers)
+                var mapped = Codecs.decodeError(format, status: upstream.status, body: body, headers: upstream.headers)
                 mapped.headers["x-keel-route"] = route
                 throw mapped
             }
-            return try await upstream.collect(upTo: maxResponseBytes)
+            return body
         } catch let error as HTTPClientError {
             throw GatewayError(transport: error, provider: provider)
         }

@@ -99,27 +99,30 @@ public final class Gateway: Sendable {
         if stream, let first = route.firstTokenTimeout { timeouts.firstByte = first }
         let upstreamRequest = try endpoint.request(.chat(stream: stream), model: route.model, body: upstreamBody, inbound: request.headers, timeouts: timeouts)
 
+        // A non-streamed answer is read whole by the client engine, which wakes this task once.
         let upstream: HTTPClientResponse
+        var wholeBody: [UInt8]?
         do {
-            upstream = try await client.execute(upstreamRequest)
+            if stream {
+                upstream = try await client.execute(upstreamRequest)
+            } else {
+                let fetched = try await client.fetch(upstreamRequest, upTo: maxResponseBytes)
+                upstream = fetched.response
+                wholeBody = fetched.body
+            }
         } catch let error as HTTPClientError {
             throw GatewayError(transport: error, provider: provider.name)
         }
         let headers: HTTPHeaders = ["x-keel-route": recorder.route ?? ""]
         if upstream.status >= 400 {
-            let errorBody = (try? await upstream.collect(upTo: 1 << 20)) ?? []
+            var errorBody = wholeBody ?? []
+            if wholeBody == nil { errorBody = (try? await upstream.collect(upTo: 1 << 20)) ?? [] }
             var withRoute = Codecs.decodeError(endpoint.chatFormat, status: upstream.status, body: errorBody, headers: upstream.headers)
             withRoute.headers["x-keel-route"] = recorder.route
             throw withRoute
         }
 
-        if !stream {
-            let bytes: [UInt8]
-            do {
-                bytes = try await upstream.collect(upTo: maxResponseBytes)
-            } catch let error as HTTPClientError {
-                throw GatewayError(transport: error, provider: provider.name)
-            }
+        if let bytes = wholeBody {
             let answer: [UInt8]
             if translated {
                 guard let parsed = try? JSONValue(parsing: bytes) else {

@@ -43,8 +43,32 @@ public final class HTTPClient: Sendable {
     ///   `.firstByteTimeout`, `.totalTimeout`, `.connectionLost`, `.protocolError`,
     ///   `.responseTooLarge`, `.cancelled` (the task was cancelled) or `.shutdown`.
     public func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        try await execute(request, wholeBody: false)
+    }
+
+    /// Sends `request` and returns once the whole response has arrived, with its body.
+    ///
+    /// For answers that are read whole anyway (a non-streamed completion): the caller is woken once,
+    /// at the end of the exchange, instead of once for the head and again for each chunk, which
+    /// saves a thread hand-over or more per request. The body is limited to `maxBytes` (and to the
+    /// request's own ``HTTPClientRequest/maxResponseBytes``); it is buffered without back-pressure.
+    ///
+    /// - Throws: what ``execute(_:)`` and the body iterator throw, `.responseTooLarge` included.
+    public func fetch(_ request: HTTPClientRequest, upTo maxBytes: Int) async throws -> (response: HTTPClientResponse, body: [UInt8]) {
+        var request = request
+        request.maxResponseBytes = min(request.maxResponseBytes ?? maxBytes, maxBytes)
+        let response = try await execute(request, wholeBody: true)
+        // Every chunk is buffered already: this loop does not suspend.
+        return (response, try await response.collect(upTo: maxBytes))
+    }
+
+    private func execute(_ request: HTTPClientRequest, wholeBody: Bool) async throws -> HTTPClientResponse {
         try request.validate()
-        let transfer = HTTPClientTransfer(id: engine.makeTransferID(), bufferLimit: engine.configuration.maxBufferedBodyBytes)
+        let transfer = HTTPClientTransfer(
+            id: engine.makeTransferID(),
+            bufferLimit: wholeBody ? Int.max : engine.configuration.maxBufferedBodyBytes,
+            deliversWholeResponse: wholeBody
+        )
         // Owns the consumer side from here on: if this call throws or the response is dropped
         // before the end of its body, its deinit aborts the transfer.
         let storage = HTTPClientBodyStorage(transfer: transfer, engine: engine)

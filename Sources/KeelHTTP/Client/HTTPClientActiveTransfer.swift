@@ -117,7 +117,8 @@ final class HTTPClientActiveTransfer {
         }
         // A response known to have no body is returned at completion, so the connection is back in
         // the pool before the caller can drop the response (dropping an unfinished body aborts it).
-        if isHead || status == 204 || status == 304 || headers.first("content-length") == "0" {
+        // So is every response of a transfer that delivers the whole response at once.
+        if transfer.deliversWholeResponse || isHead || status == 204 || status == 304 || headers.first("content-length") == "0" {
             deferredHead = head
         } else {
             transfer.receivedHead(head)

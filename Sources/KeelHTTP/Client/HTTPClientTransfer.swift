@@ -71,10 +71,15 @@ final class HTTPClientTransfer: Sendable {
     let resumeThreshold: Int
     private let state = Mutex(State())
 
-    init(id: UInt64, bufferLimit: Int) {
+    /// The head is handed over only when the transfer has ended, with the whole body buffered
+    /// (``HTTPClient/fetch(_:upTo:)``).
+    let deliversWholeResponse: Bool
+
+    init(id: UInt64, bufferLimit: Int, deliversWholeResponse: Bool = false) {
         self.id = id
         self.bufferLimit = bufferLimit
         self.resumeThreshold = bufferLimit / 2
+        self.deliversWholeResponse = deliversWholeResponse
     }
 
     // MARK: Consumer side

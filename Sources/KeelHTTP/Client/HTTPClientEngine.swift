@@ -13,8 +13,9 @@ internal import CCurl
 ///
 /// `@unchecked Sendable` invariant: `active` is read and written only on the I/O thread; every
 /// other stored property is immutable, a `Mutex`, an `Atomic`, or (the multi handle) used from
-/// other threads only through `curl_multi_wakeup`, which libcurl allows, and only while holding
-/// the queue lock with the queue open.
+/// other threads only through `curl_multi_wakeup`, which libcurl allows, and only by a submitter
+/// that saw the queue open and counted itself in `wakeupsInFlight`: the I/O thread cleans the
+/// handle up only after the queue is closed and that count has dropped to zero.
 final class HTTPClientEngine: @unchecked Sendable {
     enum Command {
         case add(HTTPClientTransfer, HTTPClientRequest)
@@ -41,6 +42,9 @@ final class HTTPClientEngine: @unchecked Sendable {
     private let multi: HTTPClientMultiHandle
     private let queue = Mutex(CommandQueue())
     private let nextTransferID = Atomic<UInt64>(1)
+    /// Submitters between deciding to wake the I/O thread (under the queue lock) and having done it
+    /// (outside the lock, so the woken thread never blocks on a lock its waker still holds).
+    private let wakeupsInFlight = Atomic<Int>(0)
     private let running = DispatchGroup()
     /// Identifies the I/O thread once it runs, so `shutdown()` never waits for itself.
     private let ioThread = Mutex<ObjectIdentifier?>(nil)
@@ -73,18 +77,26 @@ final class HTTPClientEngine: @unchecked Sendable {
 
     /// Queues a command for the I/O thread. Returns false (and does nothing) after shutdown.
     ///
-    /// The wakeup happens inside the critical section that saw the queue open: once the I/O
-    /// thread has seen it closed, nobody touches the multi handle any more, so the thread may
-    /// clean it up on its way out.
+    /// The wakeup is sent after the queue lock is released: the I/O thread, woken on the same core,
+    /// would otherwise run straight into the lock its waker still holds and sleep again. A
+    /// submitter that saw the queue open counts itself in `wakeupsInFlight` until its wakeup is
+    /// sent, and the I/O thread waits for that count to reach zero before cleaning up the handle.
     @discardableResult
     func submit(_ command: Command) -> Bool {
-        queue.withLock { queue in
-            guard !queue.closed else { return false }
+        let wake: Bool? = queue.withLock { queue in
+            guard !queue.closed else { return nil }
             queue.commands.append(command)
             // A non-empty queue means a wakeup is already pending for the earlier commands.
-            if queue.commands.count == 1 { multi.wakeup() }
+            guard queue.commands.count == 1 else { return false }
+            wakeupsInFlight.add(1, ordering: .acquiringAndReleasing)
             return true
         }
+        guard let wake else { return false }
+        if wake {
+            multi.wakeup()
+            wakeupsInFlight.subtract(1, ordering: .acquiringAndReleasing)
+        }
+        return true
     }
 
     /// Fails every transfer with ``HTTPClientError/Code-swift.struct/shutdown``, closes every
@@ -126,6 +138,8 @@ final class HTTPClientEngine: @unchecked Sendable {
         for (_, transfer) in active {
             end(transfer, HTTPClientError(.shutdown, "the HTTP client was shut down"))
         }
+        // The queue is closed: no new wakeups start; let those already started finish.
+        while wakeupsInFlight.load(ordering: .acquiring) > 0 { sched_yield() }
         multi.cleanup()  // closes the idle connections too
     }
 
@@ -279,8 +293,9 @@ final class HTTPClientEngine: @unchecked Sendable {
         counters.active.subtract(1, ordering: .relaxed)
         _ = curl_multi_remove_handle(multi.raw, transfer.easy.raw)
         active[transfer.transfer.id] = nil
-        if error == nil, let head = transfer.deferredHead { transfer.transfer.receivedHead(head) }
-        transfer.transfer.finish(error)
+        // A held-back head is handed over together with the end, so its caller finds the body
+        // complete and need not wait again.
+        transfer.transfer.finish(error, deferredHead: error == nil ? transfer.deferredHead : nil)
     }
 
     /// Maps a libcurl result to an error. The message is libcurl's: it names hosts and ports, never

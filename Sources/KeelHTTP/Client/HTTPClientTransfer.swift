@@ -233,9 +233,15 @@ final class HTTPClientTransfer: Sendable {
 
     /// Ends the transfer from the network side: completes waiters with the end of the body or the
     /// error. Buffered chunks are still delivered before an error. Ignored if already ended.
-    func finish(_ error: HTTPClientError?) {
+    ///
+    /// `deferredHead`, a head held back until the end, is handed to the head waiter in the same
+    /// step, so the caller it wakes finds the body already complete.
+    func finish(_ error: HTTPClientError?, deferredHead: HTTPClientResponseHead? = nil) {
         let (head, body, result): (CheckedContinuation<HTTPClientResponseHead, any Error>?, CheckedContinuation<[UInt8]?, any Error>?, End?) = state.withLock { state in
             guard state.end == nil else { return (nil, nil, nil) }
+            if deferredHead != nil, !state.headDelivered {
+                state.headDelivered = true
+            }
             let end: End
             if let error {
                 end = .failed(error)
@@ -256,6 +262,14 @@ final class HTTPClientTransfer: Sendable {
         guard let result else { return }
         switch result {
         case .finished:
+            // A head waiter is left only when this call brings the head (see the lock above).
+            if let head {
+                if let deferredHead {
+                    head.resume(returning: deferredHead)
+                } else {
+                    head.resume(throwing: HTTPClientError(.protocolError, "the transfer ended without a response head"))
+                }
+            }
             body?.resume(returning: nil)
         case .failed(let error):
             head?.resume(throwing: error)

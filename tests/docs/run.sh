@@ -24,7 +24,7 @@
 # other variable an example uses must have a default (${VAR:-…}), or the example fails — which is
 # how the documentation promises that examples work as written.
 #   KEEL_MASTER_KEY OPENAI_API_KEY ANTHROPIC_API_KEY AZURE_API_KEY GEMINI_API_KEY
-#   AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+#   AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_BEARER_TOKEN_BEDROCK
 #
 # The repository's keel.yaml is checked as well, with no environment variables at all (it promises
 # to work as is).
@@ -51,6 +51,7 @@ ENVIRONMENT=(
   AWS_ACCESS_KEY_ID=dummy-access-key-id
   AWS_SECRET_ACCESS_KEY=dummy-secret-access-key
   AWS_SESSION_TOKEN=dummy-session-token
+  AWS_BEARER_TOKEN_BEDROCK=dummy-bedrock-api-key
 )
 
 passed=0

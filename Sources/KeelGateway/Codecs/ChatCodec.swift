@@ -96,6 +96,31 @@ extension ChatCodec {
     }
 }
 
+// MARK: - Encoding conversations
+
+extension ChatCodec {
+    /// `turns` (role and encoded blocks per message, in order) as the alternating conversation that
+    /// Anthropic, Bedrock and Gemini require: empty turns dropped, consecutive turns of one role
+    /// merged, and in each user turn the tool results (`isToolResult`) moved to the front, where
+    /// those APIs expect them right after the assistant's tool calls.
+    static func alternatingTurns(_ turns: [(role: String, blocks: [JSONValue])], toolResultsFirst isToolResult: (JSONValue) -> Bool) -> [(role: String, blocks: [JSONValue])] {
+        var merged: [(role: String, blocks: [JSONValue])] = []
+        for turn in turns where !turn.blocks.isEmpty {
+            if let last = merged.last, last.role == turn.role {
+                merged[merged.count - 1].blocks += turn.blocks
+            } else {
+                merged.append(turn)
+            }
+        }
+        return merged.map { turn in
+            guard turn.role == "user" else { return turn }
+            let results = turn.blocks.filter(isToolResult)
+            guard !results.isEmpty else { return turn }
+            return (turn.role, results + turn.blocks.filter { !isToolResult($0) })
+        }
+    }
+}
+
 // MARK: - Upstream answers
 
 extension ChatCodec {

@@ -278,27 +278,16 @@ extension AnthropicMessagesCodec {
     }
 
     static func encodeMessages(_ messages: [ChatMessage]) throws(GatewayError) -> [JSONValue] {
-        var merged: [(role: String, blocks: [JSONValue])] = []
+        var turns: [(role: String, blocks: [JSONValue])] = []
         for (i, message) in messages.enumerated() {
-            let role = message.role == .assistant ? "assistant" : "user"
             var blocks: [JSONValue] = []
             for part in message.content {
                 if let block = try encodeBlock(part, path: "messages[\(i)]") { blocks.append(block) }
             }
-            if blocks.isEmpty { continue }
-            if let last = merged.last, last.role == role {
-                merged[merged.count - 1].blocks += blocks
-            } else {
-                merged.append((role, blocks))
-            }
+            turns.append((message.role == .assistant ? "assistant" : "user", blocks))
         }
-        return merged.map { message in
-            var blocks = message.blocks
-            if message.role == "user" {
-                let results = blocks.filter { $0["type"] == "tool_result" }
-                if !results.isEmpty { blocks = results + blocks.filter { $0["type"] != "tool_result" } }
-            }
-            return ["role": .string(message.role), "content": .array(blocks)]
+        return alternatingTurns(turns, toolResultsFirst: { $0["type"] == "tool_result" }).map { message in
+            ["role": .string(message.role), "content": .array(message.blocks)]
         }
     }
 

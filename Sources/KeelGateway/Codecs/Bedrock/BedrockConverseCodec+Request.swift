@@ -104,27 +104,16 @@ extension BedrockConverseCodec {
 
     /// The conversation as alternating Bedrock messages.
     static func encodeMessages(_ messages: [ChatMessage]) throws(GatewayError) -> [JSONValue] {
-        var merged: [(role: String, blocks: [JSONValue])] = []
+        var turns: [(role: String, blocks: [JSONValue])] = []
         for (i, message) in messages.enumerated() {
-            let role = message.role == .assistant ? "assistant" : "user"
             var blocks: [JSONValue] = []
             for (j, part) in message.content.enumerated() {
                 if let block = try encodeBlock(part, path: "messages[\(i)].content[\(j)]") { blocks.append(block) }
             }
-            if blocks.isEmpty { continue }
-            if let last = merged.last, last.role == role {
-                merged[merged.count - 1].blocks += blocks
-            } else {
-                merged.append((role, blocks))
-            }
+            turns.append((message.role == .assistant ? "assistant" : "user", blocks))
         }
-        return merged.map { message in
-            var blocks = message.blocks
-            if message.role == "user" {
-                let results = blocks.filter { $0["toolResult"] != nil }
-                if !results.isEmpty { blocks = results + blocks.filter { $0["toolResult"] == nil } }
-            }
-            return ["role": .string(message.role), "content": .array(blocks)]
+        return alternatingTurns(turns, toolResultsFirst: { $0["toolResult"] != nil }).map { message in
+            ["role": .string(message.role), "content": .array(message.blocks)]
         }
     }
 

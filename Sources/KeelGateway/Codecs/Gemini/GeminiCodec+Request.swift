@@ -70,7 +70,7 @@ extension GeminiCodec {
     static func encodeContents(_ messages: [ChatMessage]) throws(GatewayError) -> [JSONValue] {
         // Tool results carry only the call id; Gemini's functionResponse needs the function name.
         var names: [String: String] = [:]
-        var merged: [(role: String, parts: [JSONValue])] = []
+        var turns: [(role: String, blocks: [JSONValue])] = []
         for (i, message) in messages.enumerated() {
             let path = "messages[\(i)]"
             let role = message.role == .assistant ? "model" : "user"
@@ -110,20 +110,11 @@ extension GeminiCodec {
                     parts += images
                 }
             }
-            parts = responses + parts
-            if parts.isEmpty { continue }
-            if let last = merged.last, last.role == role {
-                merged[merged.count - 1].parts += parts
-            } else {
-                merged.append((role, parts))
-            }
+            turns.append((role, responses + parts))
         }
-        return merged.map { turn in
-            var parts = turn.parts
-            if turn.role == "user" {
-                let responses = parts.filter { $0["functionResponse"] != nil }
-                if !responses.isEmpty { parts = responses + parts.filter { $0["functionResponse"] == nil } }
-            } else if let first = parts.firstIndex(where: { $0["functionCall"] != nil }) {
+        return alternatingTurns(turns, toolResultsFirst: { $0["functionResponse"] != nil }).map { turn in
+            var parts = turn.blocks
+            if turn.role == "model", let first = parts.firstIndex(where: { $0["functionCall"] != nil }) {
                 parts[first].withObject { $0["thoughtSignature"] = .string(placeholderThoughtSignature) }
             }
             return ["role": .string(turn.role), "parts": .array(parts)]

@@ -5,7 +5,8 @@ import KeelHTTP
 import KeelStore
 
 /// The model gateway: `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic)
-/// in front of the configured providers.
+/// in front of the configured providers, plus `POST /v1/embeddings` (`Gateway+Embeddings.swift`)
+/// and `POST /v1/messages/count_tokens` (`Gateway+CountTokens.swift`).
 ///
 /// A request names a configured model; Keel picks one of its routes (weighted), sends the request
 /// to that route's provider and answers in the inbound API's format. When the inbound format is the

@@ -63,8 +63,10 @@ public struct ModelNotFound: HTTPResponseError, Sendable {
         self.format = format
     }
 
+    public var status: Int { 404 }
+
     public func response(format routeFormat: ErrorFormat) -> Response {
-        HTTPError(404, "The model '\(model)' does not exist or is not configured in Keel.", code: "model_not_found", param: "model")
+        HTTPError(status, "The model '\(model)' does not exist or is not configured in Keel.", code: "model_not_found", param: "model")
             .response(format: format ?? routeFormat)
     }
 }

@@ -10,6 +10,8 @@ public enum ErrorFormat: Sendable {
 
 /// An error that knows the HTTP response it should become.
 public protocol HTTPResponseError: Error {
+    /// The HTTP status the response has (for logs and metrics, without building the response).
+    var status: Int { get }
     /// The response for this error in the route's error format.
     func response(format: ErrorFormat) -> Response
 }
@@ -19,8 +21,7 @@ public protocol HTTPResponseError: Error {
 /// see the error before it becomes a response.
 public func responseStatus(for error: any Error) -> Int {
     switch error {
-    case let e as HTTPError: e.status
-    case let e as any HTTPResponseError: e.response(format: .openAI).status
+    case let e as any HTTPResponseError: e.status
     case is CancellationError, is ClientDisconnectedError: 499
     default: 500
     }

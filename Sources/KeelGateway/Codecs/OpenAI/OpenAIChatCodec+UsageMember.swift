@@ -6,15 +6,17 @@ extension OpenAIChatCodec {
     /// have without the option. The text is edited in place (no re-serialization), so everything else
     /// stays byte for byte as the upstream sent it; a chunk without the member is returned unchanged.
     static func removingNullUsage(_ chunk: String) -> String {
-        var bytes = Array(chunk.utf8)
-        guard let range = nullUsageMember(in: bytes) else { return chunk }
+        var text = chunk
+        // Scanned in place; a copy is made only for a chunk that has the member.
+        guard let range = text.withUTF8({ nullUsageMember(in: $0) }) else { return chunk }
+        var bytes = Array(text.utf8)
         bytes.removeSubrange(range)
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The byte range to remove for a top-level `"usage": null` member, with the comma that
     /// separates it from its neighbour.
-    static func nullUsageMember(in b: [UInt8]) -> Range<Int>? {
+    static func nullUsageMember(in b: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
         func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
         func skipSpace(_ i: Int) -> Int {

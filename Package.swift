@@ -8,6 +8,8 @@ import PackageDescription
 //   KeelConfig    the YAML configuration and its validation
 //   KeelStore     the embedded store (SQLite) behind the Store interface
 //   KeelTelemetry metrics (Prometheus text format) and process metrics
+//   KeelGovernance teams, virtual keys, roles, SSO tokens, budgets, rate limits, audit log
+//   KeelGuardrails detectors (PII, secrets, prompt injection), redaction and policies
 //   KeelGateway   the model gateway: provider wire formats, translation, routing
 //   KeelServer    the composition root: builds and runs the application
 //   keel          the command line
@@ -23,16 +25,22 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CVectorscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
 
         .target(name: "KeelCore", dependencies: ["CCrypto"]),
         .target(name: "KeelHTTP", dependencies: ["KeelCore", "CMicroHTTPD", "CCurl"]),
         .target(name: "KeelConfig", dependencies: ["KeelCore", "CYAML"]),
         .target(name: "KeelStore", dependencies: ["KeelCore", "CSQLite"]),
         .target(name: "KeelTelemetry", dependencies: ["KeelCore", "KeelHTTP"]),
-        .target(name: "KeelGateway", dependencies: ["KeelCore", "KeelHTTP", "KeelConfig", "KeelStore", "KeelTelemetry"]),
+        .target(name: "KeelGovernance", dependencies: ["KeelCore", "KeelHTTP", "KeelConfig", "KeelStore", "CCrypto"]),
+        .target(name: "KeelGuardrails", dependencies: ["KeelCore", "KeelConfig", "CVectorscan"]),
+        .target(
+            name: "KeelGateway",
+            dependencies: ["KeelCore", "KeelHTTP", "KeelConfig", "KeelStore", "KeelTelemetry", "KeelGovernance", "KeelGuardrails"]
+        ),
         .target(
             name: "KeelServer",
-            dependencies: ["KeelCore", "KeelHTTP", "KeelConfig", "KeelStore", "KeelTelemetry", "KeelGateway"]
+            dependencies: ["KeelCore", "KeelHTTP", "KeelConfig", "KeelStore", "KeelTelemetry", "KeelGovernance", "KeelGuardrails", "KeelGateway"]
         ),
         .executableTarget(name: "keel", dependencies: ["KeelServer", "KeelConfig", "KeelCore"]),
 
@@ -49,6 +57,8 @@ let package = Package(
         .testTarget(name: "KeelHTTPTests", dependencies: ["KeelHTTP", "KeelTestSupport"]),
         .testTarget(name: "KeelConfigTests", dependencies: ["KeelConfig", "KeelTestSupport"]),
         .testTarget(name: "KeelStoreTests", dependencies: ["KeelStore", "KeelTestSupport"]),
+        .testTarget(name: "KeelGovernanceTests", dependencies: ["KeelGovernance", "KeelTestSupport"]),
+        .testTarget(name: "KeelGuardrailsTests", dependencies: ["KeelGuardrails", "KeelTestSupport"]),
         .testTarget(name: "KeelGatewayTests", dependencies: ["KeelGateway", "KeelTestSupport"]),
         .testTarget(name: "KeelServerTests", dependencies: ["KeelServer", "KeelTelemetry", "KeelTestSupport"]),
     ],

@@ -1,0 +1,2 @@
+// Replaced as the module gains its first types.
+enum KeelGuardrailsModule {}

@@ -19,6 +19,8 @@ public struct RequestContext: Sendable {
     public let startTime: ContinuousClock.Instant
     /// The client's IP address, when known.
     public var remoteAddress: String?
+    /// Values middleware attached for later handlers (the caller's identity, the trace context, …).
+    public var attributes = RequestAttributes()
 
     public init(requestID: String, logger: Logger, parameters: [String: String] = [:], route: String? = nil, errorFormat: ErrorFormat = .openAI, startTime: ContinuousClock.Instant = .now, remoteAddress: String? = nil) {
         self.requestID = requestID

@@ -1,0 +1,2 @@
+// Replaced by the guardrails evaluation and benchmark driver.
+print("keel-guardrails-eval")

@@ -352,9 +352,13 @@ final class ServerCore: Sendable {
     }
 
     private func finishStop() {
-        daemons.withLock { $0 = [] }
+        let all = daemons.withLock { d -> [ServerDaemon] in
+            defer { d = [] }
+            return d
+        }
         let fd = listenFD.exchange(-1, ordering: .relaxed)
-        if fd >= 0 { close(fd) }
+        // A daemon that could not give the socket up has closed it itself when it stopped.
+        if fd >= 0, all.allSatisfy(\.releasedListenSocket) { close(fd) }
     }
 
     // MARK: Logging
@@ -374,6 +378,9 @@ final class ServerDaemon: EventLoopSource, @unchecked Sendable {
     let loop: EventLoop
     var daemon: OpaquePointer?
     var pollDescriptor: Int32 = -1
+    /// Whether the daemon gave the listening socket up (quiesced), so stopping it leaves the
+    /// socket open for the core to close once.
+    var releasedListenSocket = false
 
     init(core: ServerCore, loop: EventLoop) {
         self.core = core
@@ -397,14 +404,15 @@ final class ServerDaemon: EventLoopSource, @unchecked Sendable {
 
     /// Stops accepting; the shared listening socket stays open (closed once, by the core).
     func quiesce() {
-        if let daemon { _ = MHD_quiesce_daemon(daemon) }
+        guard let daemon, !releasedListenSocket else { return }
+        releasedListenSocket = MHD_quiesce_daemon(daemon) >= 0
     }
 
     /// Detaches from the loop and stops the daemon (closing its connections). Loop thread only.
     func stop() {
         guard let d = daemon else { return }
         loop.detach(self)
-        _ = MHD_quiesce_daemon(d)
+        quiesce()
         MHD_stop_daemon(d)
         daemon = nil
     }

@@ -132,7 +132,11 @@ public final class BatchSpanProcessor: Sendable {
 
     /// Exports everything queued, stops the background task and shuts the exporter down.
     /// Spans enqueued afterwards are dropped. Idempotent.
-    public func shutdown() async {
+    ///
+    /// - Parameter timeout: How long the final exports may take; after that the export in
+    ///   progress is cancelled (ending its retries) and what is left is counted as failed.
+    ///   Default 5 s.
+    public func shutdown(timeout: Duration = .seconds(5)) async {
         let wake: CheckedContinuation<Void, Never>? = state.withLock { state in
             state.closed = true
             let waiter = state.waiter
@@ -146,7 +150,12 @@ public final class BatchSpanProcessor: Sendable {
             return task
         }
         if let task {
+            let watchdog = Task.detached {
+                try await Task.sleep(for: timeout)
+                task.cancel()
+            }
             await task.value
+            watchdog.cancel()
             await exporter.shutdown()
         }
     }

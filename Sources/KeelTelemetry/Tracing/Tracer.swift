@@ -123,9 +123,10 @@ public final class Tracer: Sendable {
         await processor.forceFlush()
     }
 
-    /// Exports what is queued, then stops the export task and the exporter. Idempotent.
-    public func shutdown() async {
-        await processor.shutdown()
+    /// Exports what is queued (for at most `timeout`), then stops the export task and the
+    /// exporter. Idempotent.
+    public func shutdown(timeout: Duration = .seconds(5)) async {
+        await processor.shutdown(timeout: timeout)
     }
 
     /// The span pipeline's counters.

@@ -52,6 +52,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
     let client = HTTPClient()
     Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway")).register(in: &router)
+    try FeedbackRoutes(config: config, store: store, client: client, logger: logger).register(in: &router)
 
     let server = HTTPServer(
         configuration: .init(

@@ -1,3 +1,5 @@
+import Foundation
+import KeelCore
 import Testing
 @testable import KeelTelemetry
 
@@ -70,5 +72,25 @@ import Testing
         #expect(first.tokenUsage.upperBounds.last == 67_108_864)
         #expect(first.timeToFirstToken.upperBounds == [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0])
         #expect(first.timePerOutputToken.upperBounds == [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5])
+    }
+}
+
+@Suite struct GenAIMetricsDashboardTests {
+    @Test("every metric the Grafana dashboard queries is one Keel registers")
+    func dashboardMetricsExist() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dashboard = try String(contentsOf: root.appendingPathComponent("docs/grafana/keel-genai.json"), encoding: .utf8)
+        let registry = MetricsRegistry()
+        _ = GenAIMetrics(registry: registry)
+        Tracer(exporter: CollectingExporter(), logger: Logger(label: "t", level: .critical)).registerMetrics(in: registry)
+        let known = Set(registry.familyNames)
+        let pattern = try NSRegularExpression(pattern: "\\b((?:gen_ai|keel)_[a-z_]+?)(?:_bucket|_sum|_count)?\\b")
+        let range = NSRange(dashboard.startIndex..., in: dashboard)
+        let referenced = Set(pattern.matches(in: dashboard, range: range).compactMap { Range($0.range(at: 1), in: dashboard).map { String(dashboard[$0]) } })
+            .filter { !$0.hasPrefix("gen_ai_request_model") && !$0.hasPrefix("gen_ai_token_type") && $0 != "keel_genai" }
+        #expect(!referenced.isEmpty)
+        for name in referenced.sorted() {
+            #expect(known.contains(name), "the dashboard queries \(name), which is not registered")
+        }
     }
 }

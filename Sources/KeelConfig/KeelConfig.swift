@@ -11,6 +11,8 @@ public struct KeelConfig: Sendable, Equatable {
     public var providers: [ProviderConfig]
     /// `models` — the models clients can ask for, in file order. Default: none.
     public var models: [ModelConfig]
+    /// `telemetry` — trace export and content capture. Default: nothing set (the `OTEL_*` environment decides).
+    public var telemetry = TelemetryConfig()
 
     /// Creates a configuration; every section defaults to its documented defaults.
     public init(
@@ -46,6 +48,7 @@ extension KeelConfig {
         storage = reader.section("storage") { StorageConfig(decoding: &$0) } ?? storage
         providers = reader.take("providers").map(Self.decodeProviders) ?? []
         models = reader.take("models").map(Self.decodeModels) ?? []
+        telemetry = reader.section("telemetry") { TelemetryConfig(decoding: &$0) } ?? telemetry
         reader.finish()
         Self.checkReferences(in: root.context, models: models)
     }

@@ -55,6 +55,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     let loops = EventLoopGroup(threads: config.server.threads)
     let client = HTTPClient(group: loops)
     Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway")).register(in: &router)
+    try FeedbackRoutes(config: config, store: store, client: client, logger: logger).register(in: &router)
 
     let server = HTTPServer(
         configuration: .init(

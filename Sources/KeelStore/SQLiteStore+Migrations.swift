@@ -31,6 +31,28 @@ extension SQLiteStore {
             );
             """
         ),
+        Migration(
+            version: 10,
+            name: "feedback",
+            sql: """
+            CREATE TABLE feedback (
+                id         TEXT PRIMARY KEY NOT NULL,
+                time       INTEGER NOT NULL,
+                request_id TEXT,
+                trace_id   TEXT,
+                span_id    TEXT,
+                name       TEXT NOT NULL,
+                score      REAL NOT NULL,
+                label      TEXT,
+                comment    TEXT,
+                source     TEXT,
+                CHECK (request_id IS NOT NULL OR trace_id IS NOT NULL)
+            );
+            CREATE INDEX feedback_request ON feedback (request_id, time) WHERE request_id IS NOT NULL;
+            CREATE INDEX feedback_trace ON feedback (trace_id, time) WHERE trace_id IS NOT NULL;
+            CREATE INDEX feedback_time ON feedback (time);
+            """
+        ),
     ]
 
     /// The schema version this code creates and understands: the last migration's version.

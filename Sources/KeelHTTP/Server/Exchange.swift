@@ -11,6 +11,11 @@ public struct ClientDisconnectedError: Error, Sendable, CustomStringConvertible 
     public var description: String { "the client disconnected" }
 }
 
+/// A libmicrohttpd connection pointer handed to the connection's own loop.
+struct UnsafeSendableConnection: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
 /// One request/response exchange on a libmicrohttpd connection.
 ///
 /// Threading: the fields outside `state` (`head`, `body`, `started`, …) are touched only by the
@@ -187,10 +192,25 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
         return true
     }
 
-    /// Resumes the suspended connection (the caller took the suspension).
+    /// Resumes the suspended connection (the caller took the suspension), on the connection's
+    /// loop: from another thread (the disconnect watcher, shutdown) the resume is handed to the
+    /// loop, which then runs its daemon before it sleeps again. libmicrohttpd's own inter-thread
+    /// signal is not relied on: in external epoll mode a resume signalled that way can sit
+    /// unprocessed until the next network activity. A suspended connection cannot be closed
+    /// meanwhile (only a resumed one can), and daemons are stopped by work queued on the same
+    /// loop after this, so the pointer stays valid.
     private func resumeConnection() {
-        MHD_resume_connection(connection)
-        loop.pokeSources()
+        if loop.isCurrent {
+            MHD_resume_connection(connection)
+            loop.pokeSources()
+            return
+        }
+        let connection = UnsafeSendableConnection(pointer: connection)
+        let loop = self.loop
+        loop.execute {
+            MHD_resume_connection(connection.pointer)
+            loop.pokeSources()
+        }
     }
 
     /// The disconnect watcher saw the client hang up while the connection was suspended.

@@ -50,7 +50,7 @@ extension Gateway {
     /// is tried again, honouring `retry-after`), hedges when `hedge_after_ms` is set, waits for a
     /// cooling route within `queue_timeout_ms`, and moves on to the fallback models.
     ///
-    /// Every attempt is recorded in `trail`. Throws the last failure's ``GatewayError`` (or
+    /// Every attempt is recorded in `trail`. Throws the last ``AttemptFailure`` (or
     /// ``ModelNotFound``, or `CancellationError` when the client leaves).
     func runAttempts<Value: Sendable>(
         _ plan: AttemptPlan,
@@ -83,7 +83,7 @@ extension Gateway {
                 queue += next
             }
         }
-        throw (last ?? AttemptFailure(error: Self.noRoute(plan.model), retryable: false)).error
+        throw last ?? AttemptFailure(error: Self.noRoute(plan.model), retryable: false)
     }
 
     /// Attempts one model: its first attempt and up to `retries` more.

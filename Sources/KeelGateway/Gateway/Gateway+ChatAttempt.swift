@@ -119,7 +119,9 @@ extension Gateway {
             do {
                 events = try decoder.decode(event: event.event, data: event.data)
             } catch {
-                throw AttemptFailure.inStream(error)
+                var failure = AttemptFailure.inStream(error)
+                failure.startedStream = prepared()
+                throw failure
             }
             let started = events.contains { event in
                 switch event {
@@ -132,7 +134,9 @@ extension Gateway {
         do {
             _ = try decoder.finish()
         } catch {
-            throw AttemptFailure.streamCut(provider: provider)
+            var failure = AttemptFailure.streamCut(provider: provider)
+            failure.startedStream = prepared()
+            throw failure
         }
         return prepared()
     }

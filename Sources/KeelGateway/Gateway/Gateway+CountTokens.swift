@@ -51,7 +51,8 @@ extension Gateway {
                 return Attempted(value: bytes)
             }
             return .json(bytes: attempted.result.value, headers: ["x-keel-route": attempted.target.name, "x-keel-attempts": String(trail.all.count)])
-        } catch var error as GatewayError {
+        } catch let failure as AttemptFailure {
+            var error = failure.error
             error.headers["x-keel-attempts"] = String(trail.all.count)
             if let last = trail.all.last { error.headers["x-keel-route"] = "\(last.provider)/\(last.model)" }
             throw error

@@ -44,6 +44,9 @@ extension Gateway {
                 Attempted(value: try await embeddingsAttempt(body, embeddingsRequest, inbound: request.headers, target: target))
             }
             recorder.attempts = trail.all
+        } catch let failure as AttemptFailure {
+            recorder.attempts = trail.all
+            throw failure.error
         } catch {
             recorder.attempts = trail.all
             throw error

@@ -108,6 +108,20 @@ public final class Gateway: Sendable {
                 try await chatAttempt(call, target)
             }
             recorder.attempts = trail.all
+        } catch let failure as AttemptFailure {
+            recorder.attempts = trail.all
+            guard let started = failure.startedStream else { throw failure.error }
+            // The upstream's stream broke before its first token and nothing else answered: the
+            // client gets that stream, ending with the error event, as the upstream sent it.
+            let store = self.store
+            let provider = recorder.attempts.last?.provider ?? ""
+            let failed = recorder
+            return .eventStream(headers: recorder.routingHeaders) { writer in
+                var recorder = failed
+                let outcome = await Self.stream(started, to: writer, call: call, recorder: &recorder, provider: provider, onComplete: nil)
+                store.record(recorder.entry(status: outcome.status, error: outcome.error))
+                if outcome.clientGone { throw ClientDisconnectedError() }
+            }
         } catch {
             recorder.attempts = trail.all
             throw error

@@ -26,6 +26,9 @@ public struct AttemptFailure: Error, Sendable, CustomStringConvertible {
     public var cancelled: Bool
     /// The special fallback list this failure calls for.
     public var fallbackReason: FallbackReason?
+    /// A stream the upstream started (status 200) that failed before its first token: if no other
+    /// attempt succeeds, the client gets it as the upstream sent it, ending in the error event.
+    var startedStream: PreparedStream?
 
     public init(error: GatewayError, upstreamStatus: Int? = nil, retryAfter: Duration? = nil, retryable: Bool, timedOut: Bool = false, cancelled: Bool = false, fallbackReason: FallbackReason? = nil) {
         self.error = error

@@ -12,7 +12,10 @@ import KeelHTTP
 /// - `flaky-N`: N of every 100 requests, evenly spread, answer 500; the others normally;
 /// - `retry-after-N`: answers 429 with `retry-after: N` (seconds);
 /// - `retry-after-ms-N`: answers 429 with `retry-after-ms: N`;
-/// - `fail-first-N`: the first N requests answer 503, later ones normally.
+/// - `fail-first-N`: the first N requests answer 503, later ones normally;
+/// - `limited-once-N`: the first request answers 429 with `retry-after-ms: N`, later ones normally;
+/// - `context-length`: answers OpenAI's 400 `context_length_exceeded`;
+/// - `content-filter`: answers Azure OpenAI's 400 `content_filter` refusal.
 extension FakeProvider {
     /// How long `slow-tail`'s slow requests take.
     public static let slowTailDelay: Duration = .milliseconds(300)
@@ -63,6 +66,26 @@ extension FakeProvider {
         }
         if let count = number(after: "fail-first-"), n <= count {
             return errorResponse(status: 503, anthropic: anthropic, model: model)
+        }
+        if let ms = number(after: "limited-once-"), n == 1 {
+            var response = errorResponse(status: 429, anthropic: anthropic, model: model)
+            response.headers.remove(name: "retry-after")
+            response.headers.replaceOrAdd(name: "retry-after-ms", value: String(ms))
+            return response
+        }
+        if model == "context-length" {
+            let error: JSONValue = ["error": [
+                "message": "This model's maximum context length is 128000 tokens. However, your messages resulted in 130017 tokens. Please reduce the length of the messages.",
+                "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded",
+            ]]
+            return .json(bytes: error.serialized(), status: 400)
+        }
+        if model == "content-filter" {
+            let error: JSONValue = ["error": [
+                "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.",
+                "type": nil, "param": "prompt", "code": "content_filter", "status": 400,
+            ]]
+            return .json(bytes: error.serialized(), status: 400)
         }
         return nil
     }

@@ -132,7 +132,10 @@ struct RoutingModelRouterTests {
         #expect(snapshot.routes[0].timeToFirstTokenMs == 300)
         #expect(abs((snapshot.routes[1].latencyMs ?? 0) - 50) < 0.001)
         // Route 0's sample goes stale; it is measured again.
-        clock.advance(by: .seconds(31))
+        clock.advance(by: .seconds(20))
+        #expect(router.begin(stream: true) == .route(1))
+        router.finish(1, .success, latency: .milliseconds(50), firstToken: .milliseconds(20))
+        clock.advance(by: .seconds(11))
         #expect(router.begin(stream: true) == .route(0))
         router.finish(0, .success, latency: .milliseconds(60), firstToken: .milliseconds(30))
         #expect(router.snapshot().routes.map(\.inFlight) == [0, 0])

@@ -26,10 +26,4 @@ public struct RequestLogAttempt: Sendable, Equatable, Hashable, Codable {
         self.latencyMs = latencyMs
         self.startedMs = startedMs
     }
-
-    enum CodingKeys: String, CodingKey {
-        case provider, model, status, error
-        case latencyMs = "latency_ms"
-        case startedMs = "started_ms"
-    }
 }

@@ -7,6 +7,7 @@ Prints one JSON line: {"n", "errors", "p50_ms", "p90_ms", "p99_ms", "max_ms", "m
 """
 import http.client
 import json
+import socket
 import sys
 import threading
 import time
@@ -21,6 +22,8 @@ counter = [0]
 
 def worker():
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.connect()
+    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     headers = {"content-type": "application/json"}
     if key:
         headers["authorization"] = "Bearer " + key
@@ -34,9 +37,8 @@ def worker():
         body = json.dumps({"model": model, "messages": [{"role": "user", "content": content}]})
         start = time.perf_counter()
         conn.request("POST", "/v1/chat/completions", body=body, headers=headers)
-        response = response_body = None
         response = conn.getresponse()
-        response_body = response.read()
+        response.read()
         elapsed = (time.perf_counter() - start) * 1000
         with lock:
             latencies.append(elapsed)

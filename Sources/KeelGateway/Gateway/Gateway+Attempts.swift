@@ -203,7 +203,7 @@ extension Gateway {
                     router.count(.hedge)
                     hedged = second
                     running += 1
-                    group.addTask { [self] in .ended(route: second, await attemptOnce(router, second, plan, admitted: true, trail: trail, operation)) }
+                    group.addTask { [self] in .ended(route: second, await attemptOnce(router, second, plan, trail: trail, operation)) }
                 case .ended(_, .success(let (result, target))):
                     group.cancelAll()
                     return .answered(result, target)
@@ -225,7 +225,6 @@ extension Gateway {
         _ router: ModelRouter<ContinuousClock>,
         _ index: Int,
         _ plan: AttemptPlan,
-        admitted: Bool = true,
         trail: AttemptTrail,
         _ operation: @escaping @Sendable (RouteTarget) async throws -> Attempted<Value>
     ) async -> Result<(Attempted<Value>, RouteTarget), AttemptFailure> {
@@ -245,6 +244,11 @@ extension Gateway {
             router.finish(index, .success, latency: now - began, firstToken: result.firstTokenAt.map { $0 - began })
             trail.record(target, began: began, status: 200, error: nil)
             return .success((result, target))
+        } catch let error as GatewayError where error.kind == .invalidRequest {
+            // Refused before anything was sent (the request cannot be expressed for this provider):
+            // not an attempt, and another route or a later try would refuse it too.
+            router.finish(index, .abandoned, latency: .zero)
+            return .failure(AttemptFailure(error: error, retryable: false))
         } catch {
             let failure: AttemptFailure = switch error {
             case let f as AttemptFailure: f

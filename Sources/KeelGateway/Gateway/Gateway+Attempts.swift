@@ -248,7 +248,9 @@ extension Gateway {
             // Refused before anything was sent (the request cannot be expressed for this provider):
             // not an attempt, and another route or a later try would refuse it too.
             router.finish(index, .abandoned, latency: .zero)
-            return .failure(AttemptFailure(error: error, retryable: false))
+            var failure = AttemptFailure(error: error, retryable: false)
+            failure.refusedOn = (provider.name, route.model)
+            return .failure(failure)
         } catch {
             let failure: AttemptFailure = switch error {
             case let f as AttemptFailure: f

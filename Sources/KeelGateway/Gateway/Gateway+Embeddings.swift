@@ -45,7 +45,7 @@ extension Gateway {
             }
             recorder.attempts = trail.all
         } catch let failure as AttemptFailure {
-            recorder.attempts = trail.all
+            recorder.failed(failure, trail: trail)
             throw failure.error
         } catch {
             recorder.attempts = trail.all

@@ -109,7 +109,7 @@ public final class Gateway: Sendable {
             }
             recorder.attempts = trail.all
         } catch let failure as AttemptFailure {
-            recorder.attempts = trail.all
+            recorder.failed(failure, trail: trail)
             guard let started = failure.startedStream else { throw failure.error }
             // The upstream's stream broke before its first token and nothing else answered: the
             // client gets that stream, ending with the error event, as the upstream sent it.

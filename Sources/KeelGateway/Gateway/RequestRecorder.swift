@@ -41,6 +41,16 @@ struct RequestRecorder: Sendable {
         upstreamModel = target.route.model
     }
 
+    /// Notes what a failed attempt loop leaves for the log: its attempts, and the route a request
+    /// refused before sending was routed to.
+    mutating func failed(_ failure: AttemptFailure, trail: AttemptTrail) {
+        attempts = trail.all
+        if attempts.isEmpty, let route = failure.refusedOn {
+            provider = route.provider
+            upstreamModel = route.model
+        }
+    }
+
     /// `x-keel-route` (the route that answered, else the last one tried), `x-keel-attempts` and,
     /// when the cache was consulted, `x-keel-cache`.
     var routingHeaders: HTTPHeaders {

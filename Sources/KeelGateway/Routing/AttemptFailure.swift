@@ -29,6 +29,9 @@ public struct AttemptFailure: Error, Sendable, CustomStringConvertible {
     /// A stream the upstream started (status 200) that failed before its first token: if no other
     /// attempt succeeds, the client gets it as the upstream sent it, ending in the error event.
     var startedStream: PreparedStream?
+    /// The route (`provider`, `model`) the request had been routed to when it was refused before
+    /// anything was sent upstream.
+    var refusedOn: (provider: String, model: String)?
 
     public init(error: GatewayError, upstreamStatus: Int? = nil, retryAfter: Duration? = nil, retryable: Bool, timedOut: Bool = false, cancelled: Bool = false, fallbackReason: FallbackReason? = nil) {
         self.error = error

@@ -113,7 +113,7 @@ public final class FakeProvider: Sendable {
             let list = received.value.map { r -> JSONValue in ["path": .string(r.path), "body": r.body] }
             return .json(bytes: JSONValue.object(["data": .array(list)]).serialized())
         }
-        Self.registerEmbeddings(in: &router, received: received, failure: failure)
+        Self.registerEmbeddings(in: &router, received: received, failure: failure, counters: counters)
         let (sink, _) = LogSink.memory()
         server = HTTPServer(configuration: .init(host: "127.0.0.1", port: port, threads: 1), responder: router.buildResponder(), logger: Logger(label: "fake", sink: sink))
         try server.start()

@@ -243,6 +243,21 @@ struct ResilienceTests {
         await fake.stop()
     }
 
+    @Test func embeddingsFailOverToo() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: Self.configure(fake, models: [Self.failover(faulty: "fail-first-9")])) { app, _ in
+            let r = try await P.post(app.port, "/v1/embeddings", #"{"model":"m","input":"hello"}"#)
+            #expect(r.status == 200)
+            #expect(r.header("x-keel-route") == "oai/gpt-healthy")
+            #expect(r.header("x-keel-attempts") == "2")
+            #expect(try JSONValue(parsing: r.body)["data"]?[0]?["embedding"]?.arrayValue?.count == FakeProvider.defaultEmbeddingDimensions)
+            let entry = try #require(try await P.logged(app).first)
+            #expect(entry.inboundAPI == "openai.embeddings")
+            #expect(Self.statuses(entry) == ["fail-first-9:503", "gpt-healthy:200"])
+        }
+        await fake.stop()
+    }
+
     @Test func aHedgeAnswersForASlowRouteAndTheLoserIsCancelled() async throws {
         let fake = try FakeProvider()
         let slow = try FakeProvider()

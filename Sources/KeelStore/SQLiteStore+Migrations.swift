@@ -32,7 +32,25 @@ extension SQLiteStore {
             """
         ),
         Migration(
-            version: 10,
+            version: 2,
+            name: "request attempts and the response cache",
+            sql: """
+            ALTER TABLE requests ADD COLUMN attempts TEXT NOT NULL DEFAULT '[]';
+            ALTER TABLE requests ADD COLUMN cache TEXT;
+            CREATE TABLE response_cache (
+                key        TEXT PRIMARY KEY NOT NULL,
+                partition  TEXT NOT NULL,
+                model      TEXT NOT NULL,
+                route      TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                body       TEXT NOT NULL
+            );
+            CREATE INDEX response_cache_expires ON response_cache (expires_at);
+            """
+        ),
+        Migration(
+            version: 3,
             name: "feedback",
             sql: """
             CREATE TABLE feedback (

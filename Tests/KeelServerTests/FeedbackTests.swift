@@ -184,9 +184,9 @@ struct FeedbackTests {
 }
 
 @Suite struct FeedbackStoreTests {
-    @Test("migration 10 creates the feedback table; a record needs a request or a trace")
+    @Test("migration 3 creates the feedback table; a record needs a request or a trace")
     func storeRoundTrip() async throws {
-        #expect(SQLiteStore.migrations.contains { $0.version == 10 && $0.name == "feedback" })
+        #expect(SQLiteStore.migrations.contains { $0.version == 3 && $0.name == "feedback" })
         let directory = TemporaryDirectory()
         let path = directory.path + "/keel.db"
         let main = try SQLiteStore(path: path, logger: Logger(label: "t", level: .critical))

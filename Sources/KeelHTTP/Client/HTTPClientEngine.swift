@@ -223,8 +223,12 @@ final class HTTPClientEngine: @unchecked Sendable {
         try easy.set(CURLOPT_NOSIGNAL, 1)
         // HTTP/2 when the server offers it over TLS (ALPN); HTTP/1.1 for plain http.
         try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        // Prefer waiting for a connection that can multiplex over opening another one.
-        try easy.set(CURLOPT_PIPEWAIT, 1)
+        // Over TLS, prefer waiting for a connection that can multiplex (HTTP/2) over opening
+        // another one. Plain http is HTTP/1.1, one exchange per connection: waiting for a
+        // connection still being set up would only delay a concurrent request (a hedge).
+        if request.url.lowercased().hasPrefix("https:") {
+            try easy.set(CURLOPT_PIPEWAIT, 1)
+        }
         try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
         // A proxy's answer to CONNECT is not the response.
         try easy.set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)

@@ -11,6 +11,8 @@ public struct KeelConfig: Sendable, Equatable {
     public var providers: [ProviderConfig]
     /// `models` — the models clients can ask for, in file order. Default: none.
     public var models: [ModelConfig]
+    /// `auth` — virtual-key limits per model and single sign-on with JWTs. Default: no SSO, no model limits.
+    public var auth: AuthConfig = AuthConfig()
 
     /// Creates a configuration; every section defaults to its documented defaults.
     public init(
@@ -46,6 +48,7 @@ extension KeelConfig {
         storage = reader.section("storage") { StorageConfig(decoding: &$0) } ?? storage
         providers = reader.take("providers").map(Self.decodeProviders) ?? []
         models = reader.take("models").map(Self.decodeModels) ?? []
+        auth = reader.section("auth") { AuthConfig(decoding: &$0) } ?? auth
         reader.finish()
         Self.checkReferences(in: root.context, models: models)
     }

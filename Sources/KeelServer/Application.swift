@@ -2,6 +2,7 @@ import Foundation
 import KeelConfig
 import KeelCore
 import KeelGateway
+import KeelGovernance
 import KeelHTTP
 import KeelStore
 import KeelTelemetry
@@ -47,10 +48,20 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     router.unmatchedErrorFormat = errorFormat
     router.use(RequestLogMiddleware())
     router.use(MetricsMiddleware(metrics: httpMetrics))
-    router.use(AuthMiddleware(authenticator: APIKeyAuthenticator(masterKey: config.server.masterKey)))
+    let client = HTTPClient()
+    // Governance (KeelGovernance): authentication of every /v1 and /admin request, the /admin control plane.
+    let governance: Governance
+    do {
+        governance = try Governance.open(config: config, client: client, logger: logger.labeled("keel.governance"))
+    } catch {
+        client.shutdown()
+        throw StartupError("cannot start governance: \(error)")
+    }
+    router.use(GovernanceMiddleware(governance: governance))
+    AdminRoutes(governance: governance).register(in: &router)
+    // End of governance wiring.
     OperationsRoutes(store: store, metrics: metrics).register(in: &router)
     ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
-    let client = HTTPClient()
     Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway")).register(in: &router)
 
     let server = HTTPServer(
@@ -66,7 +77,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
         responder: router.buildResponder(),
         logger: logger.labeled("keel.http")
     )
-    return Application(config: config, server: server, client: client, store: store, metrics: metrics, logger: logger)
+    return Application(config: config, server: server, client: client, store: store, governance: governance, metrics: metrics, logger: logger)
 }
 
 /// A built Keel instance: the HTTP server, the store and the metrics registry, with their lifecycle.
@@ -76,14 +87,17 @@ public final class Application: Sendable {
     /// The upstream HTTP client shared by every provider.
     public let client: HTTPClient
     public let store: any Store
+    /// Teams, keys, budgets, rate limits and the audit log.
+    public let governance: Governance
     public let metrics: MetricsRegistry
     public let logger: Logger
 
-    init(config: KeelConfig, server: HTTPServer, client: HTTPClient, store: any Store, metrics: MetricsRegistry, logger: Logger) {
+    init(config: KeelConfig, server: HTTPServer, client: HTTPClient, store: any Store, governance: Governance, metrics: MetricsRegistry, logger: Logger) {
         self.config = config
         self.server = server
         self.client = client
         self.store = store
+        self.governance = governance
         self.metrics = metrics
         self.logger = logger
     }
@@ -105,6 +119,7 @@ public final class Application: Sendable {
     public func shutdown() async {
         await server.shutdown(gracePeriod: config.server.shutdownTimeout)
         client.shutdown()
+        await governance.shutdown()
         await store.shutdown()
         logger.info("shutdown complete")
     }

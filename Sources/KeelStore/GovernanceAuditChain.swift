@@ -30,27 +30,47 @@ public enum AuditChain {
     /// one that does not verify: a gap in the sequence, a `prev_hash` that is not the previous hash,
     /// or a hash that does not match the entry's contents.
     public static func verify<S: Sequence<AuditRecord>>(_ records: S) -> AuditVerification {
-        var expectedSeq: Int64 = 1
-        var previous = genesis
-        var checked = 0
-        for record in records {
+        var verifier = Verifier()
+        for record in records where !verifier.check(record) { break }
+        return verifier.result
+    }
+
+    /// Checks a chain one entry at a time, so a long log is verified without holding it in memory.
+    public struct Verifier: Sendable {
+        private var expectedSeq: Int64 = 1
+        private var previous = AuditChain.genesis
+        private var checked = 0
+        private var failure: (seq: Int64, problem: String)?
+
+        public init() {}
+
+        /// Checks the next entry; false once the chain is broken (later entries are not checked).
+        public mutating func check(_ record: AuditRecord) -> Bool {
+            guard failure == nil else { return false }
             checked += 1
             if record.seq != expectedSeq {
                 let problem = record.seq > expectedSeq
-                    ? "entries \(expectedSeq)…\(record.seq - 1) are missing"
+                    ? (record.seq == expectedSeq + 1 ? "entry \(expectedSeq) is missing" : "entries \(expectedSeq) to \(record.seq - 1) are missing")
                     : "sequence number \(record.seq) is out of order (expected \(expectedSeq))"
-                return AuditVerification(checked: checked, firstBadSeq: min(record.seq, expectedSeq), problem: problem, headHash: previous)
+                failure = (min(record.seq, expectedSeq), problem)
+                return false
             }
             if record.prevHash != previous {
-                return AuditVerification(checked: checked, firstBadSeq: record.seq, problem: "prev_hash does not match the previous entry", headHash: previous)
+                failure = (record.seq, "prev_hash does not match the previous entry")
+                return false
             }
-            let computed = hash(seq: record.seq, event: record.event, prevHash: record.prevHash)
-            if computed != record.hash {
-                return AuditVerification(checked: checked, firstBadSeq: record.seq, problem: "contents do not match the entry's hash (altered)", headHash: previous)
+            if AuditChain.hash(seq: record.seq, event: record.event, prevHash: record.prevHash) != record.hash {
+                failure = (record.seq, "contents do not match the entry's hash (altered)")
+                return false
             }
             previous = record.hash
             expectedSeq += 1
+            return true
         }
-        return AuditVerification(checked: checked, firstBadSeq: nil, problem: nil, headHash: previous)
+
+        /// The outcome so far.
+        public var result: AuditVerification {
+            AuditVerification(checked: checked, firstBadSeq: failure?.seq, problem: failure?.problem, headHash: previous)
+        }
     }
 }

@@ -182,6 +182,11 @@ public final class GovernanceStore: @unchecked Sendable {
                     try insert.run()
                     head = (seq, hash)
                 }
+                let checkpoint = try db.prepare("INSERT OR REPLACE INTO gov_audit_head (id, seq, hash) VALUES (1, ?, ?)", persistent: true)
+                checkpoint.reset()
+                try checkpoint.bind(head.seq, at: 1)
+                try checkpoint.bind(head.hash, at: 2)
+                try checkpoint.run()
             }
             try db.execute("COMMIT")
             auditHead = head
@@ -469,8 +474,30 @@ public final class GovernanceStore: @unchecked Sendable {
 
     private static func verifyAudit(_ db: SQLiteConnection) throws -> AuditVerification {
         let stmt = try db.prepare("SELECT seq, time, actor, action, target, outcome, team_id, detail, prev_hash, hash FROM gov_audit ORDER BY seq")
-        let records = AnyIterator<AuditRecord> { (try? stmt.step()) == true ? auditRecord(stmt) : nil }
-        return AuditChain.verify(AnySequence { records })
+        var verifier = AuditChain.Verifier()
+        var last: (seq: Int64, hash: String)?
+        while try stmt.step() {
+            let record = auditRecord(stmt)
+            guard verifier.check(record) else { return verifier.result }
+            last = (record.seq, record.hash)
+        }
+        // The head checkpoint, written with every batch, catches entries removed from the end.
+        let head = try db.prepare("SELECT seq, hash FROM gov_audit_head WHERE id = 1")
+        var result = verifier.result
+        if try head.step() {
+            let (seq, hash) = (head.columnInt64(0), head.columnText(1))
+            if seq > (last?.seq ?? 0) {
+                result.firstBadSeq = (last?.seq ?? 0) + 1
+                result.problem = "entries \((last?.seq ?? 0) + 1) to \(seq) are missing (removed from the end of the log)"
+            } else if let last, seq < last.seq {
+                result.firstBadSeq = seq + 1
+                result.problem = "entries \(seq + 1) to \(last.seq) were added after the recorded head of the chain"
+            } else if seq == last?.seq, hash != last?.hash {
+                result.firstBadSeq = seq
+                result.problem = "the last entry does not match the recorded head of the chain"
+            }
+        }
+        return result
     }
 
     private static func auditRecord(_ stmt: SQLiteStatement) -> AuditRecord {

@@ -100,6 +100,11 @@ extension SQLiteStore {
                 hash      TEXT NOT NULL
             );
             CREATE INDEX gov_audit_time ON gov_audit (time);
+            CREATE TABLE gov_audit_head (
+                id   INTEGER PRIMARY KEY CHECK (id = 1),
+                seq  INTEGER NOT NULL,
+                hash TEXT NOT NULL
+            );
             """
         ),
     ]

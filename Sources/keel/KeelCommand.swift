@@ -17,6 +17,7 @@ enum KeelCommand {
       keel serve [--config FILE] [--listen HOST:PORT]   run the server (default config: keel.yaml)
       keel check-config FILE                             validate a configuration file and exit
       keel audit verify [--config FILE]                  check that the audit log is intact
+      keel keys list|create|rotate|revoke …              manage virtual keys of a running server
       keel --version                                     print the version
       keel --help | keel SUBCOMMAND --help               describe a command
 
@@ -61,6 +62,8 @@ enum KeelCommand {
             exit(checkConfig(args))
         case "audit":
             exit(audit(args))
+        case "keys":
+            exit(await keys(args))
         default:
             printError("keel: unknown command '\(command)'\n\n\(usage)")
             exit(2)

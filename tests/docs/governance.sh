@@ -4,6 +4,7 @@
 # started with the repository's keel.yaml, then checks what the walkthrough promises:
 #   - the old secret after a rotation and the revoked key both answer 401;
 #   - no key the walkthrough created appears in the data directory or in Keel's log output;
+#   - `keel keys create|list|revoke|rotate` work against the same server;
 #   - `keel audit verify` exits 0 on the untouched log, and 1 naming the entry after one is altered.
 #
 #   tests/docs/governance.sh PATH_TO_KEEL
@@ -54,8 +55,22 @@ check "the rotated-away and the revoked key answer 401" test "$(grep -cx 401 "$W
 check "spend is reported per key" grep -q '"group_by": "key"' "$WORK/out.txt"
 check "the audit log shows the revocation" grep -q "key.revoke" "$WORK/out.txt"
 
+# The same through the command line (keel keys …, master key from the configuration).
+keys() { local sub=$1; shift; "$KEEL" keys "$sub" --config "$WORK/keel.yaml" --url "http://127.0.0.1:$PORT" "$@"; }
+keys create --team search --name from-cli --budget 5 --period daily --models gpt-4o-mini >"$WORK/cli.json" 2>&1
+check "keel keys create prints the new key once" grep -q '"key": "sk-keel-' "$WORK/cli.json"
+jq -r .key "$WORK/cli.json" >> "$WORK/secrets"
+CLI_ID=$(jq -r .id "$WORK/cli.json")
+check "keel keys list shows it without the secret" bash -c "'$KEEL' keys list --team search --config '$WORK/keel.yaml' --url http://127.0.0.1:$PORT | grep -q from-cli"
+keys revoke "$CLI_ID" >/dev/null 2>&1
+check "keel keys revoke exits 0" test $? = 0
+keys rotate key_nope >/dev/null 2>&1
+check "keel keys rotate of an unknown key exits 1" test $? = 1
+keys create >/dev/null 2>&1
+check "keel keys create without --team is bad usage (2)" test $? = 2
+
 kill -TERM "$PID"; wait "$PID" 2>/dev/null; PID=""
-check "three keys were created" test "$(grep -c '^sk-keel-' "$WORK/secrets" 2>/dev/null)" = 3
+check "four keys were created" test "$(grep -c '^sk-keel-' "$WORK/secrets" 2>/dev/null)" = 4
 leaked=0
 while read -r secret; do
   [ -n "$secret" ] || continue

@@ -1,22 +1,29 @@
--- wrk script: GET /v1/models with a fresh random (invalid) virtual key on every request.
+-- wrk script: GET /v1/models with random (invalid) virtual keys: 10,000 distinct keys per thread,
+-- generated up front (so the client spends no time on them while measuring), sent in turn.
 --   LIMIT    stop after this many responses (0: run for the whole duration)
 --   PACE_MS  wait this long between requests on each connection (0: as fast as possible)
 local limit = tonumber(os.getenv("LIMIT") or "0")
 local pace = tonumber(os.getenv("PACE_MS") or "0")
 local chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 local done = 0
+local requests = {}
+local next_request = 0
 
 function init(args)
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+  for k = 1, 10000 do
+    local t = {}
+    for i = 1, 43 do
+      local n = math.random(1, 62)
+      t[i] = chars:sub(n, n)
+    end
+    requests[k] = wrk.format("GET", "/v1/models", { ["Authorization"] = "Bearer sk-keel-" .. table.concat(t) })
+  end
 end
 
 function request()
-  local t = {}
-  for i = 1, 43 do
-    local n = math.random(1, 62)
-    t[i] = chars:sub(n, n)
-  end
-  return wrk.format("GET", "/v1/models", { ["Authorization"] = "Bearer sk-keel-" .. table.concat(t) })
+  next_request = next_request % #requests + 1
+  return requests[next_request]
 end
 
 if pace > 0 then

@@ -56,13 +56,13 @@ for i in $(seq 1 "$RUNS"); do
   valid alone "$i"
 
   LIMIT=$INVALID_TOTAL PACE_MS=$PACE_MS wrk -t1 -c4 -d"$DURATION" -s bench/governance-invalid-keys.lua "$URL" > "$WORK/invalid-10k-client.$i.txt" &
-  valid invalid-10k "$i"; wait
+  OTHER=$!; valid invalid-10k "$i"; wait "$OTHER"
 
   LIMIT=0 PACE_MS=0 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s bench/governance-invalid-keys.lua "$URL" > "$WORK/invalid-flood-client.$i.txt" &
-  valid invalid-flood "$i"; wait
+  OTHER=$!; valid invalid-flood "$i"; wait "$OTHER"
 
   wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -H "Authorization: Bearer $KEY" "$URL" > "$WORK/valid-flood-client.$i.txt" &
-  valid valid-flood "$i"; wait
+  OTHER=$!; valid valid-flood "$i"; wait "$OTHER"
 done
 sleep 1
 AUDIT=$(curl -sf "http://127.0.0.1:$PORT/admin/audit?action=auth.authenticate&limit=1" -H "Authorization: Bearer $MASTER" | jq '.data[0].seq')

@@ -312,13 +312,18 @@ public final class GovernanceStore: @unchecked Sendable {
         }
     }
 
-    /// Inserts or replaces a team; committed when this returns.
+    /// Inserts a team or updates the one with the same id; committed when this returns. A name already
+    /// used by another team fails with a `UNIQUE` constraint error.
     public func save(team: TeamRecord) async throws {
         try await perform { db in
             let stmt = try db.prepare(
                 """
-                INSERT OR REPLACE INTO gov_teams (id, name, max_budget_usd, budget_period, user_max_budget_usd, rpm_limit, tpm_limit, models, metadata, created_at, updated_at)
+                INSERT INTO gov_teams (id, name, max_budget_usd, budget_period, user_max_budget_usd, rpm_limit, tpm_limit, models, metadata, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name, max_budget_usd = excluded.max_budget_usd,
+                    budget_period = excluded.budget_period, user_max_budget_usd = excluded.user_max_budget_usd,
+                    rpm_limit = excluded.rpm_limit, tpm_limit = excluded.tpm_limit, models = excluded.models,
+                    metadata = excluded.metadata, updated_at = excluded.updated_at
                 """
             )
             try stmt.bind(team.id, at: 1)
@@ -356,14 +361,19 @@ public final class GovernanceStore: @unchecked Sendable {
         }
     }
 
-    /// Inserts or replaces a key; committed when this returns.
+    /// Inserts a key or updates the one with the same id; committed when this returns.
     public func save(key: KeyRecord) async throws {
         try await perform { db in
             let stmt = try db.prepare(
                 """
-                INSERT OR REPLACE INTO gov_keys (id, team_id, name, role, user_id, models, max_budget_usd, budget_period, rpm_limit, tpm_limit,
+                INSERT INTO gov_keys (id, team_id, name, role, user_id, models, max_budget_usd, budget_period, rpm_limit, tpm_limit,
                     expires_at, metadata, key_hash, key_prefix, created_at, rotated_at, revoked_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET team_id = excluded.team_id, name = excluded.name, role = excluded.role,
+                    user_id = excluded.user_id, models = excluded.models, max_budget_usd = excluded.max_budget_usd,
+                    budget_period = excluded.budget_period, rpm_limit = excluded.rpm_limit, tpm_limit = excluded.tpm_limit,
+                    expires_at = excluded.expires_at, metadata = excluded.metadata, key_hash = excluded.key_hash,
+                    key_prefix = excluded.key_prefix, rotated_at = excluded.rotated_at, revoked_at = excluded.revoked_at
                 """
             )
             try stmt.bind(key.id, at: 1)

@@ -99,4 +99,16 @@ struct GovernanceStoreTests {
         store.record(spend: SpendRecord(requestID: "late", time: 0, keyID: nil, teamID: nil, userID: nil, model: "m", inputTokens: 0, outputTokens: 0, costNanos: 0, status: 200))
         #expect(store.droppedEntries == 1)
     }
+
+    @Test func aTeamNameStaysUniqueAndSavingAgainUpdatesInPlace() async throws {
+        let store = try GovernanceStore(path: ":memory:", logger: Logger(label: "t", sink: LogSink.memory().0))
+        var team = TeamRecord(id: "team_1", name: "one", createdAt: 1, updatedAt: 1)
+        try await store.save(team: team)
+        team.rpmLimit = 10
+        team.updatedAt = 2
+        try await store.save(team: team)
+        await #expect(throws: StoreError.self) { try await store.save(team: TeamRecord(id: "team_2", name: "one", createdAt: 3, updatedAt: 3)) }
+        #expect(try store.loadTeams() == [team])
+        await store.shutdown()
+    }
 }

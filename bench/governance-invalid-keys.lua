@@ -2,8 +2,11 @@
 -- generated up front (so the client spends no time on them while measuring), sent in turn.
 --   LIMIT    stop after this many responses (0: run for the whole duration)
 --   PACE_MS  wait this long between requests on each connection (0: as fast as possible)
+--   VALID_KEY  send this key instead (the control: the same client doing the same work per request)
 local limit = tonumber(os.getenv("LIMIT") or "0")
 local pace = tonumber(os.getenv("PACE_MS") or "0")
+local fixed = os.getenv("VALID_KEY")
+if fixed == "" then fixed = nil end
 local chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 local done = 0
 local requests = {}
@@ -17,7 +20,8 @@ function init(args)
       local n = math.random(1, 62)
       t[i] = chars:sub(n, n)
     end
-    requests[k] = wrk.format("GET", "/v1/models", { ["Authorization"] = "Bearer sk-keel-" .. table.concat(t) })
+    local key = fixed or ("sk-keel-" .. table.concat(t))
+    requests[k] = wrk.format("GET", "/v1/models", { ["Authorization"] = "Bearer " .. key })
   end
 end
 

@@ -1,6 +1,8 @@
 import Foundation
 import KeelConfig
 import KeelCore
+import KeelHTTP
+import KeelTestSupport
 import Testing
 @testable import KeelGovernance
 
@@ -114,6 +116,30 @@ struct TokenClaimsTests {
         #expect {
             _ = try tokens.authenticate(JWTFixtures.otherTeam, now: JWTFixtures.now, resolveTeam: teams)
         } throws: { ($0 as? GovernanceError)?.status == 403 }
+    }
+
+    @Test func aJWKSURLIsFetchedInTheBackgroundAndAFailedRefreshKeepsTheKeys() async throws {
+        let failing = Locked(false)
+        let server = try TestHTTPServer { request, connection in
+            if failing.value {
+                try connection.respond(status: 503, body: "down")
+            } else {
+                try connection.respond(headers: [("content-type", "application/json")], body: JWTFixtures.jwks)
+            }
+        }
+        defer { server.stop() }
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        let config = JWTAuthConfig(keys: .url(server.url("/jwks.json")), issuer: "https://idp.example.com/", audience: "keel")
+        let tokens = try TokenAuthenticator(config: config, client: client, logger: Logger(label: "t", sink: LogSink.memory().0))
+        defer { tokens.stop() }
+        for _ in 0..<200 where tokens.keyCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(tokens.keyCount == 2)
+        _ = try tokens.authenticate(JWTFixtures.goodES256, now: JWTFixtures.now, resolveTeam: teams)
+        failing.value = true
+        await tokens.refresh()
+        #expect(tokens.keyCount == 2)
+        #expect(server.requestCount == 2)
     }
 
     @Test func aMissingOrEmptyJWKSFileStopsStartup() {

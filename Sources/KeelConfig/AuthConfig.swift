@@ -37,6 +37,7 @@ public struct RateLimitConfig: Sendable, Equatable {
     /// `tpm` — tokens (prompt + completion) per minute, >= 1. Default unlimited.
     public var tpm: Int?
 
+    /// Creates a value with the given fields.
     public init(rpm: Int? = nil, tpm: Int? = nil) {
         self.rpm = rpm
         self.tpm = tpm

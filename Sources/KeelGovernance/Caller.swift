@@ -12,13 +12,16 @@ public struct Caller: Sendable, Equatable {
         case token(subject: String)
     }
 
+    /// How the caller proved who it is.
     public var credential: Credential
+    /// What the caller may do.
     public var role: Role
     /// The team the caller acts for; nil only for the master key (and super-admin tokens without a team).
     public var teamID: String?
     /// The end user, for per-user budgets: a key's `user`, or a token's user claim.
     public var userID: String?
 
+    /// Creates a value with the given fields.
     public init(credential: Credential, role: Role, teamID: String? = nil, userID: String? = nil) {
         self.credential = credential
         self.role = role
@@ -52,5 +55,6 @@ public struct Caller: Sendable, Equatable {
 
 /// The request attribute under which the governance middleware stores the authenticated ``Caller``.
 public enum CallerKey: RequestAttributeKey {
+    /// The authenticated caller.
     public typealias Value = Caller
 }

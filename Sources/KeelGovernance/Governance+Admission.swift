@@ -9,6 +9,7 @@ import KeelStore
 public struct Reservation: Sendable {
     /// Unique within the process.
     public let id: UInt64
+    /// Who was admitted.
     public let caller: Caller
     /// The model name the client asked for.
     public let model: String

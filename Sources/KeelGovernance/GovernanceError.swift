@@ -5,6 +5,7 @@ import KeelHTTP
 public struct GovernanceError: HTTPResponseError, Sendable, CustomStringConvertible {
     /// What went wrong. A struct so codes can be added without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code as it appears in error bodies.
         public let rawValue: String
         private init(_ rawValue: String) { self.rawValue = rawValue }
 
@@ -31,16 +32,20 @@ public struct GovernanceError: HTTPResponseError, Sendable, CustomStringConverti
         /// 500: the store failed.
         public static let storageFailed = Code("storage_failed")
 
+        /// A readable form for logs and messages.
         public var description: String { rawValue }
     }
 
+    /// What went wrong.
     public var code: Code
+    /// A message for the client; never contains secrets.
     public var message: String
     /// Extra response headers (`retry-after`, `x-ratelimit-*`, `x-should-retry`).
     public var headers: HTTPHeaders
     /// The request parameter at fault, for 400s.
     public var param: String?
 
+    /// Creates a value with the given fields.
     public init(_ code: Code, _ message: String, headers: HTTPHeaders = [:], param: String? = nil) {
         self.code = code
         self.message = message
@@ -48,6 +53,7 @@ public struct GovernanceError: HTTPResponseError, Sendable, CustomStringConverti
         self.param = param
     }
 
+    /// The HTTP status for the code: 401, 403, 429, 400, 404, 409 or 500.
     public var status: Int {
         switch code {
         case .invalidAPIKey, .invalidToken: 401
@@ -72,9 +78,11 @@ public struct GovernanceError: HTTPResponseError, Sendable, CustomStringConverti
         return HTTPError(status, message, code: wireCode, param: param, headers: headers)
     }
 
+    /// The error as a response in the route's error format.
     public func response(format: ErrorFormat) -> Response {
         httpError.response(format: format)
     }
 
+    /// A readable form for logs and messages.
     public var description: String { "GovernanceError(\(code)): \(message)" }
 }

@@ -11,11 +11,13 @@ public struct GovernanceMiddleware: Middleware {
     /// Paths under the prefixes that need no credential.
     let publicPaths: Set<String> = ["/admin/openapi.json"]
 
+    /// Creates a value with the given fields.
     public init(governance: Governance, prefixes: [String] = ["/v1/", "/admin"]) {
         self.governance = governance
         self.prefixes = prefixes
     }
 
+    /// Authenticates, authorises the data plane, and passes the caller on.
     public func handle(_ request: Request, context: RequestContext, next: @Sendable (Request, RequestContext) async throws -> Response) async throws -> Response {
         guard prefixes.contains(where: { request.path.hasPrefix($0) }), !publicPaths.contains(request.path) else {
             return try await next(request, context)

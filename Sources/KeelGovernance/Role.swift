@@ -30,5 +30,6 @@ public enum Role: String, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// Orders roles from least to most privileged.
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 }

@@ -42,6 +42,7 @@ public enum AuditChain {
         private var checked = 0
         private var failure: (seq: Int64, problem: String)?
 
+        /// Creates a value with the given fields.
         public init() {}
 
         /// Checks the next entry; false once the chain is broken (later entries are not checked).

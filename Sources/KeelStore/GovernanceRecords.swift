@@ -18,7 +18,9 @@ public struct TeamRecord: Sendable, Equatable {
     public var models: [String]?
     /// Free-form JSON object text.
     public var metadata: String
+    /// When it was created, in milliseconds since the Unix epoch.
     public var createdAt: Int64
+    /// When it was last changed, in milliseconds since the Unix epoch.
     public var updatedAt: Int64
 
     /// A team record.
@@ -44,17 +46,25 @@ public struct TeamRecord: Sendable, Equatable {
 public struct KeyRecord: Sendable, Equatable {
     /// Stable identifier (`key_…`).
     public var id: String
+    /// The team's id.
     public var teamID: String
+    /// A display name.
     public var name: String?
     /// `team_admin`, `developer` or `viewer`.
     public var role: String
+    /// The end user, for per-user budgets and reports.
     public var userID: String?
     /// The models this key may use (within its team's list); nil means the team's list.
     public var models: [String]?
+    /// Spend cap per `budgetPeriod`, in US dollars; nil means no cap.
     public var maxBudgetUSD: Double?
+    /// `daily`, `weekly`, `monthly` or `total`.
     public var budgetPeriod: String
+    /// Requests per minute; nil means unlimited.
     public var rpmLimit: Int?
+    /// Tokens per minute; nil means unlimited.
     public var tpmLimit: Int?
+    /// When it stops working, in milliseconds since the Unix epoch; nil means never.
     public var expiresAt: Int64?
     /// Free-form JSON object text.
     public var metadata: String
@@ -62,8 +72,11 @@ public struct KeyRecord: Sendable, Equatable {
     public var keyHash: String
     /// The first characters of the secret, to recognise it (`sk-keel-3f9a…`).
     public var keyPrefix: String
+    /// When it was created, in milliseconds since the Unix epoch.
     public var createdAt: Int64
+    /// When its secret was last replaced, in milliseconds since the Unix epoch.
     public var rotatedAt: Int64?
+    /// When it was revoked, in milliseconds since the Unix epoch; nil while it works.
     public var revokedAt: Int64?
 
     /// A key record.
@@ -94,19 +107,31 @@ public struct KeyRecord: Sendable, Equatable {
 
 /// What one request cost, recorded after it completed. Money is in nano-dollars (10⁻⁹ USD) so sums are exact.
 public struct SpendRecord: Sendable, Equatable {
+    /// The request's id (`x-request-id`).
     public var requestID: String
     /// Milliseconds since the Unix epoch.
     public var time: Int64
+    /// The virtual key's id, when a key was used.
     public var keyID: String?
+    /// The team's id.
     public var teamID: String?
+    /// The end user, for per-user budgets and reports.
     public var userID: String?
+    /// The model name the client asked for.
     public var model: String
+    /// Prompt tokens, cached ones included.
     public var inputTokens: Int
+    /// Completion tokens.
     public var outputTokens: Int
+    /// Prompt tokens read from the provider's prompt cache.
     public var cachedInputTokens: Int
+    /// Prompt tokens written to the provider's prompt cache.
     public var cacheWriteTokens: Int
+    /// Cost in nano-dollars (10⁻⁹ USD).
     public var costNanos: Int64
+    /// The HTTP status for the code: 401, 403, 429, 400, 404, 409 or 500.
     public var status: Int
+    /// Spend tags (`x-keel-tags` or request metadata).
     public var tags: [String]
 
     /// A spend record.
@@ -164,12 +189,14 @@ public struct AuditEvent: Sendable, Equatable {
 public struct AuditRecord: Sendable, Equatable {
     /// Position in the chain, from 1, without gaps.
     public var seq: Int64
+    /// What happened.
     public var event: AuditEvent
     /// Hex SHA-256 of the previous entry (64 zeros for the first).
     public var prevHash: String
     /// Hex SHA-256 of this entry's canonical form (see ``AuditChain``).
     public var hash: String
 
+    /// Creates a value with the given fields.
     public init(seq: Int64, event: AuditEvent, prevHash: String, hash: String) {
         self.seq = seq
         self.event = event
@@ -180,10 +207,15 @@ public struct AuditRecord: Sendable, Equatable {
 
 /// Which audit entries to read, newest first.
 public struct AuditQuery: Sendable, Equatable {
+    /// Only entries by this actor.
     public var actor: String?
+    /// Only entries with this action.
     public var action: String?
+    /// Only entries with this outcome.
     public var outcome: String?
+    /// The team's id.
     public var teamID: String?
+    /// Only entries about this target.
     public var target: String?
     /// Inclusive lower bound, milliseconds since the epoch.
     public var from: Int64?
@@ -191,8 +223,10 @@ public struct AuditQuery: Sendable, Equatable {
     public var to: Int64?
     /// Entries with `seq` below this one (for paging).
     public var beforeSeq: Int64?
+    /// The most entries returned (1…1000).
     public var limit: Int
 
+    /// Creates a value with the given fields.
     public init(actor: String? = nil, action: String? = nil, outcome: String? = nil, teamID: String? = nil, target: String? = nil,
                 from: Int64? = nil, to: Int64? = nil, beforeSeq: Int64? = nil, limit: Int = 100) {
         self.actor = actor
@@ -214,6 +248,7 @@ public enum SpendGrouping: String, Sendable, CaseIterable {
 
 /// Which spend to sum.
 public struct SpendQuery: Sendable, Equatable {
+    /// What to sum by.
     public var groupBy: SpendGrouping
     /// Inclusive lower bound, milliseconds since the epoch.
     public var from: Int64?
@@ -222,6 +257,7 @@ public struct SpendQuery: Sendable, Equatable {
     /// Only this team's spend.
     public var teamID: String?
 
+    /// Creates a value with the given fields.
     public init(groupBy: SpendGrouping, from: Int64? = nil, to: Int64? = nil, teamID: String? = nil) {
         self.groupBy = groupBy
         self.from = from
@@ -234,13 +270,20 @@ public struct SpendQuery: Sendable, Equatable {
 public struct SpendGroup: Sendable, Equatable {
     /// The team id, key id, model, user or day (`YYYY-MM-DD`, UTC); empty for requests without one.
     public var group: String
+    /// How many requests.
     public var requests: Int
+    /// Prompt tokens, cached ones included.
     public var inputTokens: Int
+    /// Completion tokens.
     public var outputTokens: Int
+    /// Prompt tokens read from the provider's prompt cache.
     public var cachedInputTokens: Int
+    /// Prompt tokens written to the provider's prompt cache.
     public var cacheWriteTokens: Int
+    /// Cost in nano-dollars (10⁻⁹ USD).
     public var costNanos: Int64
 
+    /// Creates a value with the given fields.
     public init(group: String, requests: Int, inputTokens: Int, outputTokens: Int, cachedInputTokens: Int, cacheWriteTokens: Int, costNanos: Int64) {
         self.group = group
         self.requests = requests
@@ -263,8 +306,10 @@ public struct AuditVerification: Sendable, Equatable {
     /// The hash of the last entry (anchor it elsewhere to detect removal of entries at the end).
     public var headHash: String
 
+    /// Whether every entry verified.
     public var isIntact: Bool { firstBadSeq == nil }
 
+    /// Creates a value with the given fields.
     public init(checked: Int, firstBadSeq: Int64?, problem: String?, headHash: String) {
         self.checked = checked
         self.firstBadSeq = firstBadSeq

@@ -10,6 +10,7 @@ import KeelStore
 public struct AdminRoutes: Sendable {
     let governance: Governance
 
+    /// Creates a value with the given fields.
     public init(governance: Governance) {
         self.governance = governance
     }

@@ -3,11 +3,14 @@ import KeelCore
 /// Verifies JSON Web Tokens: the signature (RS256 or ES256 only; `alg: none` and HMAC are refused),
 /// the issuer, the audience, expiry and not-before, with a leeway for clock skew.
 public struct JWTVerifier: Sendable {
+    /// The required `iss` claim.
     public var issuer: String
+    /// A value the `aud` claim must contain.
     public var audience: String
     /// Seconds of clock skew tolerated on `exp` and `nbf`.
     public var leeway: Double
 
+    /// Creates a value with the given fields.
     public init(issuer: String, audience: String, leeway: Double = 60) {
         self.issuer = issuer
         self.audience = audience

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Whose money a budget caps.
 public struct BudgetAccount: Hashable, Sendable, CustomStringConvertible {
     /// The kind of account.
@@ -7,24 +5,31 @@ public struct BudgetAccount: Hashable, Sendable, CustomStringConvertible {
         case key, team, user
     }
 
+    /// What the limit or budget applies to.
     public var scope: Scope
     /// The key or team id; for users, `TEAM_ID/USER`.
     public var id: String
 
+    /// Creates a value with the given fields.
     public init(_ scope: Scope, _ id: String) {
         self.scope = scope
         self.id = id
     }
 
+    /// A readable form for logs and messages.
     public var description: String { "\(scope.rawValue) \(id)" }
 }
 
 /// One budget a request is charged against: its account, cap and period.
 public struct BudgetCharge: Sendable, Equatable {
+    /// Whose money is charged.
     public var account: BudgetAccount
+    /// The cap, in nano-dollars.
     public var limitNanos: Int64
+    /// How often the budget starts over.
     public var period: BudgetPeriod
 
+    /// Creates a value with the given fields.
     public init(account: BudgetAccount, limitNanos: Int64, period: BudgetPeriod) {
         self.account = account
         self.limitNanos = limitNanos
@@ -57,100 +62,4 @@ public protocol BudgetLedger: Sendable {
     func committed(_ account: BudgetAccount, period: BudgetPeriod, now: Double) async -> Int64
     /// Adds already-recorded spend (read from the store at start) to `account`'s current period.
     func seed(_ account: BudgetAccount, period: BudgetPeriod, spentNanos: Int64, now: Double)
-}
-
-/// The in-process ``BudgetLedger``: one `Mutex` around every counter, so a reservation checks and holds
-/// all of its budgets atomically.
-public final class InMemoryBudgetLedger: BudgetLedger {
-    private struct Counter {
-        var periodStart: Int64
-        var spent: Int64 = 0
-        var held: Int64 = 0
-    }
-
-    private struct Hold {
-        var amount: Int64
-        var accounts: [(BudgetAccount, BudgetPeriod, Int64)]  // account, period, period start when held
-    }
-
-    private struct State {
-        var counters: [BudgetAccount: Counter] = [:]
-        var holds: [UInt64: Hold] = [:]
-
-        mutating func counter(_ account: BudgetAccount, _ period: BudgetPeriod, now: Double) -> Counter {
-            let start = period.start(containing: now)
-            var counter = counters[account] ?? Counter(periodStart: start)
-            if counter.periodStart != start {
-                // A new period: spend starts over; holds of requests still running stay held.
-                counter.periodStart = start
-                counter.spent = 0
-            }
-            return counter
-        }
-    }
-
-    private let state = Mutex(State())
-
-    public init() {}
-
-    public func reserve(_ id: UInt64, amountNanos: Int64, charges: [BudgetCharge], now: Double) -> BudgetDecision {
-        state.withLock { state in
-            var updated: [(BudgetAccount, Counter)] = []
-            for charge in charges {
-                let counter = state.counter(charge.account, charge.period, now: now)
-                let committed = counter.spent + counter.held
-                if committed + amountNanos > charge.limitNanos || committed >= charge.limitNanos {
-                    return .exceeded(charge, committedNanos: committed)
-                }
-                updated.append((charge.account, counter))
-            }
-            var accounts: [(BudgetAccount, BudgetPeriod, Int64)] = []
-            for (i, (account, var counter)) in updated.enumerated() {
-                counter.held += amountNanos
-                state.counters[account] = counter
-                accounts.append((account, charges[i].period, counter.periodStart))
-            }
-            state.holds[id] = Hold(amount: amountNanos, accounts: accounts)
-            return .reserved
-        }
-    }
-
-    public func settle(_ id: UInt64, actualNanos: Int64, now: Double) {
-        state.withLock { state in
-            guard let hold = state.holds.removeValue(forKey: id) else { return }
-            for (account, period, _) in hold.accounts {
-                var counter = state.counter(account, period, now: now)
-                counter.held = max(0, counter.held - hold.amount)
-                counter.spent += actualNanos
-                state.counters[account] = counter
-            }
-        }
-    }
-
-    public func release(_ id: UInt64) {
-        state.withLock { state in
-            guard let hold = state.holds.removeValue(forKey: id) else { return }
-            for (account, _, _) in hold.accounts {
-                if var counter = state.counters[account] {
-                    counter.held = max(0, counter.held - hold.amount)
-                    state.counters[account] = counter
-                }
-            }
-        }
-    }
-
-    public func committed(_ account: BudgetAccount, period: BudgetPeriod, now: Double) -> Int64 {
-        state.withLock { state in
-            let counter = state.counter(account, period, now: now)
-            return counter.spent + counter.held
-        }
-    }
-
-    public func seed(_ account: BudgetAccount, period: BudgetPeriod, spentNanos: Int64, now: Double) {
-        state.withLock { state in
-            var counter = state.counter(account, period, now: now)
-            counter.spent += spentNanos
-            state.counters[account] = counter
-        }
-    }
 }

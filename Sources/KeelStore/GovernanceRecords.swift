@@ -129,7 +129,7 @@ public struct SpendRecord: Sendable, Equatable {
     public var cacheWriteTokens: Int
     /// Cost in nano-dollars (10⁻⁹ USD).
     public var costNanos: Int64
-    /// The HTTP status for the code: 401, 403, 429, 400, 404, 409 or 500.
+    /// The HTTP status of the response.
     public var status: Int
     /// Spend tags (`x-keel-tags` or request metadata).
     public var tags: [String]

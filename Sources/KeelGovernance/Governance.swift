@@ -160,14 +160,22 @@ public final class Governance: Sendable {
         if let authorization = headers.first("authorization") {
             let trimmed = authorization.drop { $0 == " " }
             if trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " {
-                let key = trimmed.dropFirst(7).trimmingCharacters(in: .whitespaces)
+                let key = trimmingBlanks(trimmed.dropFirst(7))
                 if !key.isEmpty { return key }
             }
         }
-        if let key = headers.first("x-api-key")?.trimmingCharacters(in: .whitespaces), !key.isEmpty {
-            return key
+        if let value = headers.first("x-api-key") {
+            let key = trimmingBlanks(Substring(value))
+            if !key.isEmpty { return key }
         }
         return nil
+    }
+
+    private static func trimmingBlanks(_ text: Substring) -> String {
+        var s = text
+        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return String(s)
     }
 
     /// Who is calling: the master key, a virtual key or a verified JWT. Never touches the disk.

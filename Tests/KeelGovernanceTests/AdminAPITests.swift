@@ -2,6 +2,7 @@ import Foundation
 import KeelConfig
 import KeelCore
 import KeelServer
+import KeelStore
 import KeelTestSupport
 import Testing
 @testable import KeelGovernance
@@ -260,6 +261,29 @@ struct SecretsAtRestTests {
             // Not even the random part after the visible prefix.
             #expect(!text.contains(String(secret.dropFirst(12))))
         }
+    }
+
+    @Test func shutdownWritesEverySpendRecordAndAuditEntryAccepted() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/keel.db"
+        var config = KeelConfig()
+        AdminAPITests.configure(&config)
+        config.server.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        // Nothing is written by the timer within the test: only shutdown can write the buffers.
+        config.storage = StorageConfig(url: .sqlite(path: path), flushInterval: .seconds(3600))
+        let app = try buildApplication(config: config, logger: Logger(label: "keel", sink: LogSink.memory().0))
+        try app.start()
+        for i in 0..<300 {
+            let reservation = try await app.governance.admit(.master, model: "priced", promptTokens: 10, maxOutputTokens: 10, requestID: "r\(i)")
+            await app.governance.settle(reservation, usage: TokenUsage(inputTokens: 10, outputTokens: 10), status: 200, requestID: "r\(i)")
+        }
+        await app.shutdown()
+        let store = try GovernanceStore(path: path, logger: Logger(label: "t", sink: LogSink.memory().0))
+        #expect(try store.spendTotals(by: .model, since: 0) == ["priced": 300 * 100_000])
+        let verification = try await store.verifyAudit()
+        #expect(verification.isIntact)
+        #expect(verification.checked == 300)
+        await store.shutdown()
     }
 
     @Test func ssoTokensAuthenticateWithTheirMappedRoleAndTeam() async throws {

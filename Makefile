@@ -32,6 +32,7 @@ test-cli: release
 
 test-docs: release
 	./tests/docs/run.sh $(BIN)
+	./tests/docs/governance.sh $(BIN)
 
 # The official openai and anthropic Python SDKs against keel serve and a fake upstream.
 test-conformance: release

@@ -42,7 +42,7 @@ let package = Package(
             name: "KeelServer",
             dependencies: ["KeelCore", "KeelHTTP", "KeelConfig", "KeelStore", "KeelTelemetry", "KeelGovernance", "KeelGuardrails", "KeelGateway"]
         ),
-        .executableTarget(name: "keel", dependencies: ["KeelServer", "KeelConfig", "KeelCore"]),
+        .executableTarget(name: "keel", dependencies: ["KeelServer", "KeelConfig", "KeelCore", "KeelHTTP", "KeelStore", "KeelGovernance", "KeelGuardrails"]),
 
         .executableTarget(name: "keel-bench-server", dependencies: ["KeelHTTP", "KeelCore"], path: "bench/EchoServer"),
         .executableTarget(name: "keel-json-bench", dependencies: ["KeelCore"], path: "bench/JSONBench"),

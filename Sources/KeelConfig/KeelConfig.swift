@@ -13,6 +13,8 @@ public struct KeelConfig: Sendable, Equatable {
     public var models: [ModelConfig]
     /// `telemetry` — trace export and content capture. Default: nothing set (the `OTEL_*` environment decides).
     public var telemetry = TelemetryConfig()
+    /// `auth` — virtual-key limits per model and single sign-on with JWTs. Default: no SSO, no model limits.
+    public var auth: AuthConfig = AuthConfig()
 
     /// Creates a configuration; every section defaults to its documented defaults.
     public init(
@@ -49,6 +51,7 @@ extension KeelConfig {
         providers = reader.take("providers").map(Self.decodeProviders) ?? []
         models = reader.take("models").map(Self.decodeModels) ?? []
         telemetry = reader.section("telemetry") { TelemetryConfig(decoding: &$0) } ?? telemetry
+        auth = reader.section("auth") { AuthConfig(decoding: &$0) } ?? auth
         reader.finish()
         Self.checkReferences(in: root.context, models: models)
     }

@@ -2,6 +2,7 @@ import Foundation
 import KeelConfig
 import KeelCore
 import KeelGateway
+import KeelGovernance
 import KeelHTTP
 import KeelStore
 import KeelTelemetry
@@ -47,13 +48,23 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     router.unmatchedErrorFormat = errorFormat
     router.use(RequestLogMiddleware())
     router.use(MetricsMiddleware(metrics: httpMetrics))
-    router.use(AuthMiddleware(authenticator: APIKeyAuthenticator(masterKey: config.server.masterKey)))
-    OperationsRoutes(store: store, metrics: metrics).register(in: &router)
-    ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
     // One set of event loops serves the connections and makes the upstream calls, so a proxied
     // request stays on one thread from the client's bytes to the provider's answer.
     let loops = EventLoopGroup(threads: config.server.threads)
     let client = HTTPClient(group: loops)
+    // Governance (KeelGovernance): authentication of every /v1 and /admin request, the /admin control plane.
+    let governance: Governance
+    do {
+        governance = try Governance.open(config: config, client: client, logger: logger.labeled("keel.governance"))
+    } catch {
+        loops.shutdown()
+        throw StartupError("cannot start governance: \(error)")
+    }
+    router.use(GovernanceMiddleware(governance: governance))
+    AdminRoutes(governance: governance).register(in: &router)
+    // End of governance wiring.
+    OperationsRoutes(store: store, metrics: metrics).register(in: &router)
+    ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
     Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway")).register(in: &router)
     try FeedbackRoutes(config: config, store: store, client: client, logger: logger).register(in: &router)
 
@@ -71,7 +82,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
         logger: logger.labeled("keel.http"),
         group: loops
     )
-    return Application(config: config, server: server, client: client, loops: loops, store: store, metrics: metrics, logger: logger)
+    return Application(config: config, server: server, client: client, loops: loops, store: store, governance: governance, metrics: metrics, logger: logger)
 }
 
 /// A built Keel instance: the HTTP server, the store and the metrics registry, with their lifecycle.
@@ -83,15 +94,18 @@ public final class Application: Sendable {
     /// The event loops the server and the client run on.
     public let loops: EventLoopGroup
     public let store: any Store
+    /// Teams, keys, budgets, rate limits and the audit log.
+    public let governance: Governance
     public let metrics: MetricsRegistry
     public let logger: Logger
 
-    init(config: KeelConfig, server: HTTPServer, client: HTTPClient, loops: EventLoopGroup, store: any Store, metrics: MetricsRegistry, logger: Logger) {
+    init(config: KeelConfig, server: HTTPServer, client: HTTPClient, loops: EventLoopGroup, store: any Store, governance: Governance, metrics: MetricsRegistry, logger: Logger) {
         self.config = config
         self.server = server
         self.client = client
         self.loops = loops
         self.store = store
+        self.governance = governance
         self.metrics = metrics
         self.logger = logger
     }
@@ -112,6 +126,7 @@ public final class Application: Sendable {
     /// `server.shutdown_timeout_s`), then flush everything accepted into the store and close it.
     public func shutdown() async {
         await server.shutdown(gracePeriod: config.server.shutdownTimeout)
+        await governance.shutdown()
         client.shutdown()
         loops.shutdown()
         await store.shutdown()

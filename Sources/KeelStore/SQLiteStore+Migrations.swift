@@ -71,6 +71,81 @@ extension SQLiteStore {
             CREATE INDEX feedback_time ON feedback (time);
             """
         ),
+        Migration(
+            version: 4,
+            name: "governance: teams, virtual keys, spend ledger, audit chain",
+            sql: """
+            CREATE TABLE gov_teams (
+                id                  TEXT PRIMARY KEY NOT NULL,
+                name                TEXT NOT NULL UNIQUE,
+                max_budget_usd      REAL,
+                budget_period       TEXT NOT NULL,
+                user_max_budget_usd REAL,
+                rpm_limit           INTEGER,
+                tpm_limit           INTEGER,
+                models              TEXT,
+                metadata            TEXT NOT NULL DEFAULT '{}',
+                created_at          INTEGER NOT NULL,
+                updated_at          INTEGER NOT NULL
+            );
+            CREATE TABLE gov_keys (
+                id             TEXT PRIMARY KEY NOT NULL,
+                team_id        TEXT NOT NULL,
+                name           TEXT,
+                role           TEXT NOT NULL,
+                user_id        TEXT,
+                models         TEXT,
+                max_budget_usd REAL,
+                budget_period  TEXT NOT NULL,
+                rpm_limit      INTEGER,
+                tpm_limit      INTEGER,
+                expires_at     INTEGER,
+                metadata       TEXT NOT NULL DEFAULT '{}',
+                key_hash       TEXT NOT NULL UNIQUE,
+                key_prefix     TEXT NOT NULL,
+                created_at     INTEGER NOT NULL,
+                rotated_at     INTEGER,
+                revoked_at     INTEGER
+            );
+            CREATE INDEX gov_keys_team ON gov_keys (team_id);
+            CREATE TABLE gov_spend (
+                request_id          TEXT NOT NULL,
+                time                INTEGER NOT NULL,
+                key_id              TEXT,
+                team_id             TEXT,
+                user_id             TEXT,
+                model               TEXT NOT NULL,
+                input_tokens        INTEGER NOT NULL,
+                output_tokens       INTEGER NOT NULL,
+                cached_input_tokens INTEGER NOT NULL,
+                cache_write_tokens  INTEGER NOT NULL,
+                cost_nanos          INTEGER NOT NULL,
+                status              INTEGER NOT NULL,
+                tags                TEXT NOT NULL DEFAULT '[]'
+            );
+            CREATE INDEX gov_spend_time ON gov_spend (time);
+            CREATE INDEX gov_spend_team_time ON gov_spend (team_id, time);
+            CREATE INDEX gov_spend_key_time ON gov_spend (key_id, time);
+            CREATE TABLE gov_audit (
+                seq       INTEGER PRIMARY KEY NOT NULL,
+                time      INTEGER NOT NULL,
+                actor     TEXT NOT NULL,
+                action    TEXT NOT NULL,
+                target    TEXT NOT NULL,
+                outcome   TEXT NOT NULL,
+                team_id   TEXT,
+                detail    TEXT NOT NULL DEFAULT '{}',
+                prev_hash TEXT NOT NULL,
+                hash      TEXT NOT NULL
+            );
+            CREATE INDEX gov_audit_time ON gov_audit (time);
+            CREATE TABLE gov_audit_head (
+                id   INTEGER PRIMARY KEY CHECK (id = 1),
+                seq  INTEGER NOT NULL,
+                hash TEXT NOT NULL
+            );
+            """
+        ),
     ]
 
     /// The schema version this code creates and understands: the last migration's version.

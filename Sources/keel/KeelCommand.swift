@@ -4,6 +4,7 @@ import Glibc
 import KeelConfig
 import KeelCore
 import KeelServer
+import KeelStore
 
 /// The `keel` command line. It only parses arguments and calls the composition root.
 /// Exit codes: 0 success, 1 a failed check or startup, 2 bad usage.
@@ -15,6 +16,8 @@ enum KeelCommand {
     USAGE
       keel serve [--config FILE] [--listen HOST:PORT]   run the server (default config: keel.yaml)
       keel check-config FILE                             validate a configuration file and exit
+      keel audit verify [--config FILE]                  check that the audit log is intact
+      keel keys list|create|rotate|revoke …              manage virtual keys of a running server
       keel --version                                     print the version
       keel --help | keel SUBCOMMAND --help               describe a command
 
@@ -57,6 +60,10 @@ enum KeelCommand {
             exit(await serve(args))
         case "check-config":
             exit(checkConfig(args))
+        case "audit":
+            exit(audit(args))
+        case "keys":
+            exit(await keys(args))
         default:
             printError("keel: unknown command '\(command)'\n\n\(usage)")
             exit(2)
@@ -133,6 +140,61 @@ enum KeelCommand {
             return 0
         } catch {
             printError(error.description)
+            return 1
+        }
+    }
+
+    static let auditUsage = """
+    USAGE
+      keel audit verify [--config FILE]
+
+    Recomputes the hash chain of the audit log in the database named by storage.url in FILE
+    (default: keel.yaml). Every entry carries the SHA-256 of the previous one, so an entry that
+    was altered, inserted or removed breaks the chain. Prints the number of entries and the hash of
+    the last one (keep it elsewhere to detect removal of entries at the end) and exits 0 when the
+    chain is intact; names the first bad entry and exits 1 otherwise. Safe while Keel is running.
+    """
+
+    static func audit(_ args: [String]) -> Int32 {
+        if args.contains("--help") || args.contains("-h") {
+            print(auditUsage)
+            return 0
+        }
+        guard args.first == "verify" else { return usageError("audit needs a subcommand: verify", auditUsage) }
+        var configPath = "keel.yaml"
+        var i = 1
+        while i < args.count {
+            if args[i] == "--config" || args[i] == "-c", i + 1 < args.count {
+                configPath = args[i + 1]
+                i += 2
+            } else if args[i].hasPrefix("--config=") {
+                configPath = String(args[i].dropFirst("--config=".count))
+                i += 1
+            } else {
+                return usageError("unknown option '\(args[i])'", auditUsage)
+            }
+        }
+        let config: KeelConfig
+        do {
+            config = try ConfigLoader.load(path: configPath)
+        } catch {
+            printError(error.description)
+            return 1
+        }
+        guard case .sqlite(let path) = config.storage.url, path != StorageURL.memoryPath else {
+            printError("keel: audit verify needs a sqlite:PATH storage.url (an in-memory database has no audit log to check)")
+            return 1
+        }
+        do {
+            let result = try GovernanceStore.verifyAudit(path: path)
+            if let bad = result.firstBadSeq {
+                printError("audit log BROKEN at entry \(bad): \(result.problem ?? "does not verify") (\(result.checked) entries read, \(path))")
+                return 1
+            }
+            print("audit log intact: \(result.checked) entries, head \(result.headHash) (\(path))")
+            return 0
+        } catch {
+            printError("keel: cannot verify the audit log: \(error)")
             return 1
         }
     }

@@ -11,6 +11,8 @@ public struct KeelConfig: Sendable, Equatable {
     public var providers: [ProviderConfig]
     /// `models` — the models clients can ask for, in file order. Default: none.
     public var models: [ModelConfig]
+    /// `guardrails` — detector policies, their bindings and custom entities. Default: none.
+    public var guardrails: GuardrailsConfig = GuardrailsConfig()
 
     /// Creates a configuration; every section defaults to its documented defaults.
     public init(
@@ -46,6 +48,7 @@ extension KeelConfig {
         storage = reader.section("storage") { StorageConfig(decoding: &$0) } ?? storage
         providers = reader.take("providers").map(Self.decodeProviders) ?? []
         models = reader.take("models").map(Self.decodeModels) ?? []
+        guardrails = reader.section("guardrails") { [models] in GuardrailsConfig(decoding: &$0, models: models.map(\.name)) } ?? guardrails
         reader.finish()
         Self.checkReferences(in: root.context, models: models)
     }

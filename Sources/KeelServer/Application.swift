@@ -50,6 +50,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     router.use(AuthMiddleware(authenticator: APIKeyAuthenticator(masterKey: config.server.masterKey)))
     OperationsRoutes(store: store, metrics: metrics).register(in: &router)
     ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
+    try GuardrailsRoutes(config: config, metrics: metrics).register(in: &router)
     let client = HTTPClient()
     Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway")).register(in: &router)
 

@@ -30,7 +30,7 @@ struct ValidationTests {
         let error = try #require(configError("servr:\n  listen: 1.2.3.4:5\ntelemetry: {}\n"))
         #expect(error.diagnostics.map(\.description) == [
             #"keel.yaml:1:1: unknown key "servr" (did you mean "server"?)"#,
-            #"keel.yaml:3:1: unknown key "telemetry" (expected one of: server, storage, providers, models)"#,
+            #"keel.yaml:3:1: unknown key "telemetry" (expected one of: server, storage, providers, models, guardrails)"#,
         ])
     }
 

@@ -15,6 +15,7 @@ enum KeelCommand {
     USAGE
       keel serve [--config FILE] [--listen HOST:PORT]   run the server (default config: keel.yaml)
       keel check-config FILE                             validate a configuration file and exit
+      keel guard scan FILE [--policy NAME] [--jsonl]     apply a guardrails policy to a file
       keel --version                                     print the version
       keel --help | keel SUBCOMMAND --help               describe a command
 
@@ -57,6 +58,8 @@ enum KeelCommand {
             exit(await serve(args))
         case "check-config":
             exit(checkConfig(args))
+        case "guard":
+            exit(GuardCommand.run(args))
         default:
             printError("keel: unknown command '\(command)'\n\n\(usage)")
             exit(2)

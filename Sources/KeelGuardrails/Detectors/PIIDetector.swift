@@ -11,7 +11,7 @@ public struct PIIDetector: Detector {
     public struct CustomEntity: Sendable, Hashable {
         /// The reported type, upper snake case (`EMPLOYEE_ID`).
         public var type: String
-        /// The expression.
+        /// The expression. A match must not touch a letter or digit on either side.
         public var pattern: String
         /// Words that must appear near a match; empty means none are needed.
         public var context: [String]
@@ -48,7 +48,7 @@ public struct PIIDetector: Detector {
             rules.append(EntityRule(
                 type: entity.type, expression: entity.pattern, score: entity.score,
                 context: entity.context, contextScore: max(entity.score, 0.9),
-                contextRequired: !entity.context.isEmpty, wordBoundary: false
+                contextRequired: !entity.context.isEmpty
             ))
         }
         self.types = enabled.union(customEntities.map(\.type))

@@ -181,9 +181,10 @@ enum GuardBench {
         return pad(name, 20, left: true) + pad(format(perKB), 11) + pad(format(perScan), 13) + pad(String(findings), 11)
     }
 
+    /// One decimal, or two below 1 µs.
     private static func format(_ value: Double) -> String {
-        let scaled = (value * 10).rounded() / 10
-        return String(scaled)
+        let factor = value < 1 ? 100.0 : 10.0
+        return String((value * factor).rounded() / factor)
     }
 
     /// The median over 3 runs of the mean time of one call, in microseconds. Each run repeats the

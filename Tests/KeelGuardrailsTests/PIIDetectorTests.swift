@@ -96,3 +96,16 @@ struct PIIDetectorTests {
         #expect(throws: PatternError.self) { try PIIDetector(customEntities: [.init(type: "BAD", pattern: "(unclosed")]) }
     }
 }
+
+@Suite("PII detector on adversarial input")
+struct PIIAdversarialTests {
+    @Test("64 KB of digits yields no findings, and a card after it is still found")
+    func longDigitRuns() {
+        let run = String(repeating: "1", count: 65_536)
+        #expect(sharedPII.scan(ScanText(run)).isEmpty)
+        let text = run + " then card 4111 1111 1111 1111"
+        #expect(values(sharedPII, text).contains("4111 1111 1111 1111"))
+        let spaced = String(repeating: "4111 ", count: 4_000) + "x"
+        #expect(!types(sharedPII, spaced).contains("US_SSN"))
+    }
+}

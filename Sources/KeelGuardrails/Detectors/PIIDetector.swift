@@ -71,7 +71,7 @@ public struct PIIDetector: Detector {
         EntityRule(
             type: "EMAIL",
             expression: #"[A-Za-z0-9._%+\-]+@[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#,
-            score: 0.95,
+            score: 0.95, maxLength: 320,
             validate: { bytes, range in
                 // The local part may not start or end with a dot.
                 let at = bytes[range].firstIndex(of: UInt8(ascii: "@"))!

@@ -113,7 +113,7 @@ public struct SecretsDetector: Detector {
             ),
             EntityRule(
                 type: "JWT",
-                expression: #"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,}"#, score: 0.9,
+                expression: #"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{16,}"#, score: 0.9, maxLength: 16_384,
                 validate: { bytes, range in
                     let header = bytes[range].prefix { $0 != UInt8(ascii: ".") }
                     guard let decoded = Base64.decode(Array(header), urlSafe: true),
@@ -124,7 +124,7 @@ public struct SecretsDetector: Detector {
             EntityRule(
                 type: "CONNECTION_STRING",
                 expression: #"(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|jdbc:[a-z]+|ftp|sftp|smtp|ldaps?)://[^\s:@/"'<>]+:[^\s@/"'<>]+@[^\s"'<>]+"#,
-                options: [.caseless], score: 0.95, wordBoundary: false,
+                options: [.caseless], score: 0.95, wordBoundary: false, maxLength: 2048,
                 validate: { bytes, range in
                     var end = range.upperBound
                     while end > range.lowerBound, [0x2E, 0x2C, 0x29, 0x3B].contains(bytes[end - 1]) { end -= 1 }
@@ -134,7 +134,7 @@ public struct SecretsDetector: Detector {
             EntityRule(
                 type: "CONNECTION_STRING",
                 expression: #"(?:Server|Data Source|Host)=[^;\n]+;[^\n]*(?:Password|Pwd)=[^;\s"']{4,}"#,
-                options: [.caseless], score: 0.9, wordBoundary: false
+                options: [.caseless], score: 0.9, wordBoundary: false, maxLength: 1024
             ),
             EntityRule(
                 type: "GENERIC_SECRET",

@@ -26,6 +26,8 @@ struct EntityRule: Sendable {
     /// Whether candidates may start at any token inside a matched region (digit groups), not only at
     /// the leftmost start Vectorscan reports. Validators of such rules check the whole format.
     var tokenStarts = false
+    /// The longest candidate considered, in bytes (before the validator widens or narrows it).
+    var maxLength = 256
     var validate: Validator? = nil
 }
 
@@ -80,15 +82,26 @@ final class EntityScanner: Sendable {
             }
         }
         var results: [(Int, Range<Int>, Double)] = []
-        for (ruleIndex, ruleMatches) in byRule {
+        for (ruleIndex, ruleMatches) in byRule.sorted(by: { $0.key < $1.key }) {
             let rule = rules[ruleIndex]
-            for region in Self.regions(ruleMatches) {
+            // Candidate checks per rule are bounded so that adversarial input (64 KB of digits)
+            // costs linear time; ordinary text needs a few checks per entity.
+            var budget = 4 * bytes.count + 1_000
+            regions: for region in Self.regions(ruleMatches) {
                 var position = region.start
-                let ends = region.ends.sorted(by: >)
-                let starts = rule.tokenStarts ? Self.tokenStarts(bytes, region.start..<region.end) : region.starts.sorted()
+                let ends = region.ends
+                let starts = rule.tokenStarts ? Self.tokenStarts(bytes, region.start..<region.end) : region.starts
                 for start in starts where start >= position {
+                    guard budget > 0 else { break regions }
                     if rule.wordBoundary, start > 0, Self.isWordByte(bytes[start - 1]), Self.isWordByte(bytes[start]) { continue }
-                    for end in ends where end > start {
+                    // Ends in (start, start + maxLength], longest first.
+                    var upper = Self.firstIndex(in: ends, greaterThan: start + rule.maxLength)
+                    let lower = Self.firstIndex(in: ends, greaterThan: start)
+                    while upper > lower {
+                        upper -= 1
+                        let end = ends[upper]
+                        budget -= 1
+                        if budget <= 0 { break regions }
                         if rule.wordBoundary, end < bytes.count, Self.isWordByte(bytes[end - 1]), Self.isWordByte(bytes[end]) { continue }
                         let candidate: Range<Int>? = if let validate = rule.validate { validate(bytes, start..<end) } else { start..<end }
                         guard let accepted = candidate else { continue }
@@ -113,25 +126,46 @@ final class EntityScanner: Sendable {
     private struct Region {
         var start: Int
         var end: Int
-        var starts: Set<Int>
-        var ends: Set<Int>
+        var starts: [Int]
+        var ends: [Int]
     }
 
-    /// Groups overlapping matches of one rule.
+    /// Groups overlapping matches of one rule; `starts` and `ends` come out sorted and unique.
     private static func regions(_ matches: [PatternMatch]) -> [Region] {
         let sorted = matches.sorted { $0.start != $1.start ? $0.start < $1.start : $0.end < $1.end }
         var regions: [Region] = []
         for match in sorted {
-            if var last = regions.last, match.start < last.end {
-                last.end = max(last.end, match.end)
-                last.starts.insert(match.start)
-                last.ends.insert(match.end)
-                regions[regions.count - 1] = last
+            if let last = regions.indices.last, match.start < regions[last].end {
+                regions[last].end = max(regions[last].end, match.end)
+                regions[last].starts.append(match.start)
+                regions[last].ends.append(match.end)
             } else {
                 regions.append(Region(start: match.start, end: match.end, starts: [match.start], ends: [match.end]))
             }
         }
+        for index in regions.indices {
+            regions[index].starts = uniqueSorted(regions[index].starts)
+            regions[index].ends = uniqueSorted(regions[index].ends)
+        }
         return regions
+    }
+
+    private static func uniqueSorted(_ values: [Int]) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(values.count)
+        for value in values.sorted() where out.last != value { out.append(value) }
+        return out
+    }
+
+    /// The index of the first element of the ascending `values` greater than `bound`.
+    private static func firstIndex(in values: [Int], greaterThan bound: Int) -> Int {
+        var low = 0
+        var high = values.count
+        while low < high {
+            let middle = (low + high) / 2
+            if values[middle] > bound { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 
     /// Positions in `range` where a letter or digit follows a non-word byte (or the range start).

@@ -79,7 +79,9 @@ struct GuardrailsEngineTests {
     func recorderAndJSON() throws {
         let events = Mutex<[String]>([])
         let guardrails = try Guardrails(
-            config: GuardrailsConfig(policies: [GuardrailPolicyConfig(name: "default", input: [GuardrailRuleConfig(detector: "pii", action: .redact)])]),
+            config: GuardrailsConfig(policies: [GuardrailPolicyConfig(
+                name: "default", input: [GuardrailRuleConfig(detector: "pii", action: .redact)], output: [GuardrailRuleConfig(detector: "pii", action: .redact)]
+            )]),
             recorder: { detector, action, source in events.withLock { $0.append("\(detector)/\(action.rawValue)/\(source.rawValue)") } }
         )
         let outcome = guardrails.applyInput(texts: ["é a@b.io c@d.io"], model: nil, team: nil, key: nil)
@@ -90,6 +92,14 @@ struct GuardrailsEngineTests {
         #expect(json["findings"]?[0]?["start"]?.intValue == 2)
         #expect(json["findings"]?[0]?["end"]?.intValue == 8)
         #expect(outcome.summary.map(\.count) == [2])
+        // A stream counts each entry once, however many chunks carry findings.
+        var stream = guardrails.makeOutputRedactor(model: nil, team: nil, key: nil, redaction: outcome.redaction)
+        let long = String(repeating: "filler words ", count: 20)
+        _ = stream.feed("x@y.io " + long)
+        _ = stream.feed("z@w.io " + long)
+        _ = stream.finish()
+        #expect(stream.findings.count == 2)
+        #expect(events.withLock { $0 } == ["pii/redact/input", "pii/redact/output"])
     }
 
     @Test("bad custom entity patterns and schemas are refused with a code")

@@ -40,6 +40,7 @@ public struct StreamRedactor: Sendable {
     private var context: [UInt8] = []
     private var whole: [UInt8] = []
     private let keepsWhole: Bool
+    private var reportedPairs: [String] = []
     private var releasedBytes = 0
     private var releasedCodePoints = 0
 
@@ -49,7 +50,8 @@ public struct StreamRedactor: Sendable {
     ///   - redaction: Placeholders already handed out for this request (the input's).
     ///   - restore: Whether placeholders from `redaction` in the response are replaced by the
     ///     original values (de-anonymisation); values first seen in the response stay redacted.
-    ///   - onFindings: Told about the findings of each release (for metrics).
+    ///   - onFindings: Told about findings the first time their detector and action occur in the
+    ///     stream (for metrics: one count per entry and response, however many chunks).
     public init(
         entries: [PolicyEntry], redaction: Redaction = Redaction(), restore: Bool = false,
         lookBack: Int = 64, maxHold: Int = 8192, onFindings: (@Sendable ([Finding]) -> Void)? = nil
@@ -86,7 +88,7 @@ public struct StreamRedactor: Sendable {
         if !late.isEmpty {
             findings += late
             action = max(action, late.map(\.action).max() ?? .allow)
-            onFindings?(late)
+            report(late)
             output.findings += late
             output.blocked = isBlocked
         }
@@ -113,6 +115,20 @@ public struct StreamRedactor: Sendable {
             }
         }
         return release(upTo: cut - base, acted: acted, base: base, scan: scan)
+    }
+
+    /// Passes on findings whose detector and action were not reported yet.
+    private mutating func report(_ findings: [Finding]) {
+        guard let onFindings else { return }
+        var fresh: [Finding] = []
+        for finding in findings {
+            let pair = finding.detector + "/" + finding.action.rawValue
+            if !reportedPairs.contains(pair) {
+                reportedPairs.append(pair)
+                fresh.append(finding)
+            }
+        }
+        if !fresh.isEmpty { onFindings(fresh) }
     }
 
     /// Where the held-back tail starts, in `bytes` (context + pending).
@@ -191,7 +207,7 @@ public struct StreamRedactor: Sendable {
         if !released.isEmpty {
             findings += released
             action = max(action, released.map(\.action).max() ?? .allow)
-            onFindings?(released)
+            report(released)
         }
         if isBlocked {
             pending.removeAll()

@@ -39,6 +39,7 @@ struct PIIDetectorTests {
         ("NHS number 943 476 5919", "UK_NHS", "943 476 5919"),
         ("NI number AB 12 34 56 C", "UK_NINO", "AB 12 34 56 C"),
         ("MRN: 00482913", "MEDICAL_RECORD_NUMBER", "00482913"),
+        ("Patient MRN 7734-221 at St Mary's", "MEDICAL_RECORD_NUMBER", "7734-221"),
         ("member id XJH4829103", "HEALTH_PLAN_NUMBER", "XJH4829103"),
         ("Medicare 1EG4-TE5-MK73", "HEALTH_PLAN_NUMBER", "1EG4-TE5-MK73"),
     ])

@@ -223,8 +223,10 @@ public struct PIIDetector: Detector {
         ),
         EntityRule(
             type: "MEDICAL_RECORD_NUMBER",
-            expression: #"[A-Za-z]{0,4}[\-#]?[0-9]{5,12}"#,
-            score: 0.3, context: ["mrn", "medical record", "medical record number", "patient id", "patient number", "chart number", "record number", "hospital number"], contextScore: 0.85, contextRequired: true, contextWindow: 32
+            expression: #"[A-Za-z]{0,4}[\-#]?[0-9]{2,}(?:-[0-9]{2,}){0,3}"#,
+            score: 0.3, context: ["mrn", "medical record", "medical record number", "patient id", "patient number", "chart number", "record number", "hospital number"], contextScore: 0.85, contextRequired: true, contextWindow: 32,
+            maxLength: 32,
+            validate: { bytes, range in (5...15).contains(Checksums.digits(bytes, range).count) ? range : nil }
         ),
         // Medicare Beneficiary Identifier: 1EG4-TE5-MK73 style, no context needed.
         EntityRule(

@@ -21,6 +21,10 @@ public struct PromptInjectionDetector: Detector {
     /// Below this classifier probability a classifier-only finding is not reported. Default 0.5.
     public let classifierThreshold: Double
 
+    /// The trained classifier this build ships, used by ``Guardrails`` unless told otherwise; nil
+    /// when the build has none (signatures only). Created once: loading weights is not free.
+    public static let bundledClassifier: Classifier? = nil
+
     /// The smallest base64 or hex run inspected as a possible encoded payload, in characters.
     static let minimumPayloadLength = 20
 

@@ -48,9 +48,13 @@ public final class Guardrails: Sendable {
     /// - Parameters:
     ///   - config: The `guardrails:` section.
     ///   - classifier: The prompt-injection classifier combined with the signatures by entries that
-    ///     keep `classifier: true`; nil uses signatures only.
+    ///     keep `classifier: true`. Default: ``PromptInjectionDetector/bundledClassifier``; nil uses
+    ///     signatures only.
     ///   - recorder: Told about every block, redact and flag.
-    public init(config: GuardrailsConfig, classifier: PromptInjectionDetector.Classifier? = nil, recorder: Recorder? = nil) throws(GuardrailsError) {
+    public init(
+        config: GuardrailsConfig, classifier: PromptInjectionDetector.Classifier? = PromptInjectionDetector.bundledClassifier,
+        recorder: Recorder? = nil
+    ) throws(GuardrailsError) {
         let factory = DetectorFactory(customEntities: config.customEntities, classifier: classifier)
         var policies: [String: Policy] = [:]
         for name in CompliancePacks.names {

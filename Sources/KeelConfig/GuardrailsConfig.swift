@@ -70,6 +70,7 @@ public struct GuardrailPolicyConfig: Sendable, Equatable {
     /// `output` — entries applied to responses, in order. Default: none.
     public var output: [GuardrailRuleConfig]
 
+    /// Creates a policy; `pack`, `input` and `output` default to none.
     public init(name: String, pack: String? = nil, input: [GuardrailRuleConfig] = [], output: [GuardrailRuleConfig] = []) {
         self.name = name
         self.pack = pack
@@ -145,6 +146,7 @@ public struct GuardrailRuleConfig: Sendable, Equatable {
         self.canary = canary
     }
 
+    /// Entries are equal when every option is (topics compared by name and keywords, in order).
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.detector == rhs.detector && lhs.action == rhs.action && lhs.threshold == rhs.threshold && lhs.types == rhs.types
             && lhs.cardMask == rhs.cardMask && lhs.minEntropy == rhs.minEntropy && lhs.classifier == rhs.classifier
@@ -164,6 +166,7 @@ public struct GuardrailBindingsConfig: Sendable, Equatable {
     /// `keys` — virtual key id to policy name. Default: none.
     public var keys: [String: String]
 
+    /// Creates bindings; every map defaults to empty.
     public init(models: [String: String] = [:], teams: [String: String] = [:], keys: [String: String] = [:]) {
         self.models = models
         self.teams = teams
@@ -182,6 +185,7 @@ public struct CustomEntityConfig: Sendable, Equatable {
     /// `score` — the score reported, 0…1. Default 0.8.
     public var score: Double
 
+    /// Creates a custom entity; `context` defaults to none and `score` to 0.8.
     public init(name: String, pattern: String, context: [String] = [], score: Double = 0.8) {
         self.name = name
         self.pattern = pattern

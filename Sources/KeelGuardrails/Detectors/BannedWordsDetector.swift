@@ -29,7 +29,9 @@ public struct BannedTopicsDetector: Detector {
     public struct Topic: Sendable, Hashable {
         /// The topic's name, reported as the type in upper snake case (`weapons` → `WEAPONS`).
         public var name: String
+        /// Words or phrases that belong to the topic.
         public var keywords: [String]
+        /// Creates a topic.
         public init(name: String, keywords: [String]) {
             self.name = name
             self.keywords = keywords
@@ -37,6 +39,7 @@ public struct BannedTopicsDetector: Detector {
     }
 
     public let name = "banned_topics"
+    /// The topics, as configured.
     public let topics: [Topic]
     /// How many different keywords of one topic make a match. Default 1.
     public let minimumMatches: Int

@@ -94,6 +94,7 @@ public struct JSONSchema: Sendable, Hashable {
 
 /// Why a JSON schema could not be used.
 public struct JSONSchemaError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong with the schema.
     public var message: String
     public var description: String { message }
 }
@@ -103,6 +104,7 @@ public struct JSONSchemaError: Error, Sendable, CustomStringConvertible {
 /// whole text; it needs the complete output, so in a stream it runs at the end.
 public struct JSONSchemaDetector: Detector {
     public let name = "json_schema"
+    /// The schema output must conform to.
     public let schema: JSONSchema
 
     /// Creates the detector for `schema`.

@@ -23,6 +23,8 @@ public enum GuardrailAction: String, Sendable, Hashable, Comparable, CaseIterabl
 
 /// Which way a text travels: to the model (`input`) or back from it (`output`).
 public enum GuardrailSource: String, Sendable, Hashable, CaseIterable {
+    /// Text sent to a model: prompts, messages.
     case input
+    /// Text a model returned.
     case output
 }

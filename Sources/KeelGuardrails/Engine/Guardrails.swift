@@ -5,6 +5,7 @@ import Synchronization
 public struct GuardrailsError: Error, Sendable, CustomStringConvertible {
     /// What kind of problem.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// A short stable identifier such as `invalid_pattern`.
         public let rawValue: String
         private init(_ rawValue: String) { self.rawValue = rawValue }
         /// A pattern (custom entity, banned word) does not compile.
@@ -14,7 +15,9 @@ public struct GuardrailsError: Error, Sendable, CustomStringConvertible {
         public var description: String { rawValue }
     }
 
+    /// The kind of problem.
     public var code: Code
+    /// What is wrong, naming the detector.
     public var message: String
     public var description: String { message }
 }

@@ -20,8 +20,9 @@ enum GuardCommand {
 
     --jsonl      each line of FILE is a JSON string or an object {"text": ...}; one result line is
                  printed per input line
-    --bench      instead of printing results, time every detector of the policy and the whole
-                 policy on FILE's text and print microseconds per KB (median of 3 runs)
+    --bench      instead of printing results, time every detector of the policy, the whole
+                 policy, and the policy's entries on FILE's text streamed in 16-byte chunks, and
+                 print microseconds per KB (median of 3 runs)
 
     EXIT CODES
       0 allowed, flagged or redacted; 1 blocked (any line, with --jsonl); 2 bad usage
@@ -172,6 +173,25 @@ enum GuardBench {
         let outcome = guardrails.apply([text], source: source, policy: policy)
         let perApply = measure(iterations) { _ = guardrails.apply([text], source: source, policy: policy) }
         print(row("policy \(policy.name)", perApply / kilobytes, perApply, outcome.findings.count))
+        // The same entries applied to the text streamed in 16-byte chunks (on scalar boundaries).
+        var chunks: [String] = []
+        var current = ""
+        for character in text {
+            current.append(character)
+            if current.utf8.count >= 16 {
+                chunks.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { chunks.append(current) }
+        var streamed = 0
+        let perStream = measure(iterations) {
+            var redactor = StreamRedactor(entries: policy.entries(for: source))
+            for chunk in chunks { _ = redactor.feed(chunk) }
+            _ = redactor.finish()
+            streamed = redactor.findings.count
+        }
+        print(row("stream, 16 B chunks", perStream / kilobytes, perStream, streamed))
     }
 
     private static func row(_ name: String, _ perKB: Double, _ perScan: Double, _ findings: Int) -> String {

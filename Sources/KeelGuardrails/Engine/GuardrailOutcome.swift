@@ -28,6 +28,18 @@ public struct GuardrailOutcome: Sendable {
     /// Whether the texts must not be sent (input) or returned (output).
     public var isBlocked: Bool { action == .block }
 
+    /// For a blocked outcome, a message for the caller naming the policy and what blocked it (never
+    /// the values found): `Blocked by guardrails policy "default": prompt_injection (INSTRUCTION_OVERRIDE).`
+    public var blockReason: String? {
+        guard isBlocked else { return nil }
+        var reasons: [String] = []
+        for finding in findings where finding.action == .block {
+            let reason = "\(finding.detector) (\(finding.type))"
+            if !reasons.contains(reason) { reasons.append(reason) }
+        }
+        return "Blocked by guardrails policy \"\(policy ?? "")\": \(reasons.joined(separator: ", "))."
+    }
+
     /// How many findings each detector had, per action, for counting and audit records: the
     /// detector, type and action only — never the values found.
     public var summary: [(detector: String, type: String, action: GuardrailAction, count: Int)] {

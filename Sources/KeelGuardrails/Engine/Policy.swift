@@ -39,6 +39,12 @@ public struct Policy: Sendable {
         self.output = output
     }
 
+    /// The canary tokens its output entries look for: whoever builds the request puts one in the
+    /// system prompt (the gateway does), so a leak of that prompt can be recognised.
+    public var canaries: [String] {
+        output.flatMap { ($0.detector as? SystemPromptLeakDetector)?.canaries ?? [] }
+    }
+
     /// The entries for `source`.
     public func entries(for source: GuardrailSource) -> [PolicyEntry] {
         source == .input ? input : output

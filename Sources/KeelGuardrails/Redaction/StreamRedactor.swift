@@ -4,7 +4,8 @@
 /// It holds back only the tail that could still be, or be the start of, a match: the last
 /// ``lookBack`` bytes (moved back to a whitespace so a token is never cut), the whole trailing token
 /// if it is longer (a JWT, a key), an unterminated `-----BEGIN … PRIVATE KEY-----` block, and any
-/// finding that reaches into the tail. Everything before is scanned, redacted and released. So a
+/// finding that reaches into the tail. Everything before is scanned, redacted and released, at
+/// least ``releaseStep`` bytes at a time. So a
 /// value split across chunks is still caught, and no part of a redacted value reaches the client.
 /// The last ``lookBack`` bytes already released stay as left context for context words ("born on").
 ///
@@ -32,6 +33,9 @@ public struct StreamRedactor: Sendable {
     public let lookBack: Int
     /// The most held back for one token or private-key block before it is released anyway. Default 8192.
     public let maxHold: Int
+    /// The least that is released at once, in bytes (before the end of the stream): scanning has a
+    /// fixed cost per call, so releasing token by token would scan the same bytes many times. Default 32.
+    public let releaseStep: Int
 
     private let entries: [PolicyEntry]
     private let restorable: Redaction?
@@ -54,13 +58,14 @@ public struct StreamRedactor: Sendable {
     ///     stream (for metrics: one count per entry and response, however many chunks).
     public init(
         entries: [PolicyEntry], redaction: Redaction = Redaction(), restore: Bool = false,
-        lookBack: Int = 64, maxHold: Int = 8192, onFindings: (@Sendable ([Finding]) -> Void)? = nil
+        lookBack: Int = 64, maxHold: Int = 8192, releaseStep: Int = 32, onFindings: (@Sendable ([Finding]) -> Void)? = nil
     ) {
         self.entries = entries
         self.redaction = redaction
         self.restorable = restore ? redaction : nil
         self.lookBack = max(16, lookBack, redaction.longestPlaceholder)
         self.maxHold = max(maxHold, self.lookBack)
+        self.releaseStep = max(1, releaseStep)
         self.onFindings = onFindings
         self.keepsWhole = entries.contains { $0.needsWholeText }
     }
@@ -98,12 +103,16 @@ public struct StreamRedactor: Sendable {
     private mutating func process(final: Bool) -> Output {
         let base = context.count
         let bytes = context + pending
-        let scan = ScanText(String(decoding: bytes, as: UTF8.self))
-        let acted = PolicyEvaluation.scan(scan, entries: entries, wholeText: false)
         let end = bytes.count
         var cut = end
         if !final {
             cut = holdPoint(bytes, base: base)
+            // Too little can be released yet (or a long token is still arriving): scan later.
+            if cut - base < releaseStep { return Output(text: "", findings: [], blocked: false) }
+        }
+        let scan = ScanText(String(decoding: bytes, as: UTF8.self))
+        let acted = PolicyEvaluation.scan(scan, entries: entries, wholeText: false)
+        if !final {
             // Never cut through a finding: hold back from its start instead.
             var moved = true
             while moved {

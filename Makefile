@@ -5,7 +5,7 @@ SWIFT  ?= swift
 CONFIG ?= keel.yaml
 BIN    := .build/release/keel
 
-.PHONY: all bootstrap build release serve test test-swift test-cli test-docs test-conformance bench bench-gateway clean
+.PHONY: all bootstrap build release serve test test-swift test-cli test-docs test-conformance test-otlp bench bench-gateway clean
 
 all: build
 
@@ -21,7 +21,7 @@ release: bootstrap
 serve: release
 	$(BIN) serve --config $(CONFIG)
 
-test: bootstrap test-swift test-cli test-docs test-conformance
+test: bootstrap test-swift test-cli test-docs test-conformance test-otlp
 
 test-swift:
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
@@ -37,6 +37,11 @@ test-docs: release
 test-conformance: release
 	$(SWIFT) build -c release --product keel-fake-upstream
 	./tests/conformance/run.sh $(BIN) .build/release/keel-fake-upstream
+
+# OTLP export decoded by the official opentelemetry-proto package (installs it into .build/otel-venv).
+test-otlp: bootstrap
+	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
+	./tests/otlp/run.sh
 
 bench: release
 	./bench/run.sh

@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <ctype.h>
 #include <stdlib.h>
 
@@ -69,6 +70,79 @@ static inline struct MHD_Daemon *keel_mhd_start_daemon(unsigned int flags, const
                                             MHD_OPTION_END);
     freeaddrinfo(res);
     return d;
+}
+
+/// Starts a daemon in external epoll mode (no thread of its own: the caller's event loop polls
+/// `keel_mhd_epoll_fd` and calls `MHD_run`). With `listen_fd` >= 0 it accepts on that existing
+/// listening socket (shared with other daemons) instead of binding `host`:`port`.
+static inline struct MHD_Daemon *keel_mhd_start_external_daemon(unsigned int flags, const char *host, uint16_t port,
+                                                                int listen_fd,
+                                                                MHD_AccessHandlerCallback handler, void *handler_cls,
+                                                                MHD_RequestCompletedCallback completed, void *completed_cls,
+                                                                MHD_LogCallback logger, void *logger_cls,
+                                                                unsigned int connection_limit,
+                                                                unsigned int timeout_seconds, size_t memory_limit) {
+    if (listen_fd >= 0) {
+        return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
+                                MHD_OPTION_EXTERNAL_LOGGER, logger, logger_cls,
+                                MHD_OPTION_UNESCAPE_CALLBACK, keel_mhd_unescape, NULL,
+                                MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                                MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                                MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
+                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
+                                MHD_OPTION_END);
+    }
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
+    char service[8];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(service, sizeof service, "%u", (unsigned) port);
+    if (getaddrinfo(host, service, &hints, &res) != 0 || res == NULL) {
+        return NULL;
+    }
+    if (res->ai_family == AF_INET6) {
+        flags |= MHD_USE_IPv6;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
+                                            MHD_OPTION_EXTERNAL_LOGGER, logger, logger_cls,
+                                            MHD_OPTION_UNESCAPE_CALLBACK, keel_mhd_unescape, NULL,
+                                            MHD_OPTION_SOCK_ADDR, res->ai_addr,
+                                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                                            MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                                            MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
+                                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
+                                            MHD_OPTION_END);
+    freeaddrinfo(res);
+    return d;
+}
+
+/// The daemon's epoll descriptor (external epoll mode), or -1.
+static inline int keel_mhd_epoll_fd(struct MHD_Daemon *d) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+    return info ? info->epoll_fd : -1;
+}
+
+/// The daemon's listening socket, or -1.
+static inline int keel_mhd_listen_fd(struct MHD_Daemon *d) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+    return info ? info->listen_fd : -1;
+}
+
+/// Milliseconds until the daemon must run even without activity, or -1 for no deadline.
+static inline long long keel_mhd_timeout_ms(struct MHD_Daemon *d) {
+    MHD_UNSIGNED_LONG_LONG t = 0;
+    if (MHD_get_timeout(d, &t) != MHD_YES) return -1;
+    return t > 0x7fffffffLL ? 0x7fffffffLL : (long long) t;
+}
+
+/// Makes a socket non-blocking (daemons sharing a listening socket race for each connection).
+static inline int keel_set_nonblocking(int fd) {
+    int fl = fcntl(fd, F_GETFL, 0);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 /// Formats a libmicrohttpd log message (printf-style with a va_list) into `buf`.

@@ -13,6 +13,8 @@ public struct KeelConfig: Sendable, Equatable {
     public var models: [ModelConfig]
     /// `guardrails` — detector policies, their bindings and custom entities. Default: none.
     public var guardrails: GuardrailsConfig = GuardrailsConfig()
+    /// `telemetry` — trace export and content capture. Default: nothing set (the `OTEL_*` environment decides).
+    public var telemetry = TelemetryConfig()
 
     /// Creates a configuration; every section defaults to its documented defaults.
     public init(
@@ -49,6 +51,7 @@ extension KeelConfig {
         providers = reader.take("providers").map(Self.decodeProviders) ?? []
         models = reader.take("models").map(Self.decodeModels) ?? []
         guardrails = reader.section("guardrails") { [models] in GuardrailsConfig(decoding: &$0, models: models.map(\.name)) } ?? guardrails
+        telemetry = reader.section("telemetry") { TelemetryConfig(decoding: &$0) } ?? telemetry
         reader.finish()
         Self.checkReferences(in: root.context, models: models)
     }

@@ -24,14 +24,17 @@ public struct RouteConfig: Sendable, Equatable {
     public var timeout: Duration?
     /// `first_token_timeout_ms` — deadline for the first streamed token, > 0. Default: none.
     public var firstTokenTimeout: Duration?
+    /// `pricing` — this route's token prices, used by the `cost` strategy. Default: the model's `pricing`.
+    public var pricing: ModelPricing?
 
-    /// Creates a route; `weight` defaults to 1 and both timeouts to none.
-    public init(provider: String, model: String, weight: Int = 1, timeout: Duration? = nil, firstTokenTimeout: Duration? = nil) {
+    /// Creates a route; `weight` defaults to 1, both timeouts and the pricing to none.
+    public init(provider: String, model: String, weight: Int = 1, timeout: Duration? = nil, firstTokenTimeout: Duration? = nil, pricing: ModelPricing? = nil) {
         self.provider = provider
         self.model = model
         self.weight = weight
         self.timeout = timeout
         self.firstTokenTimeout = firstTokenTimeout
+        self.pricing = pricing
     }
 }
 
@@ -81,10 +84,16 @@ public struct ModelConfig: Sendable, Equatable {
     public var contextWindowFallbacks: [String]
     /// `content_policy_fallbacks` — models tried when the provider refuses on content policy. Default none.
     public var contentPolicyFallbacks: [String]
-    /// `hedge_after_ms` — send a second attempt to another route when the first has not answered by then, > 0. Default: no hedging.
+    /// `hedge_after_ms` — send a second attempt to another route when the first has produced no
+    /// first token (streams) or no answer (otherwise) by then, > 0. Default: no hedging.
     public var hedgeAfter: Duration?
-    /// `queue_timeout_ms` — how long a request may wait for capacity before failing, >= 0. Default: no queueing limit set.
+    /// `queue_timeout_ms` — the longest one request waits, in total, for a route to become
+    /// available again (retry backoff, an upstream's `retry-after`, every route cooling down),
+    /// >= 0; 0 fails at once instead of waiting. Default: ``defaultQueueTimeout`` (1 s).
     public var queueTimeout: Duration?
+    /// `max_timeout_ms` — the largest per-attempt timeout a client may ask for with the
+    /// `x-keel-timeout-ms` header (larger values are lowered to it), > 0. Default: ``defaultMaxTimeout`` (10 minutes).
+    public var maxTimeout: Duration?
     /// `cache` — response caching. Default: off.
     public var cache: CacheConfig?
     /// `pricing` — token prices for spend tracking. Default: none (spend is not computed).
@@ -101,6 +110,7 @@ public struct ModelConfig: Sendable, Equatable {
         contentPolicyFallbacks: [String] = [],
         hedgeAfter: Duration? = nil,
         queueTimeout: Duration? = nil,
+        maxTimeout: Duration? = nil,
         cache: CacheConfig? = nil,
         pricing: ModelPricing? = nil
     ) {
@@ -113,12 +123,23 @@ public struct ModelConfig: Sendable, Equatable {
         self.contentPolicyFallbacks = contentPolicyFallbacks
         self.hedgeAfter = hedgeAfter
         self.queueTimeout = queueTimeout
+        self.maxTimeout = maxTimeout
         self.cache = cache
         self.pricing = pricing
     }
 }
 
 extension ModelConfig {
+    /// What an unset `queue_timeout_ms` means: 1 second.
+    public static let defaultQueueTimeout: Duration = .seconds(1)
+    /// What an unset `max_timeout_ms` means: 10 minutes.
+    public static let defaultMaxTimeout: Duration = .seconds(600)
+
+    /// `queue_timeout_ms`, or its default.
+    public var effectiveQueueTimeout: Duration { queueTimeout ?? Self.defaultQueueTimeout }
+    /// `max_timeout_ms`, or its default.
+    public var effectiveMaxTimeout: Duration { maxTimeout ?? Self.defaultMaxTimeout }
+
     static let strategies: KeyValuePairs<String, RoutingStrategy> = [
         "weighted": .weighted, "least-busy": .leastBusy, "latency": .latency, "cost": .cost,
     ]
@@ -142,6 +163,16 @@ extension ModelConfig {
         if strategy == .weighted, !routes.isEmpty, routes.allSatisfy({ $0.weight == 0 }) {
             context.report("every route has weight 0; at least one needs a weight above 0",
                            at: reader.mark, path: reader.path.appending("routes"), code: .invalidValue)
+        }
+        let hedgeAfter = reader.milliseconds("hedge_after_ms", .atLeast(1))
+        if hedgeAfter != nil, routes.count == 1 {
+            context.report("hedge_after_ms needs at least two routes: a hedge is sent to another route",
+                           at: reader.mark, path: reader.path.appending("hedge_after_ms"), code: .invalidValue)
+        }
+        let modelPricing = reader.section("pricing") { ModelPricing(decoding: &$0) }
+        if strategy == .cost, !routes.isEmpty, modelPricing == nil, routes.contains(where: { $0.pricing == nil }) {
+            context.report("the cost strategy needs prices: set the model's pricing or every route's pricing",
+                           at: reader.mark, path: reader.path.appending("strategy"), code: .invalidValue)
         }
 
         func fallbackList(_ key: String) -> [String] {
@@ -167,19 +198,25 @@ extension ModelConfig {
             fallbacks: fallbackList("fallbacks"),
             contextWindowFallbacks: fallbackList("context_window_fallbacks"),
             contentPolicyFallbacks: fallbackList("content_policy_fallbacks"),
-            hedgeAfter: reader.milliseconds("hedge_after_ms", .atLeast(1)),
+            hedgeAfter: hedgeAfter,
             queueTimeout: reader.milliseconds("queue_timeout_ms", .atLeast(0)),
+            maxTimeout: reader.milliseconds("max_timeout_ms", .atLeast(1)),
             cache: reader.section("cache") { cache in
                 cache.seconds("ttl_s", .atLeast(1), required: true).map(CacheConfig.init(ttl:))
             } ?? nil,
-            pricing: reader.section("pricing") { pricing in
-                ModelPricing(
-                    inputPerMillion: pricing.number("input_per_million", minimum: 0),
-                    outputPerMillion: pricing.number("output_per_million", minimum: 0),
-                    cachedInputPerMillion: pricing.number("cached_input_per_million", minimum: 0),
-                    cacheWritePerMillion: pricing.number("cache_write_per_million", minimum: 0)
-                )
-            }
+            pricing: modelPricing
+        )
+    }
+}
+
+extension ModelPricing {
+    /// Decodes a `pricing:` mapping (of a model or a route).
+    init(decoding pricing: inout MappingReader) {
+        self.init(
+            inputPerMillion: pricing.number("input_per_million", minimum: 0),
+            outputPerMillion: pricing.number("output_per_million", minimum: 0),
+            cachedInputPerMillion: pricing.number("cached_input_per_million", minimum: 0),
+            cacheWritePerMillion: pricing.number("cache_write_per_million", minimum: 0)
         )
     }
 }
@@ -193,8 +230,9 @@ extension RouteConfig {
         let weight = reader.int("weight", .atLeast(0)) ?? 1
         let timeout = reader.milliseconds("timeout_ms", .atLeast(1))
         let firstTokenTimeout = reader.milliseconds("first_token_timeout_ms", .atLeast(1))
+        let pricing = reader.section("pricing") { ModelPricing(decoding: &$0) }
         guard let provider, let providerValue, let model else { return nil }
         reader.context.references.append(.init(target: .provider, name: provider, value: providerValue, owner: nil))
-        self.init(provider: provider, model: model, weight: weight, timeout: timeout, firstTokenTimeout: firstTokenTimeout)
+        self.init(provider: provider, model: model, weight: weight, timeout: timeout, firstTokenTimeout: firstTokenTimeout, pricing: pricing)
     }
 }

@@ -15,7 +15,7 @@ public struct ServerConfig: Sendable, Equatable {
     public var idleTimeout: Duration
     /// `shutdown_timeout_s` — seconds graceful shutdown waits for in-flight requests, >= 0. Default 30.
     public var shutdownTimeout: Duration
-    /// `threads` — worker threads for the HTTP engine, >= 0; 0 means one per CPU core. Default 0.
+    /// `threads` — event loops (threads) serving connections and upstream calls, >= 0; 0 means one per CPU core. Default 0.
     public var threads: Int
     /// `log_level` — `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Default `info`.
     public var logLevel: LogLevel

@@ -50,9 +50,13 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     router.use(AuthMiddleware(authenticator: APIKeyAuthenticator(masterKey: config.server.masterKey)))
     OperationsRoutes(store: store, metrics: metrics).register(in: &router)
     ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
+    // One set of event loops serves the connections and makes the upstream calls, so a proxied
+    // request stays on one thread from the client's bytes to the provider's answer.
+    let loops = EventLoopGroup(threads: config.server.threads)
+    let client = HTTPClient(group: loops)
     try GuardrailsRoutes(config: config, metrics: metrics).register(in: &router)
-    let client = HTTPClient()
     Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway")).register(in: &router)
+    try FeedbackRoutes(config: config, store: store, client: client, logger: logger).register(in: &router)
 
     let server = HTTPServer(
         configuration: .init(
@@ -65,9 +69,10 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
             errorFormat: errorFormat
         ),
         responder: router.buildResponder(),
-        logger: logger.labeled("keel.http")
+        logger: logger.labeled("keel.http"),
+        group: loops
     )
-    return Application(config: config, server: server, client: client, store: store, metrics: metrics, logger: logger)
+    return Application(config: config, server: server, client: client, loops: loops, store: store, metrics: metrics, logger: logger)
 }
 
 /// A built Keel instance: the HTTP server, the store and the metrics registry, with their lifecycle.
@@ -76,14 +81,17 @@ public final class Application: Sendable {
     public let server: HTTPServer
     /// The upstream HTTP client shared by every provider.
     public let client: HTTPClient
+    /// The event loops the server and the client run on.
+    public let loops: EventLoopGroup
     public let store: any Store
     public let metrics: MetricsRegistry
     public let logger: Logger
 
-    init(config: KeelConfig, server: HTTPServer, client: HTTPClient, store: any Store, metrics: MetricsRegistry, logger: Logger) {
+    init(config: KeelConfig, server: HTTPServer, client: HTTPClient, loops: EventLoopGroup, store: any Store, metrics: MetricsRegistry, logger: Logger) {
         self.config = config
         self.server = server
         self.client = client
+        self.loops = loops
         self.store = store
         self.metrics = metrics
         self.logger = logger
@@ -106,6 +114,7 @@ public final class Application: Sendable {
     public func shutdown() async {
         await server.shutdown(gracePeriod: config.server.shutdownTimeout)
         client.shutdown()
+        loops.shutdown()
         await store.shutdown()
         logger.info("shutdown complete")
     }

@@ -35,6 +35,11 @@ public struct RequestLogEntry: Sendable, Equatable, Hashable, Codable {
     public var errorMessage: String?
     /// Free-form key/value pairs (for example a virtual key's name or a route). Stored as JSON text.
     public var metadata: [String: String]
+    /// Every upstream attempt, in the order they started (retries, hedges and fallbacks included);
+    /// empty when nothing was sent upstream. Stored as JSON text.
+    public var attempts: [RequestLogAttempt]
+    /// The response cache's verdict: `hit`, `miss`, or nil when the model has no cache (or it was bypassed).
+    public var cache: String?
 
     /// An entry; only the id, the inbound API and the model have no default.
     public init(
@@ -52,7 +57,9 @@ public struct RequestLogEntry: Sendable, Equatable, Hashable, Codable {
         cachedInputTokens: Int? = nil,
         stream: Bool = false,
         errorMessage: String? = nil,
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:],
+        attempts: [RequestLogAttempt] = [],
+        cache: String? = nil
     ) {
         self.id = id
         self.time = time
@@ -69,6 +76,8 @@ public struct RequestLogEntry: Sendable, Equatable, Hashable, Codable {
         self.stream = stream
         self.errorMessage = errorMessage
         self.metadata = metadata
+        self.attempts = attempts
+        self.cache = cache
     }
 
     /// ``time`` as a `Date`.

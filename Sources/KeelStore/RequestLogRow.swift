@@ -7,6 +7,7 @@ enum RequestLogRow {
     static let columns = [
         "id", "time", "inbound_api", "model", "provider", "upstream_model", "status", "latency_ms", "ttft_ms",
         "input_tokens", "output_tokens", "cached_input_tokens", "stream", "error_message", "metadata",
+        "attempts", "cache",
     ]
 
     /// Inserts one entry; a second entry with the same id replaces the first.
@@ -33,6 +34,8 @@ enum RequestLogRow {
         try stmt.bind(entry.stream, at: 13)
         try stmt.bind(entry.errorMessage, at: 14)
         try stmt.bind(encodeMetadata(entry.metadata), at: 15)
+        try stmt.bind(encodeAttempts(entry.attempts), at: 16)
+        try stmt.bind(entry.cache, at: 17)
     }
 
     /// Decodes the current row of a statement that selected ``selectColumns``.
@@ -52,8 +55,50 @@ enum RequestLogRow {
             cachedInputTokens: stmt.columnIntOrNil(11),
             stream: stmt.columnInt64(12) != 0,
             errorMessage: stmt.columnTextOrNil(13),
-            metadata: decodeMetadata(stmt.columnTextOrNil(14))
+            metadata: decodeMetadata(stmt.columnTextOrNil(14)),
+            attempts: decodeAttempts(stmt.columnTextOrNil(15)),
+            cache: stmt.columnTextOrNil(16)
         )
+    }
+
+    /// `attempts` as a JSON array of objects (`provider`, `model`, `status`, `error`, `latency_ms`, `started_ms`).
+    static func encodeAttempts(_ attempts: [RequestLogAttempt]) -> String {
+        guard !attempts.isEmpty else { return "[]" }
+        var out = "["
+        for (index, attempt) in attempts.enumerated() {
+            if index > 0 { out += "," }
+            out += #"{"provider":"#
+            JSONString.append(attempt.provider, to: &out)
+            out += #","model":"#
+            JSONString.append(attempt.model, to: &out)
+            out += #","status":\#(attempt.status)"#
+            if let error = attempt.error {
+                out += #","error":"#
+                JSONString.append(error, to: &out)
+            }
+            out += #","latency_ms":\#(number(attempt.latencyMs)),"started_ms":\#(number(attempt.startedMs))}"#
+        }
+        out += "]"
+        return out
+    }
+
+    /// Parses what ``encodeAttempts(_:)`` wrote; anything unreadable reads as no attempts.
+    static func decodeAttempts(_ text: String?) -> [RequestLogAttempt] {
+        guard let text, text != "[]", let array = (try? JSONValue(parsing: text))?.arrayValue else { return [] }
+        return array.compactMap { item in
+            guard let provider = item["provider"]?.stringValue, let model = item["model"]?.stringValue,
+                  let status = item["status"]?.intValue else { return nil }
+            return RequestLogAttempt(
+                provider: provider, model: model, status: status, error: item["error"]?.stringValue,
+                latencyMs: item["latency_ms"]?.doubleValue ?? 0, startedMs: item["started_ms"]?.doubleValue ?? 0
+            )
+        }
+    }
+
+    /// A finite number as JSON text (three decimals are plenty for milliseconds).
+    private static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "0" }
+        return String(Double((value * 1000).rounded()) / 1000)
     }
 
     /// `metadata` as a JSON object with sorted keys.

@@ -31,6 +31,46 @@ extension SQLiteStore {
             );
             """
         ),
+        Migration(
+            version: 2,
+            name: "request attempts and the response cache",
+            sql: """
+            ALTER TABLE requests ADD COLUMN attempts TEXT NOT NULL DEFAULT '[]';
+            ALTER TABLE requests ADD COLUMN cache TEXT;
+            CREATE TABLE response_cache (
+                key        TEXT PRIMARY KEY NOT NULL,
+                partition  TEXT NOT NULL,
+                model      TEXT NOT NULL,
+                route      TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                body       TEXT NOT NULL
+            );
+            CREATE INDEX response_cache_expires ON response_cache (expires_at);
+            """
+        ),
+        Migration(
+            version: 3,
+            name: "feedback",
+            sql: """
+            CREATE TABLE feedback (
+                id         TEXT PRIMARY KEY NOT NULL,
+                time       INTEGER NOT NULL,
+                request_id TEXT,
+                trace_id   TEXT,
+                span_id    TEXT,
+                name       TEXT NOT NULL,
+                score      REAL NOT NULL,
+                label      TEXT,
+                comment    TEXT,
+                source     TEXT,
+                CHECK (request_id IS NOT NULL OR trace_id IS NOT NULL)
+            );
+            CREATE INDEX feedback_request ON feedback (request_id, time) WHERE request_id IS NOT NULL;
+            CREATE INDEX feedback_trace ON feedback (trace_id, time) WHERE trace_id IS NOT NULL;
+            CREATE INDEX feedback_time ON feedback (time);
+            """
+        ),
     ]
 
     /// The schema version this code creates and understands: the last migration's version.

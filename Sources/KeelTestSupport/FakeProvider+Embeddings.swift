@@ -43,9 +43,14 @@ extension FakeProvider {
     }
 
     /// Adds the embeddings routes to the fake's router.
-    static func registerEmbeddings(in router: inout Router, received: Locked<[Received]>, failure: Locked<Failure?>) {
+    static func registerEmbeddings(in router: inout Router, received: Locked<[Received]>, failure: Locked<Failure?>, counters: Locked<[String: Int]>) {
         router.post("/v1/embeddings") { request, _ in
-            try embeddingsAnswer(request, recordedPath: request.path, received: received, failure: failure)
+            // The faults of `FakeProvider+Faults.swift` apply to embeddings models too.
+            if let body = try? JSONValue(parsing: request.body), let fault = await injectFault(body, anthropic: false, counters: counters) {
+                received.withLock { $0.append(Received(path: request.path, headers: request.headers, body: body)) }
+                return fault
+            }
+            return try embeddingsAnswer(request, recordedPath: request.path, received: received, failure: failure)
         }
         router.post("/openai/deployments/{deployment}/embeddings") { request, context in
             let query = request.query.map { "\($0.name)=\($0.value)" }.joined(separator: "&")

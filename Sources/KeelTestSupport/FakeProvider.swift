@@ -22,6 +22,8 @@ import KeelHTTP
 ///   tool named by a forcing tool choice is called, otherwise the first tool (the second call uses
 ///   the second tool when there is one). A request whose last message carries tool results is
 ///   answered with text, as a model does after using a tool;
+/// - the fault names of `FakeProvider+Faults.swift` (`hang`, `stall-stream`, `delay-N`,
+///   `slow-tail`, `flaky-N`, `retry-after-N`, `retry-after-ms-N`, `fail-first-N`) inject those faults;
 /// - anything else is answered with the text of ``answer``.
 ///
 /// Usage is reported as the real APIs report it: OpenAI with `prompt_tokens_details.cached_tokens`
@@ -49,6 +51,8 @@ public final class FakeProvider: Sendable {
     public let server: HTTPServer
     private let received = Locked<[Received]>([])
     private let failure = Locked<Failure?>(nil)
+    /// Requests per upstream model name, for the injected faults.
+    let faultCounters = Locked<[String: Int]>([:])
     /// The text every answer contains.
     public static let answer = ["Hello", ", ", "world", "!"]
     /// The arguments (JSON text) of the first and second tool call of a turn.
@@ -69,11 +73,13 @@ public final class FakeProvider: Sendable {
     public init(port: Int = 0) throws {
         let received = self.received
         let failure = self.failure
+        let counters = self.faultCounters
         var router = Router()
         router.post("/v1/chat/completions") { request, _ in
             let body = try JSONValue(parsing: request.body)
             received.withLock { $0.append(Received(path: request.path, headers: request.headers, body: body)) }
             if let f = failure.value { return Self.fail(f, anthropic: false) ?? Self.openAIStream(body: body, truncate: true) }
+            if let fault = await Self.injectFault(body, anthropic: false, counters: counters) { return fault }
             let behaviour = Behaviour(request: body, anthropic: false)
             if case .status(let status) = behaviour { return Self.errorResponse(status: status, anthropic: false, model: body["model"]?.stringValue ?? "") }
             let stream = body["stream"]?.boolValue == true
@@ -86,6 +92,7 @@ public final class FakeProvider: Sendable {
             let body = try JSONValue(parsing: request.body)
             received.withLock { $0.append(Received(path: request.path, headers: request.headers, body: body)) }
             if let f = failure.value { return Self.fail(f, anthropic: true) ?? Self.anthropicStream(body: body, truncate: true) }
+            if let fault = await Self.injectFault(body, anthropic: true, counters: counters) { return fault }
             let behaviour = Behaviour(request: body, anthropic: true)
             if case .status(let status) = behaviour { return Self.errorResponse(status: status, anthropic: true, model: body["model"]?.stringValue ?? "") }
             let stream = body["stream"]?.boolValue == true
@@ -106,7 +113,7 @@ public final class FakeProvider: Sendable {
             let list = received.value.map { r -> JSONValue in ["path": .string(r.path), "body": r.body] }
             return .json(bytes: JSONValue.object(["data": .array(list)]).serialized())
         }
-        Self.registerEmbeddings(in: &router, received: received, failure: failure)
+        Self.registerEmbeddings(in: &router, received: received, failure: failure, counters: counters)
         let (sink, _) = LogSink.memory()
         server = HTTPServer(configuration: .init(host: "127.0.0.1", port: port, threads: 1), responder: router.buildResponder(), logger: Logger(label: "fake", sink: sink))
         try server.start()

@@ -76,3 +76,23 @@ public final class TestHTTPServerFullBacklog: Sendable {
     /// `http://127.0.0.1:<port>`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 }
+
+/// An upstream that resets every connection as soon as a request has arrived (TCP RST, no
+/// response), as a crashing or overloaded proxy does.
+public final class TestHTTPServerResettingUpstream: Sendable {
+    /// The server doing the resets.
+    public let server: TestHTTPServer
+
+    /// Starts the server on a free loopback port.
+    public init() throws {
+        server = try TestHTTPServer { _, connection in connection.reset() }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    public var baseURL: String { server.baseURL }
+    /// Requests received (each answered with a reset).
+    public var requestCount: Int { server.requestCount }
+
+    /// Stops the server.
+    public func stop() { server.stop() }
+}

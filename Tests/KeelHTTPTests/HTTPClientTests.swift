@@ -1,3 +1,4 @@
+import Foundation
 import KeelCore
 import KeelTestSupport
 import Synchronization
@@ -131,6 +132,31 @@ struct HTTPClientTests {
         #expect(requests[2].method == "POST")
         #expect(requests[2].headers["content-length"] == "0")
         #expect(requests[2].headers["content-type"] == nil)
+    }
+
+    @Test("a second request to a plain-http host does not wait for the first one's connection")
+    func concurrentPlainHTTPRequestsUseTheirOwnConnections() async throws {
+        let release = Shared(false)
+        let server = try TestHTTPServer { request, connection in
+            if request.path == "/hang" {
+                while !release.value { Thread.sleep(forTimeInterval: 0.001) }
+            }
+            try connection.respond(status: 200, headers: [("Content-Type", "text/plain")], body: request.path)
+        }
+        defer { server.stop() }
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        let hanging = Task { try await client.fetch(HTTPClientRequest(url: server.url("/hang")), upTo: 64) }
+        // The second request completes while the first still waits for its answer (the deadline
+        // turns a regression into a failure instead of a hang).
+        var fast = HTTPClientRequest(url: server.url("/fast"))
+        fast.timeouts = HTTPClientTimeouts(total: .seconds(10))
+        let (response, body) = try await client.fetch(fast, upTo: 64)
+        #expect(response.status == 200)
+        #expect(body == Array("/fast".utf8))
+        release.value = true
+        let (_, first) = try await hanging.value
+        #expect(first == Array("/hang".utf8))
     }
 
     @Test("HEAD and 204 responses return with an empty body")

@@ -345,6 +345,10 @@ struct HTTPServerTests {
             .eventStream { writer in
                 for i in 0..<5 {
                     try await writer.write(event: ServerSentEvent(data: "\(i)"))
+                    // The stream, too, is still in flight when the drain starts.
+                    if i == 0 {
+                        while !draining.value { try await Task.sleep(for: .milliseconds(5)) }
+                    }
                     try await Task.sleep(for: .milliseconds(50))
                 }
             }

@@ -1,3 +1,4 @@
+import KeelConfig
 import KeelCore
 import KeelHTTP
 
@@ -5,12 +6,14 @@ extension Gateway {
     /// `POST /v1/messages/count_tokens`: Anthropic's token counting, which Claude Code and the
     /// Anthropic SDK (`messages.count_tokens`) call before sending long contexts.
     ///
-    /// A model routed to an Anthropic provider gets the provider's exact count (the client's JSON is
-    /// forwarded with only `model` replaced). Other providers have no such endpoint, so Keel answers
-    /// with ``TokenEstimator``'s estimate and says so in `x-keel-token-count: estimated`. Nothing is
-    /// sent to a model, so these calls are not in the request log.
+    /// A model with an Anthropic route gets the provider's exact count (the client's JSON is
+    /// forwarded with only `model` replaced), through the attempt loop restricted to its Anthropic
+    /// routes (retries, cooldowns and hedging apply; fallbacks do not). Other providers have no such
+    /// endpoint, so Keel answers with ``TokenEstimator``'s estimate and says so in
+    /// `x-keel-token-count: estimated`. Nothing is sent to a model, so these calls are not in the
+    /// request log.
     func countTokens(_ request: Request) async throws -> Response {
-        var body = try Self.jsonObject(request.body)
+        let body = try Self.jsonObject(request.body)
         let modelName = try Self.modelName(body)
         guard let messages = body["messages"], !messages.isNull else {
             throw GatewayError.invalid("messages: Field required", param: "messages", code: "missing_required_parameter")
@@ -21,26 +24,38 @@ extension Gateway {
         guard let model = models[modelName] else {
             throw ModelNotFound(model: modelName)
         }
-        let route = Self.pickRoute(model.routes)
-        guard let provider = providers[route.provider], provider.kind == .anthropic else {
+        let providers = self.providers
+        let anthropicRoutes = model.routes.filter { providers[$0.provider]?.kind == .anthropic }
+        guard !anthropicRoutes.isEmpty else {
             let estimate: JSONValue = ["input_tokens": .number(JSONNumber(TokenEstimator.promptTokens(body)))]
-            return .json(bytes: estimate.serialized(), headers: ["x-keel-token-count": "estimated", "x-keel-route": "\(route.provider)/\(route.model)"])
+            let route = model.routes[0]
+            return .json(bytes: estimate.serialized(), headers: ["x-keel-token-count": "estimated", "x-keel-route": "\(route.provider)/\(route.model)", "x-keel-attempts": "0"])
         }
-        body["model"] = .string(route.model)
-        var timeouts = HTTPClientTimeouts()
-        timeouts.total = route.timeout ?? provider.timeout
-        let upstreamRequest = ProviderEndpoint(provider: provider)
-            .anthropicCountTokensRequest(body: JSONValue.object(body).serialized(), inbound: request.headers, timeouts: timeouts)
-        let upstream: HTTPClientResponse
-        let bytes: [UInt8]
+        var plan = AttemptPlan(model: modelName, stream: false, timeoutOverride: try Self.timeoutOverride(request.headers))
+        plan.useFallbacks = false
+        plan.unsuitableRoutes = { model in
+            Set(model.routes.indices.filter { providers[model.routes[$0].provider]?.kind != .anthropic })
+        }
+        let trail = AttemptTrail(started: .now)
+        let inbound = request.headers
         do {
-            (upstream, bytes) = try await client.fetch(upstreamRequest, upTo: 1 << 20)
-        } catch let error as HTTPClientError {
-            throw GatewayError(transport: error, provider: provider.name)
+            let attempted = try await runAttempts(plan, trail: trail) { [self] target in
+                var forwarded = body
+                forwarded["model"] = .string(target.route.model)
+                let upstreamRequest = ProviderEndpoint(provider: target.provider)
+                    .anthropicCountTokensRequest(body: JSONValue.object(forwarded).serialized(), inbound: inbound, timeouts: target.timeouts)
+                let (upstream, bytes) = try await client.fetch(upstreamRequest, upTo: 1 << 20)
+                guard upstream.status < 400 else {
+                    throw AttemptFailure.upstream(status: upstream.status, mapped: AnthropicMessagesCodec.decodeError(status: upstream.status, body: bytes, headers: upstream.headers), headers: upstream.headers)
+                }
+                return Attempted(value: bytes)
+            }
+            return .json(bytes: attempted.result.value, headers: ["x-keel-route": attempted.target.name, "x-keel-attempts": String(trail.all.count)])
+        } catch let failure as AttemptFailure {
+            var error = failure.error
+            error.headers["x-keel-attempts"] = String(trail.all.count)
+            if let last = trail.all.last { error.headers["x-keel-route"] = "\(last.provider)/\(last.model)" }
+            throw error
         }
-        guard upstream.status < 400 else {
-            throw AnthropicMessagesCodec.decodeError(status: upstream.status, body: bytes, headers: upstream.headers)
-        }
-        return .json(bytes: bytes, headers: ["x-keel-route": "\(provider.name)/\(route.model)"])
     }
 }

@@ -12,20 +12,22 @@ import KeelHTTP
 /// other compatible servers do, ignoring `encoding_format`), the vectors are converted to base64
 /// exactly. Other provider kinds go through ``EmbeddingsCodecs``; their upstream calls (one per
 /// input for Bedrock Titan) run concurrently, at most ``maxConcurrentEmbeddingsCalls`` at a time,
-/// and their answers are combined in input order. Every request is recorded once, as inbound API
-/// `openai.embeddings`, with the input tokens the provider reported.
+/// and their answers are combined in input order. Routes are chosen, retried and fallen back on
+/// like chat (`Gateway+Attempts.swift`). Every request is recorded once, as inbound API
+/// `openai.embeddings`, with the input tokens the provider reported and every attempt.
 extension Gateway {
     /// The most upstream calls one embeddings request has in flight at once.
     static let maxConcurrentEmbeddingsCalls = 8
 
-    /// Serves one embeddings request; whatever it answers with an error is recorded here, once.
+    /// Serves one embeddings request; whatever it answers with an error is recorded here, once, and
+    /// carries the routing headers.
     func embeddings(_ request: Request, _ context: RequestContext) async throws -> Response {
         var recorder = RequestRecorder(id: context.requestID, inboundAPI: "openai.embeddings", model: "")
         do {
             return try await embeddings(request, recorder: &recorder)
         } catch {
             recordFailure(error, recorder)
-            throw error
+            throw recorder.addingRoutingHeaders(to: error)
         }
     }
 
@@ -33,36 +35,54 @@ extension Gateway {
         let body = try Self.jsonObject(request.body)
         recorder.model = body["model"]?.stringValue ?? ""
         let embeddingsRequest = try OpenAIEmbeddingsCodec.decodeRequest(.object(body))
-        let (route, provider) = try pickRoute(model: embeddingsRequest.model, recorder: &recorder)
-        let endpoint = ProviderEndpoint(provider: provider)
-        let routeName = recorder.route ?? ""
-        var timeouts = HTTPClientTimeouts()
-        timeouts.total = route.timeout ?? provider.timeout
+        guard models[embeddingsRequest.model] != nil else { throw ModelNotFound(model: embeddingsRequest.model) }
+        let plan = AttemptPlan(model: embeddingsRequest.model, stream: false, timeoutOverride: try Self.timeoutOverride(request.headers))
+        let trail = AttemptTrail(started: recorder.started)
+        let attempted: (result: Attempted<(answer: [UInt8], inputTokens: Int?)>, target: RouteTarget)
+        do {
+            attempted = try await runAttempts(plan, trail: trail) { [self] target in
+                Attempted(value: try await embeddingsAttempt(body, embeddingsRequest, inbound: request.headers, target: target))
+            }
+            recorder.attempts = trail.all
+        } catch let failure as AttemptFailure {
+            recorder.failed(failure, trail: trail)
+            throw failure.error
+        } catch {
+            recorder.attempts = trail.all
+            throw error
+        }
+        recorder.answeredBy(attempted.target)
+        if let tokens = attempted.result.value.inputTokens { recorder.usage = ChatUsage(inputTokens: tokens) }
+        store.record(recorder.entry(status: 200, error: nil))
+        return .json(bytes: attempted.result.value.answer, headers: recorder.routingHeaders)
+    }
 
-        let answer: [UInt8]
+    /// One embeddings attempt on `target`: the answer in OpenAI's format and the input tokens reported.
+    private func embeddingsAttempt(_ body: JSONObject, _ embeddingsRequest: EmbeddingsRequest, inbound: HTTPHeaders, target: RouteTarget) async throws -> (answer: [UInt8], inputTokens: Int?) {
+        let provider = target.provider
+        let route = target.route
+        let endpoint = ProviderEndpoint(provider: provider)
+        let timeouts = target.timeouts
         switch provider.kind {
         case .openai, .azure:
             var forwarded = body
-            if provider.kind != .azure { forwarded["model"] = .string(route.model) } else { forwarded.removeValue(forKey: "model") }
-            let upstreamRequest = try endpoint.request(.embeddings, model: route.model, body: JSONValue.object(forwarded).serialized(), inbound: request.headers, timeouts: timeouts)
-            let bytes = try await fetchEmbeddings(upstreamRequest, format: .openAI, provider: provider.name, route: routeName)
+            if provider.kind != .azure { forwarded["model"] = .string(route.model) } else { _ = forwarded.removeValue(forKey: "model") }
+            let upstreamRequest = try endpoint.request(.embeddings, model: route.model, body: JSONValue.object(forwarded).serialized(), inbound: inbound, timeouts: timeouts)
+            let bytes = try await fetchEmbeddings(upstreamRequest, format: .openAI, provider: provider.name)
             guard let parsed = try? JSONValue(parsing: bytes) else { throw Self.invalidEmbeddingsResponse(provider: provider.name) }
-            if let tokens = parsed["usage"]?["prompt_tokens"]?.intValue {
-                recorder.usage = ChatUsage(inputTokens: tokens)
-            }
+            let tokens = parsed["usage"]?["prompt_tokens"]?.intValue
             if embeddingsRequest.encodingFormat == .base64 {
-                answer = try OpenAIEmbeddingsCodec.convertingFloatVectorsToBase64(parsed)?.serialized() ?? bytes
-            } else {
-                answer = bytes
+                return (try OpenAIEmbeddingsCodec.convertingFloatVectorsToBase64(parsed)?.serialized() ?? bytes, tokens)
             }
+            return (bytes, tokens)
         default:
             let format = endpoint.chatFormat
             let bodies = try EmbeddingsCodecs.encodeRequests(format, embeddingsRequest, upstreamModel: route.model)
             var upstreamRequests: [HTTPClientRequest] = []
             for body in bodies {
-                upstreamRequests.append(try endpoint.request(.embeddings, model: route.model, body: body.serialized(), inbound: request.headers, timeouts: timeouts))
+                upstreamRequests.append(try endpoint.request(.embeddings, model: route.model, body: body.serialized(), inbound: inbound, timeouts: timeouts))
             }
-            let answers = try await fetchAllEmbeddings(upstreamRequests, format: format, provider: provider.name, route: routeName)
+            let answers = try await fetchAllEmbeddings(upstreamRequests, format: format, provider: provider.name)
             var parsed: [JSONValue] = []
             for bytes in answers {
                 guard let value = try? JSONValue(parsing: bytes) else { throw Self.invalidEmbeddingsResponse(provider: provider.name) }
@@ -72,34 +92,37 @@ extension Gateway {
             guard response.vectors.count == embeddingsRequest.inputs.count else {
                 throw GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider.name)' answered with \(response.vectors.count) embeddings for \(embeddingsRequest.inputs.count) inputs.", type: "upstream_error", code: "upstream_invalid_response")
             }
-            if let tokens = response.inputTokens { recorder.usage = ChatUsage(inputTokens: tokens) }
-            answer = OpenAIEmbeddingsCodec.encodeResponse(response, model: embeddingsRequest.model, encoding: embeddingsRequest.encodingFormat).serialized()
+            return (OpenAIEmbeddingsCodec.encodeResponse(response, model: embeddingsRequest.model, encoding: embeddingsRequest.encodingFormat).serialized(), response.inputTokens)
         }
-        store.record(recorder.entry(status: 200, error: nil))
-        return .json(bytes: answer, headers: ["x-keel-route": routeName])
     }
 
     /// Sends one upstream embeddings request and reads its whole answer (at most
-    /// ``maxResponseBytes``); error answers are mapped by `format`'s codec and carry `x-keel-route`.
-    func fetchEmbeddings(_ upstreamRequest: HTTPClientRequest, format: WireFormat, provider: String, route: String) async throws -> [UInt8] {
+    /// ``maxResponseBytes``); error answers are thrown as ``AttemptFailure``s mapped by `format`'s codec.
+    func fetchEmbeddings(_ upstreamRequest: HTTPClientRequest, format: WireFormat, provider: String) async throws -> [UInt8] {
+        let (upstream, body) = try await client.fetch(upstreamRequest, upTo: maxResponseBytes)
+        if upstream.status >= 400 {
+            throw AttemptFailure.upstream(status: upstream.status, mapped: Codecs.decodeError(format, status: upstream.status, body: body, headers: upstream.headers), headers: upstream.headers)
+        }
+        return body
+    }
+
+    /// Sends every request like ``fetchAllEmbeddings(_:format:provider:)``; a failure is thrown as
+    /// the ``GatewayError`` the client would see, with `x-keel-route` set to `route`.
+    func fetchAllEmbeddings(_ upstreamRequests: [HTTPClientRequest], format: WireFormat, provider: String, route: String) async throws -> [[UInt8]] {
         do {
-            let (upstream, body) = try await client.fetch(upstreamRequest, upTo: maxResponseBytes)
-            if upstream.status >= 400 {
-                var mapped = Codecs.decodeError(format, status: upstream.status, body: body, headers: upstream.headers)
-                mapped.headers["x-keel-route"] = route
-                throw mapped
-            }
-            return body
-        } catch let error as HTTPClientError {
-            throw GatewayError(transport: error, provider: provider)
+            return try await fetchAllEmbeddings(upstreamRequests, format: format, provider: provider)
+        } catch let failure as AttemptFailure {
+            var error = failure.error
+            error.headers["x-keel-route"] = route
+            throw error
         }
     }
 
     /// Sends every request, at most ``maxConcurrentEmbeddingsCalls`` at a time, and returns the
     /// answers in request order. The first failure cancels the calls still running and is thrown.
-    func fetchAllEmbeddings(_ upstreamRequests: [HTTPClientRequest], format: WireFormat, provider: String, route: String) async throws -> [[UInt8]] {
+    func fetchAllEmbeddings(_ upstreamRequests: [HTTPClientRequest], format: WireFormat, provider: String) async throws -> [[UInt8]] {
         if upstreamRequests.count == 1 {
-            return [try await fetchEmbeddings(upstreamRequests[0], format: format, provider: provider, route: route)]
+            return [try await fetchEmbeddings(upstreamRequests[0], format: format, provider: provider)]
         }
         return try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             var answers = [[UInt8]?](repeating: nil, count: upstreamRequests.count)
@@ -108,7 +131,7 @@ extension Gateway {
                 let index = next
                 let upstreamRequest = upstreamRequests[index]
                 group.addTask { [self] in
-                    (index, try await fetchEmbeddings(upstreamRequest, format: format, provider: provider, route: route))
+                    (index, try await fetchEmbeddings(upstreamRequest, format: format, provider: provider))
                 }
                 next += 1
             }

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelHTTP
 import KeelStore
 
 /// Collects what the request log needs while a gateway request runs, then records it once.
@@ -16,6 +17,10 @@ struct RequestRecorder: Sendable {
     var usage: ChatUsage?
     /// Whether ``usage`` is Keel's estimate because the upstream reported none.
     var usageEstimated = false
+    /// Every upstream attempt, in the order they started.
+    var attempts: [RequestLogAttempt] = []
+    /// `hit` or `miss` for models with a cache; nil otherwise (or when the client bypassed it).
+    var cache: String?
     var route: String? { provider.map { "\($0)/\(upstreamModel ?? "")" } }
 
     init(id: String, inboundAPI: String, model: String) {
@@ -30,13 +35,55 @@ struct RequestRecorder: Sendable {
         if firstTokenAt == nil { firstTokenAt = .now }
     }
 
+    /// Notes the route whose attempt answered.
+    mutating func answeredBy(_ target: RouteTarget) {
+        provider = target.provider.name
+        upstreamModel = target.route.model
+    }
+
+    /// Notes what a failed attempt loop leaves for the log: its attempts, and the route a request
+    /// refused before sending was routed to.
+    mutating func failed(_ failure: AttemptFailure, trail: AttemptTrail) {
+        attempts = trail.all
+        if attempts.isEmpty, let route = failure.refusedOn {
+            provider = route.provider
+            upstreamModel = route.model
+        }
+    }
+
+    /// `x-keel-route` (the route that answered, else the last one tried), `x-keel-attempts` and,
+    /// when the cache was consulted, `x-keel-cache`.
+    var routingHeaders: HTTPHeaders {
+        var headers = HTTPHeaders()
+        for (name, value) in routingHeaderPairs { headers.add(name: name, value: value) }
+        return headers
+    }
+
+    private var routingHeaderPairs: [(String, String)] {
+        var pairs: [(String, String)] = []
+        if let route = route ?? attempts.last.map({ "\($0.provider)/\($0.model)" }) { pairs.append(("x-keel-route", route)) }
+        pairs.append(("x-keel-attempts", String(attempts.count)))
+        if let cache { pairs.append(("x-keel-cache", cache)) }
+        return pairs
+    }
+
+    /// `error` with the routing headers added, when it is a ``GatewayError``.
+    func addingRoutingHeaders(to error: any Error) -> any Error {
+        guard var gatewayError = error as? GatewayError else { return error }
+        for (name, value) in routingHeaderPairs { gatewayError.headers[name] = value }
+        return gatewayError
+    }
+
     func entry(status: Int, error: String?) -> RequestLogEntry {
-        RequestLogEntry(
-            id: id, time: time, inboundAPI: inboundAPI, model: model, provider: provider, upstreamModel: upstreamModel,
+        let lastAttempt = attempts.last
+        return RequestLogEntry(
+            id: id, time: time, inboundAPI: inboundAPI, model: model,
+            provider: provider ?? lastAttempt?.provider, upstreamModel: upstreamModel ?? lastAttempt?.model,
             status: status, latencyMs: Self.milliseconds(ContinuousClock.now - started),
             timeToFirstTokenMs: firstTokenAt.map { Self.milliseconds($0 - started) },
             inputTokens: usage?.inputTokens, outputTokens: usage?.outputTokens, cachedInputTokens: usage?.cachedInputTokens,
-            stream: stream, errorMessage: error, metadata: usageEstimated ? ["usage": "estimated"] : [:]
+            stream: stream, errorMessage: error, metadata: usageEstimated ? ["usage": "estimated"] : [:],
+            attempts: attempts, cache: cache
         )
     }
 

@@ -1,7 +1,10 @@
+import Synchronization
 /// An HTTP/1.1 and HTTP/2 client for upstream calls, built on libcurl's multi interface.
 ///
-/// One client owns one libcurl multi handle and one dedicated I/O thread (never a thread of the
-/// Swift concurrency pool), shared by every request: connections are kept and reused per host,
+/// The client runs on an ``EventLoopGroup``: each loop owns one libcurl multi handle driven by its
+/// own thread (never a thread of the Swift concurrency pool). A request is sent on the calling
+/// thread's loop when it runs on one (a server handler: the whole exchange then stays on one
+/// thread), otherwise on the loops in turn. Connections are kept and reused per host and loop,
 /// HTTPS upgrades to HTTP/2 when the server offers it (concurrent requests then share one
 /// connection), and plain `http://` uses HTTP/1.1. Create one client per process (or per upstream
 /// class) and reuse it.
@@ -18,19 +21,30 @@
 ///
 /// Call ``shutdown()`` to stop the client; dropping the last reference does the same.
 public final class HTTPClient: Sendable {
-    private let engine: HTTPClientEngine
+    private let group: EventLoopGroup
+    private let ownsGroup: Bool
+    private let closed = Atomic<Bool>(false)
 
-    /// The settings this client was created with.
-    public var configuration: HTTPClientConfiguration { engine.configuration }
+    /// The settings this client was created with (for a shared group: the group's).
+    public let configuration: HTTPClientConfiguration
 
-    /// Creates a client and starts its I/O thread.
+    /// Creates a client with its own single event loop (one I/O thread).
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
-        engine = HTTPClientEngine(configuration: configuration)
-        engine.start()
+        self.configuration = configuration
+        group = EventLoopGroup(threads: 1, clientConfiguration: configuration, name: "keel-http-client")
+        ownsGroup = true
+    }
+
+    /// Creates a client on a shared group, whose loops' libcurl handles were configured when the
+    /// group was created. The group's owner shuts it down.
+    public init(group: EventLoopGroup) {
+        self.group = group
+        configuration = group.loops[0].engine.configuration
+        ownsGroup = false
     }
 
     deinit {
-        engine.shutdown()
+        if ownsGroup { group.shutdown() }
     }
 
     /// Sends `request` and returns once the response status and headers have arrived.
@@ -64,6 +78,10 @@ public final class HTTPClient: Sendable {
 
     private func execute(_ request: HTTPClientRequest, wholeBody: Bool) async throws -> HTTPClientResponse {
         try request.validate()
+        if closed.load(ordering: .acquiring) {
+            throw HTTPClientError(.shutdown, "the HTTP client was shut down")
+        }
+        let engine = group.next().engine
         let transfer = HTTPClientTransfer(
             id: engine.makeTransferID(),
             bufferLimit: wholeBody ? Int.max : engine.configuration.maxBufferedBodyBytes,
@@ -72,7 +90,6 @@ public final class HTTPClient: Sendable {
         // Owns the consumer side from here on: if this call throws or the response is dropped
         // before the end of its body, its deinit aborts the transfer.
         let storage = HTTPClientBodyStorage(transfer: transfer, engine: engine)
-        let engine = self.engine
         let head = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 guard transfer.installHeadWaiter(continuation) else { return }
@@ -86,24 +103,29 @@ public final class HTTPClient: Sendable {
         return HTTPClientResponse(head: head, body: HTTPClientResponse.Body(storage: storage))
     }
 
-    /// Aborts every transfer in flight (their callers get ``HTTPClientError/Code-swift.struct/shutdown``),
-    /// stops the I/O thread and waits for it to exit. Later requests fail with `.shutdown`.
+    /// Later requests fail with ``HTTPClientError/Code-swift.struct/shutdown``. A client with its
+    /// own loop also aborts every transfer in flight (their callers get `.shutdown`), stops the
+    /// loop and waits for its thread to exit; on a shared group, the group's ``EventLoopGroup/shutdown()``
+    /// does that.
     ///
-    /// Idempotent. It blocks the calling thread only until the I/O thread has finished its current
-    /// loop iteration.
+    /// Idempotent. It blocks the calling thread only until the loop has finished its current
+    /// iteration.
     public func shutdown() {
-        engine.shutdown()
+        closed.store(true, ordering: .releasing)
+        if ownsGroup { group.shutdown() }
     }
 
-    /// Current transfer counters; cheap (a few relaxed atomic loads).
+    /// Current transfer counters, summed over the loops; cheap (a few relaxed atomic loads).
     public var stats: HTTPClientStats {
-        let counters = engine.counters
-        return HTTPClientStats(
-            transfersStarted: counters.started.load(ordering: .relaxed),
-            transfersCompleted: counters.completed.load(ordering: .relaxed),
-            transfersFailed: counters.failed.load(ordering: .relaxed),
-            transfersCancelled: counters.cancelled.load(ordering: .relaxed),
-            activeTransfers: counters.active.load(ordering: .relaxed)
-        )
+        var stats = HTTPClientStats(transfersStarted: 0, transfersCompleted: 0, transfersFailed: 0, transfersCancelled: 0, activeTransfers: 0)
+        for loop in group.loops {
+            let counters = loop.engine.counters
+            stats.transfersStarted += counters.started.load(ordering: .relaxed)
+            stats.transfersCompleted += counters.completed.load(ordering: .relaxed)
+            stats.transfersFailed += counters.failed.load(ordering: .relaxed)
+            stats.transfersCancelled += counters.cancelled.load(ordering: .relaxed)
+            stats.activeTransfers += counters.active.load(ordering: .relaxed)
+        }
+        return stats
     }
 }

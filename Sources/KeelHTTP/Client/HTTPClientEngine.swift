@@ -2,20 +2,26 @@ import Dispatch
 import Foundation
 import Synchronization
 internal import CCurl
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The I/O side of ``HTTPClient``: one libcurl multi handle driven by one dedicated thread.
+/// The I/O side of ``HTTPClient`` on one ``EventLoop``: a libcurl multi handle driven by the loop's
+/// thread.
 ///
 /// Other threads never touch libcurl directly; they append a ``Command`` to a locked queue and
-/// call `curl_multi_wakeup`, which interrupts the thread's `curl_multi_poll`. The thread then
-/// applies the commands, runs `curl_multi_perform`, completes finished transfers, enforces the
-/// deadlines libcurl does not know about (first byte, and total while paused) and polls again with
-/// a timeout no later than the nearest deadline, so it never spins.
+/// call `curl_multi_wakeup`, which interrupts the loop's `curl_multi_poll`. The loop then applies
+/// the commands, runs `curl_multi_perform`, completes finished transfers, enforces the deadlines
+/// libcurl does not know about (first byte, and total while paused) and polls again with a timeout
+/// no later than the nearest deadline, so it never spins. Commands submitted on the loop's own
+/// thread (a handler running there) need no wakeup: the loop applies them before it polls.
 ///
-/// `@unchecked Sendable` invariant: `active` is read and written only on the I/O thread; every
-/// other stored property is immutable, a `Mutex`, an `Atomic`, or (the multi handle) used from
-/// other threads only through `curl_multi_wakeup`, which libcurl allows, and only by a submitter
-/// that saw the queue open and counted itself in `wakeupsInFlight`: the I/O thread cleans the
-/// handle up only after the queue is closed and that count has dropped to zero.
+/// `@unchecked Sendable` invariant: `active` and `pollDescriptors` are read and written only on
+/// the loop's thread; every other stored property is immutable, a `Mutex`, an `Atomic`, or (the
+/// multi handle) used from other threads only through `curl_multi_wakeup`, which libcurl allows,
+/// and only by a submitter that saw the queue open and counted itself in `wakeupsInFlight` (or by
+/// the loop, which counts its own remote wakeups): the loop cleans the handle up only after the
+/// queue is closed and those counts have dropped to zero.
 final class HTTPClientEngine: @unchecked Sendable {
     enum Command {
         case add(HTTPClientTransfer, HTTPClientRequest)
@@ -42,13 +48,14 @@ final class HTTPClientEngine: @unchecked Sendable {
     private let multi: HTTPClientMultiHandle
     private let queue = Mutex(CommandQueue())
     private let nextTransferID = Atomic<UInt64>(1)
-    /// Submitters between deciding to wake the I/O thread (under the queue lock) and having done it
+    /// Submitters between deciding to wake the loop (under the queue lock) and having done it
     /// (outside the lock, so the woken thread never blocks on a lock its waker still holds).
     private let wakeupsInFlight = Atomic<Int>(0)
-    private let running = DispatchGroup()
-    /// Identifies the I/O thread once it runs, so `shutdown()` never waits for itself.
-    private let ioThread = Mutex<ObjectIdentifier?>(nil)
-    /// I/O thread only.
+    /// The `pthread_t` of the loop driving this engine; set once, on that thread, before it runs.
+    private let loopThread = Atomic<UInt>(0)
+    /// Loop thread only: extra descriptors `curl_multi_poll` watches (the loop's sources).
+    var pollDescriptors: [Int32] = []
+    /// Loop thread only.
     private var active: [UInt64: HTTPClientActiveTransfer] = [:]
 
     init(configuration: HTTPClientConfiguration) {
@@ -59,35 +66,36 @@ final class HTTPClientEngine: @unchecked Sendable {
         multi.set(CURLMOPT_MAXCONNECTS, configuration.maxIdleConnections)
     }
 
-    /// Starts the I/O thread; call once, right after `init`.
-    func start() {
-        running.enter()
-        let thread = Thread { [self] in
-            ioThread.withLock { $0 = ObjectIdentifier(Thread.current) }
-            run()
-            running.leave()
-        }
-        thread.name = "keel-http-client"
-        thread.start()
+    /// Binds the engine to the calling thread, the loop's, before the loop runs.
+    func attachToCurrentThread() {
+        loopThread.store(UInt(pthread_self()), ordering: .releasing)
+    }
+
+    /// Whether the calling thread is the loop's.
+    var onLoopThread: Bool {
+        let id = loopThread.load(ordering: .acquiring)
+        return id != 0 && pthread_equal(pthread_t(id), pthread_self()) != 0
     }
 
     func makeTransferID() -> UInt64 {
         nextTransferID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
-    /// Queues a command for the I/O thread. Returns false (and does nothing) after shutdown.
+    /// Queues a command for the loop. Returns false (and does nothing) after shutdown.
     ///
-    /// The wakeup is sent after the queue lock is released: the I/O thread, woken on the same core,
+    /// The wakeup is sent after the queue lock is released: the loop, woken on the same core,
     /// would otherwise run straight into the lock its waker still holds and sleep again. A
     /// submitter that saw the queue open counts itself in `wakeupsInFlight` until its wakeup is
-    /// sent, and the I/O thread waits for that count to reach zero before cleaning up the handle.
+    /// sent, and the loop waits for that count to reach zero before cleaning up the handle. On the
+    /// loop's own thread no wakeup is needed.
     @discardableResult
     func submit(_ command: Command) -> Bool {
+        let onLoop = onLoopThread
         let wake: Bool? = queue.withLock { queue in
             guard !queue.closed else { return nil }
             queue.commands.append(command)
             // A non-empty queue means a wakeup is already pending for the earlier commands.
-            guard queue.commands.count == 1 else { return false }
+            guard !onLoop, queue.commands.count == 1 else { return false }
             wakeupsInFlight.add(1, ordering: .acquiringAndReleasing)
             return true
         }
@@ -99,41 +107,70 @@ final class HTTPClientEngine: @unchecked Sendable {
         return true
     }
 
-    /// Fails every transfer with ``HTTPClientError/Code-swift.struct/shutdown``, closes every
-    /// connection and waits for the I/O thread to exit. Idempotent; safe from any thread,
-    /// including the I/O thread itself.
+    /// Interrupts the loop's poll (for work queued on the loop itself). Any thread; the caller
+    /// keeps the handle alive by counting itself in the loop's own wakeup count.
+    func wakeUpPoll() {
+        multi.wakeup()
+    }
+
+    /// Closes the queue: later submissions fail, and the loop ends every transfer with
+    /// ``HTTPClientError/Code-swift.struct/shutdown`` and stops. Idempotent; any thread.
     func shutdown() {
         queue.withLock { queue in
             guard !queue.closed else { return }
             queue.closed = true
             multi.wakeup()
         }
-        let current = ObjectIdentifier(Thread.current)
-        let onIOThread = ioThread.withLock { $0 == current }
-        if !onIOThread { running.wait() }
     }
 
-    // MARK: The I/O thread
+    // MARK: The loop's thread
 
-    private func run() {
+    /// Commands submitted and not yet applied.
+    var hasPendingCommands: Bool {
+        queue.withLock { !$0.commands.isEmpty }
+    }
+
+    /// Applies queued commands, lets libcurl do the I/O that is ready, completes finished
+    /// transfers and enforces deadlines. False once the queue is closed (the loop then stops).
+    func drive() -> Bool {
+        let (commands, closed) = queue.withLock { queue in
+            defer { queue.commands.removeAll() }
+            return (queue.commands, queue.closed)
+        }
+        if closed {
+            for case .add(let transfer, _) in commands {
+                transfer.finish(HTTPClientError(.shutdown, "the HTTP client was shut down"))
+            }
+            return false
+        }
+        for command in commands { apply(command) }
         var stillRunning: Int32 = 0
-        while true {
-            let (commands, closed) = queue.withLock { queue in
-                defer { queue.commands.removeAll() }
-                return (queue.commands, queue.closed)
-            }
-            if closed {
-                for case .add(let transfer, _) in commands {
-                    transfer.finish(HTTPClientError(.shutdown, "the HTTP client was shut down"))
-                }
-                break
-            }
-            for command in commands { apply(command) }
-            _ = curl_multi_perform(multi.raw, &stillRunning)
-            completeFinishedTransfers()
-            let now = ContinuousClock.now
-            enforceDeadlines(now: now)
-            _ = curl_multi_poll(multi.raw, nil, 0, pollTimeout(now: now), nil)
+        _ = curl_multi_perform(multi.raw, &stillRunning)
+        completeFinishedTransfers()
+        enforceDeadlines(now: .now)
+        return true
+    }
+
+    /// Waits for socket activity, the poll descriptors, a wakeup or the timeout.
+    func poll(timeoutMilliseconds timeout: Int32) {
+        if pollDescriptors.isEmpty {
+            _ = curl_multi_poll(multi.raw, nil, 0, timeout, nil)
+            return
+        }
+        var fds = pollDescriptors.map { curl_waitfd(fd: $0, events: Int16(CURL_WAIT_POLLIN), revents: 0) }
+        _ = fds.withUnsafeMutableBufferPointer { buffer in
+            curl_multi_poll(multi.raw, buffer.baseAddress, UInt32(buffer.count), timeout, nil)
+        }
+    }
+
+    /// Ends the transfers still active and frees the multi handle, once no wakeup is in flight.
+    func finishShutdown() {
+        let leftover = queue.withLock { queue in
+            defer { queue.commands.removeAll() }
+            return queue.commands
+        }
+        for case .add(let transfer, _) in leftover {
+            transfer.finish(HTTPClientError(.shutdown, "the HTTP client was shut down"))
         }
         for (_, transfer) in active {
             end(transfer, HTTPClientError(.shutdown, "the HTTP client was shut down"))
@@ -186,8 +223,12 @@ final class HTTPClientEngine: @unchecked Sendable {
         try easy.set(CURLOPT_NOSIGNAL, 1)
         // HTTP/2 when the server offers it over TLS (ALPN); HTTP/1.1 for plain http.
         try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        // Prefer waiting for a connection that can multiplex over opening another one.
-        try easy.set(CURLOPT_PIPEWAIT, 1)
+        // Over TLS, prefer waiting for a connection that can multiplex (HTTP/2) over opening
+        // another one. Plain http is HTTP/1.1, one exchange per connection: waiting for a
+        // connection still being set up would only delay a concurrent request (a hedge).
+        if request.url.lowercased().hasPrefix("https:") {
+            try easy.set(CURLOPT_PIPEWAIT, 1)
+        }
         try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
         // A proxy's answer to CONNECT is not the response.
         try easy.set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
@@ -272,7 +313,8 @@ final class HTTPClientEngine: @unchecked Sendable {
 
     /// Milliseconds until the nearest deadline (rounded up, so the loop never wakes early and
     /// spins); `curl_multi_poll` shortens it further to libcurl's own next timer.
-    private func pollTimeout(now: ContinuousClock.Instant) -> Int32 {
+    func pollTimeoutMilliseconds() -> Int32 {
+        let now = ContinuousClock.now
         var timeout = Duration.seconds(30)
         for (_, transfer) in active {
             if let (deadline, _) = transfer.nextDeadline { timeout = min(timeout, deadline - now) }

@@ -11,10 +11,15 @@ public struct ClientDisconnectedError: Error, Sendable, CustomStringConvertible 
     public var description: String { "the client disconnected" }
 }
 
+/// A libmicrohttpd connection pointer handed to the connection's own loop.
+struct UnsafeSendableConnection: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
 /// One request/response exchange on a libmicrohttpd connection.
 ///
 /// Threading: the fields outside `state` (`head`, `body`, `started`, …) are touched only by the
-/// libmicrohttpd worker thread that owns the connection, before the handler's task starts or from
+/// event loop thread that drives the connection, before the handler's task starts or from
 /// that thread's callbacks. Everything shared with the handler's task, the disconnect watcher and
 /// shutdown lives in `state`, under its mutex. `connection` stays valid until `completed(_:)`;
 /// after that `state.closed` is true and nothing calls into libmicrohttpd with it.
@@ -27,7 +32,7 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
         var closed = false
         /// The client is gone or the server is stopping: answer nothing more.
         var aborted = false
-        /// A response head ready to be queued by the worker thread.
+        /// A response head ready to be queued by the loop thread.
         var ready: Response?
         var task: Task<Void, Never>?
         // Streamed body.
@@ -42,6 +47,8 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
 
     let id: UInt64
     let server: ServerCore
+    /// The loop that drives the connection; the handler's task prefers it as its executor.
+    let loop: EventLoop
     let connection: OpaquePointer
     let state = Mutex(State())
 
@@ -54,15 +61,16 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
     var bodyTooLarge = false
     var started = false
 
-    init(id: UInt64, server: ServerCore, connection: OpaquePointer, method: String, path: String) {
+    init(id: UInt64, server: ServerCore, loop: EventLoop, connection: OpaquePointer, method: String, path: String) {
         self.id = id
         self.server = server
+        self.loop = loop
         self.connection = connection
         self.method = method
         self.path = path
     }
 
-    // MARK: Worker thread
+    // MARK: Loop thread
 
     /// Called by the access handler once the whole request has arrived (and again after each resume).
     func proceed() -> MHD_Result {
@@ -76,8 +84,9 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
             body = []
             let context = RequestContext(requestID: requestID, logger: server.logger.with("request_id", requestID))
             // Runs synchronously on this thread until the handler first suspends, so handlers that
-            // never wait (health checks, errors, cached answers) are answered without a thread hop.
-            let task = Task.immediate { [self] in
+            // never wait (health checks, errors, cached answers) are answered without a thread hop;
+            // after a suspension it resumes on this loop too.
+            let task = Task.immediate(executorPreference: loop) { [self] in
                 await self.run(request, context)
             }
             state.withLock { s in
@@ -183,6 +192,27 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
         return true
     }
 
+    /// Resumes the suspended connection (the caller took the suspension), on the connection's
+    /// loop: from another thread (the disconnect watcher, shutdown) the resume is handed to the
+    /// loop, which then runs its daemon before it sleeps again. libmicrohttpd's own inter-thread
+    /// signal is not relied on: in external epoll mode a resume signalled that way can sit
+    /// unprocessed until the next network activity. A suspended connection cannot be closed
+    /// meanwhile (only a resumed one can), and daemons are stopped by work queued on the same
+    /// loop after this, so the pointer stays valid.
+    private func resumeConnection() {
+        if loop.isCurrent {
+            MHD_resume_connection(connection)
+            loop.pokeSources()
+            return
+        }
+        let connection = UnsafeSendableConnection(pointer: connection)
+        let loop = self.loop
+        loop.execute {
+            MHD_resume_connection(connection.pointer)
+            loop.pokeSources()
+        }
+    }
+
     /// The disconnect watcher saw the client hang up while the connection was suspended.
     func clientDisconnected() {
         abort(error: ClientDisconnectedError())
@@ -199,7 +229,7 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
         }
         task?.cancel()
         waiting?.resume(throwing: error)
-        if resume { MHD_resume_connection(connection) }
+        if resume { resumeConnection() }
     }
 
     private func run(_ request: Request, _ context: RequestContext) async {
@@ -225,7 +255,7 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
             s.ready = response
             return takeSuspension(&s)
         }
-        if resume { MHD_resume_connection(connection) }
+        if resume { resumeConnection() }
     }
 
     private func finish(failed: Bool) {
@@ -234,7 +264,7 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
             s.failed = failed
             return takeSuspension(&s)
         }
-        if resume { MHD_resume_connection(connection) }
+        if resume { resumeConnection() }
     }
 
     func write(_ bytes: [UInt8]) async throws {
@@ -247,7 +277,7 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
             s.buffered += bytes.count
             return (takeSuspension(&s), s.buffered > limit)
         }
-        if resume { MHD_resume_connection(connection) }
+        if resume { resumeConnection() }
         guard mustWait else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

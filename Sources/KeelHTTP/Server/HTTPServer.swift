@@ -8,10 +8,13 @@ import Synchronization
 
 /// The HTTP/1.1 server engine, on libmicrohttpd.
 ///
-/// libmicrohttpd runs an epoll event loop on a pool of worker threads (one per core by default).
-/// Handlers are `async` Swift functions: each request starts a task that runs synchronously until
-/// its first suspension; if it has not answered by then, the engine suspends the connection (no
-/// worker thread waits) and resumes it when the response is ready. Streamed bodies flow through a
+/// The server runs on an ``EventLoopGroup`` (one loop per core by default): each loop drives one
+/// libmicrohttpd daemon in external epoll mode, all accepting on one listening socket. Handlers
+/// are `async` Swift functions: each request starts a task on its connection's loop (the task's
+/// executor preference) that runs synchronously until its first suspension; if it has not
+/// answered by then, the engine suspends the connection (no thread waits) and resumes it when the
+/// response is ready. Upstream calls made through an ``HTTPClient`` on the same group run on the
+/// same loop, so a proxied exchange never changes threads. Streamed bodies flow through a
 /// bounded buffer: the producer suspends while the client reads slowly, and the connection is
 /// suspended while the producer has nothing to send. A client that disconnects cancels the
 /// handler's task, including while its connection is suspended.
@@ -22,7 +25,8 @@ public final class HTTPServer: Sendable {
         public var host: String
         /// Port to bind; 0 picks a free port (read it back from ``HTTPServer/port``). Default 4000.
         public var port: Int
-        /// Worker threads; 0 means one per CPU core. Default 0.
+        /// Event loops (threads) when the server creates its own group; 0 means one per CPU core.
+        /// Ignored when the server is given a group. Default 0.
         public var threads: Int
         /// Most open connections at once; further connections are refused. Default 1024.
         public var maxConnections: Int
@@ -68,8 +72,13 @@ public final class HTTPServer: Sendable {
 
     private let core: ServerCore
 
-    public init(configuration: Configuration, responder: any HTTPResponder, logger: Logger) {
-        core = ServerCore(configuration: configuration, responder: responder, logger: logger)
+    /// Creates a server on `group`'s loops, or (nil) on a group of its own with
+    /// ``Configuration/threads`` loops, which ``shutdown(gracePeriod:)`` stops.
+    public init(configuration: Configuration, responder: any HTTPResponder, logger: Logger, group: EventLoopGroup? = nil) {
+        core = ServerCore(
+            configuration: configuration, responder: responder, logger: logger,
+            group: group ?? EventLoopGroup(threads: configuration.threads, name: "keel-http"), ownsGroup: group == nil
+        )
     }
 
     /// Binds and starts serving. Throws when the address cannot be bound.
@@ -87,7 +96,7 @@ public final class HTTPServer: Sendable {
     public var isDraining: Bool { core.draining.load(ordering: .relaxed) }
 
     /// Graceful shutdown: stops accepting connections, lets requests in flight (streams included)
-    /// finish for up to `gracePeriod`, then cancels what remains and stops the worker threads.
+    /// finish for up to `gracePeriod`, then cancels what remains and stops the daemons (and the loops, when the server created them).
     public func shutdown(gracePeriod: Duration) async {
         await core.shutdown(gracePeriod: gracePeriod)
     }
@@ -99,6 +108,8 @@ final class ServerCore: Sendable {
     let configuration: HTTPServer.Configuration
     let responder: any HTTPResponder
     let logger: Logger
+    let group: EventLoopGroup
+    let ownsGroup: Bool
     let watcher = DisconnectWatcher()
     let boundPort = Atomic<Int>(0)
     let draining = Atomic<Bool>(false)
@@ -106,60 +117,78 @@ final class ServerCore: Sendable {
     /// Requests in progress, and whether the daemon is being stopped (then no new one is admitted:
     /// a request suspended after the final sweep would be left suspended when the daemon stops).
     private let exchanges = Mutex<(map: [UInt64: Exchange], stopping: Bool)>(([:], false))
-    /// The daemon pointer (as an integer so it can live in an atomic), 0 before start and after stop.
-    private let daemon = Atomic<Int>(0)
+    /// One daemon per loop, set by `start()`.
+    private let daemons = Mutex<[ServerDaemon]>([])
     private let listenFD = Atomic<Int32>(-1)
     private let stopped = Atomic<Bool>(false)
 
-    init(configuration: HTTPServer.Configuration, responder: any HTTPResponder, logger: Logger) {
+    init(configuration: HTTPServer.Configuration, responder: any HTTPResponder, logger: Logger, group: EventLoopGroup, ownsGroup: Bool) {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
+        self.group = group
+        self.ownsGroup = ownsGroup
     }
 
     deinit {
-        if daemon.load(ordering: .acquiring) != 0 {
+        if !daemons.withLock({ $0.isEmpty }) {
             // Not shut down explicitly: stop without draining.
-            stopDaemonNow()
+            stopDaemonsNow()
         }
         watcher.stop()
+        if ownsGroup { group.shutdown() }
     }
 
     func start() throws(HTTPServer.StartError) {
-        let threads = configuration.threads > 0 ? configuration.threads : ProcessInfo.processInfo.activeProcessorCount
         guard (0...65535).contains(configuration.port) else {
             throw HTTPServer.StartError(message: "port \(configuration.port) is out of range")
         }
-        let flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ITC.rawValue
+        guard daemons.withLock({ $0.isEmpty }) else { return }
+        let loops = group.loops
+        let flags = MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ITC.rawValue
             | MHD_USE_ERROR_LOG.rawValue | MHD_USE_TURBO.rawValue
-        let cls = Unmanaged.passUnretained(self).toOpaque()
-        let d = keel_mhd_start_daemon(
-            UInt32(flags), configuration.host, UInt16(configuration.port),
-            keelAccessHandler, cls,
-            keelRequestCompleted, cls,
-            keelLog, cls,
-            UInt32(threads), UInt32(configuration.maxConnections),
-            UInt32(configuration.idleTimeoutSeconds), configuration.connectionMemoryLimit
-        )
-        guard let d else {
-            throw HTTPServer.StartError(message: "cannot listen on \(configuration.host):\(configuration.port) (address in use, not local, or not resolvable)")
+        let perDaemonLimit = max(1, configuration.maxConnections / loops.count)
+        var started: [ServerDaemon] = []
+        var sharedFD: Int32 = -1
+        for loop in loops {
+            let daemon = ServerDaemon(core: self, loop: loop)
+            let cls = Unmanaged.passUnretained(daemon).toOpaque()
+            let d = keel_mhd_start_external_daemon(
+                UInt32(flags), configuration.host, UInt16(started.isEmpty ? configuration.port : boundPort.load(ordering: .relaxed)),
+                sharedFD,
+                keelAccessHandler, cls,
+                keelRequestCompleted, cls,
+                keelLog, cls,
+                UInt32(perDaemonLimit), UInt32(configuration.idleTimeoutSeconds), configuration.connectionMemoryLimit
+            )
+            guard let d else {
+                for daemon in started { daemon.stopOnLoop() }
+                throw HTTPServer.StartError(message: "cannot listen on \(configuration.host):\(configuration.port) (address in use, not local, or not resolvable)")
+            }
+            daemon.daemon = d
+            daemon.pollDescriptor = keel_mhd_epoll_fd(d)
+            if started.isEmpty {
+                boundPort.store(Int(keel_mhd_bound_port(d)), ordering: .relaxed)
+                sharedFD = keel_mhd_listen_fd(d)
+                // The other daemons race for each connection: accepting must never block.
+                _ = keel_set_nonblocking(sharedFD)
+                listenFD.store(sharedFD, ordering: .relaxed)
+            }
+            started.append(daemon)
         }
-        daemon.store(Int(bitPattern: UnsafeMutableRawPointer(d)), ordering: .releasing)
-        boundPort.store(Int(keel_mhd_bound_port(d)), ordering: .relaxed)
-        logger.info("listening", ["address": "\(configuration.host):\(boundPort.load(ordering: .relaxed))", "threads": String(threads)])
-    }
-
-    private var daemonPointer: OpaquePointer? {
-        let raw = daemon.load(ordering: .acquiring)
-        return raw == 0 ? nil : OpaquePointer(bitPattern: raw)
+        daemons.withLock { $0 = started }
+        for daemon in started {
+            daemon.loop.execute { daemon.loop.attach(daemon) }
+        }
+        logger.info("listening", ["address": "\(configuration.host):\(boundPort.load(ordering: .relaxed))", "threads": String(loops.count)])
     }
 
     func activeCount() -> Int { exchanges.withLock { $0.map.count } }
 
-    // MARK: Callbacks (worker threads)
+    // MARK: Callbacks (loop threads)
 
     func access(
-        _ connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
+        _ connection: OpaquePointer, loop: EventLoop, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
         uploadData: UnsafePointer<CChar>?, uploadDataSize: UnsafeMutablePointer<Int>,
         requestState: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> MHD_Result {
@@ -184,7 +213,7 @@ final class ServerCore: Sendable {
         }
         // First call: the request head is complete.
         let exchange = Exchange(
-            id: nextID.add(1, ordering: .relaxed).oldValue, server: self, connection: connection,
+            id: nextID.add(1, ordering: .relaxed).oldValue, server: self, loop: loop, connection: connection,
             method: method.map { String(cString: $0) } ?? "GET", path: url.map { String(cString: $0) } ?? "/"
         )
         let admitted = exchanges.withLock { state -> Bool in
@@ -206,7 +235,7 @@ final class ServerCore: Sendable {
         return KEEL_MHD_YES
     }
 
-    /// Builds a libmicrohttpd response and queues it. Worker thread only.
+    /// Builds a libmicrohttpd response and queues it. Loop thread only.
     func queue(_ response: Response, on connection: OpaquePointer, exchange: Exchange) -> MHD_Result {
         var response = response
         if response.headers.first("x-request-id") == nil {
@@ -255,13 +284,19 @@ final class ServerCore: Sendable {
 
     func shutdown(gracePeriod: Duration) async {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        guard let d = daemonPointer else { return }
+        let all = daemons.withLock { $0 }
+        guard !all.isEmpty else {
+            if ownsGroup { group.shutdown() }
+            return
+        }
         draining.store(true, ordering: .releasing)
-        let fd = MHD_quiesce_daemon(d)
+        for daemon in all {
+            await daemon.loop.submit { daemon.quiesce() }
+        }
+        let fd = listenFD.load(ordering: .relaxed)
         if fd >= 0 {
             // New connections are refused at once instead of waiting in the backlog.
             Glibc.shutdown(fd, Int32(SHUT_RDWR))
-            listenFD.store(fd, ordering: .relaxed)
         }
         let inFlight = activeCount()
         logger.info("draining", ["in_flight": String(inFlight), "grace_seconds": String(gracePeriod.components.seconds)])
@@ -278,30 +313,52 @@ final class ServerCore: Sendable {
                 try? await Task.sleep(for: .milliseconds(10))
             }
         }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let t = Thread { [self] in
-                self.stopDaemonNow()
-                continuation.resume()
-            }
-            t.name = "keel-http-stop"
-            t.start()
+        abortRemaining()
+        for daemon in all {
+            await daemon.loop.submit { daemon.stop() }
         }
+        finishStop()
         watcher.stop()
+        if ownsGroup {
+            let group = self.group
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let t = Thread {
+                    group.shutdown()
+                    continuation.resume()
+                }
+                t.name = "keel-http-stop"
+                t.start()
+            }
+        }
         logger.info("stopped")
     }
 
-    private func stopDaemonNow() {
-        let raw = daemon.exchange(0, ordering: .acquiringAndReleasing)
-        guard raw != 0, let d = OpaquePointer(bitPattern: raw) else { return }
-        // libmicrohttpd must not be stopped with suspended connections: resume them all first.
+    /// libmicrohttpd must not be stopped with suspended connections: resume them all first, and
+    /// admit no new request.
+    private func abortRemaining() {
         let last = exchanges.withLock { state -> [Exchange] in
             state.stopping = true
             return Array(state.map.values)
         }
         for exchange in last { exchange.abort(error: CancellationError()) }
-        MHD_stop_daemon(d)
+    }
+
+    /// Stops every daemon without draining (deinit without shutdown), on each loop's thread.
+    private func stopDaemonsNow() {
+        abortRemaining()
+        let all = daemons.withLock { $0 }
+        for daemon in all { daemon.stopOnLoop() }
+        finishStop()
+    }
+
+    private func finishStop() {
+        let all = daemons.withLock { d -> [ServerDaemon] in
+            defer { d = [] }
+            return d
+        }
         let fd = listenFD.exchange(-1, ordering: .relaxed)
-        if fd >= 0 { close(fd) }
+        // A daemon that could not give the socket up has closed it itself when it stopped.
+        if fd >= 0, all.allSatisfy(\.releasedListenSocket) { close(fd) }
     }
 
     // MARK: Logging
@@ -311,12 +368,76 @@ final class ServerCore: Sendable {
     }
 }
 
+/// One libmicrohttpd daemon in external epoll mode, driven by one event loop.
+///
+/// `@unchecked Sendable` invariant: `daemon` and `pollDescriptor` are set by `ServerCore.start()`
+/// before the daemon is handed to its loop, and afterwards the daemon is used only on the loop's
+/// thread (`runReady`, `timeoutMilliseconds`, `quiesce`, `stop`).
+final class ServerDaemon: EventLoopSource, @unchecked Sendable {
+    unowned let core: ServerCore
+    let loop: EventLoop
+    var daemon: OpaquePointer?
+    var pollDescriptor: Int32 = -1
+    /// Whether the daemon gave the listening socket up (quiesced), so stopping it leaves the
+    /// socket open for the core to close once.
+    var releasedListenSocket = false
+
+    init(core: ServerCore, loop: EventLoop) {
+        self.core = core
+        self.loop = loop
+    }
+
+    func runReady() {
+        guard let daemon else { return }
+        let before = keel_mhd_current_connections(daemon)
+        _ = MHD_run(daemon)
+        // A run that closed connections may have freed a slot under the connection limit; the
+        // daemon only starts watching its listening socket again on its next run.
+        if keel_mhd_current_connections(daemon) < before { _ = MHD_run(daemon) }
+    }
+
+    func timeoutMilliseconds() -> Int? {
+        guard let daemon else { return nil }
+        let t = keel_mhd_timeout_ms(daemon)
+        return t < 0 ? nil : Int(t)
+    }
+
+    /// Stops accepting; the shared listening socket stays open (closed once, by the core).
+    func quiesce() {
+        guard let daemon, !releasedListenSocket else { return }
+        releasedListenSocket = MHD_quiesce_daemon(daemon) >= 0
+    }
+
+    /// Detaches from the loop and stops the daemon (closing its connections). Loop thread only.
+    func stop() {
+        guard let d = daemon else { return }
+        loop.detach(self)
+        quiesce()
+        MHD_stop_daemon(d)
+        daemon = nil
+    }
+
+    /// ``stop()`` on the loop's thread, waiting for it from any other thread.
+    func stopOnLoop() {
+        if loop.isCurrent {
+            stop()
+            return
+        }
+        let done = DispatchSemaphore(value: 0)
+        loop.execute { [self] in
+            self.stop()
+            done.signal()
+        }
+        done.wait()
+    }
+}
+
 // MARK: - C callbacks (file scope, capture-free)
 
 private let keelAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadDataSize, requestState in
     guard let cls, let connection, let uploadDataSize, let requestState else { return KEEL_MHD_NO }
-    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
-    return core.access(connection, url: url, method: method, uploadData: uploadData, uploadDataSize: uploadDataSize, requestState: requestState)
+    let daemon = Unmanaged<ServerDaemon>.fromOpaque(cls).takeUnretainedValue()
+    return daemon.core.access(connection, loop: daemon.loop, url: url, method: method, uploadData: uploadData, uploadDataSize: uploadDataSize, requestState: requestState)
 }
 
 private let keelRequestCompleted: MHD_RequestCompletedCallback = { _, _, requestState, termination in
@@ -353,7 +474,7 @@ private let keelCollectQuery: MHD_KeyValueIterator = { cls, _, key, value in
 
 private let keelLog: MHD_LogCallback = { cls, format, args in
     guard let cls, let format, let args else { return }
-    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+    let core = Unmanaged<ServerDaemon>.fromOpaque(cls).takeUnretainedValue().core
     var buffer = [CChar](repeating: 0, count: 512)
     _ = keel_vformat(&buffer, buffer.count, format, args)
     core.log(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))

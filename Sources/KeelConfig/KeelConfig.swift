@@ -11,6 +11,8 @@ public struct KeelConfig: Sendable, Equatable {
     public var providers: [ProviderConfig]
     /// `models` — the models clients can ask for, in file order. Default: none.
     public var models: [ModelConfig]
+    /// `guardrails` — detector policies, their bindings and custom entities. Default: none.
+    public var guardrails: GuardrailsConfig = GuardrailsConfig()
     /// `telemetry` — trace export and content capture. Default: nothing set (the `OTEL_*` environment decides).
     public var telemetry = TelemetryConfig()
     /// `auth` — virtual-key limits per model and single sign-on with JWTs. Default: no SSO, no model limits.
@@ -50,6 +52,7 @@ extension KeelConfig {
         storage = reader.section("storage") { StorageConfig(decoding: &$0) } ?? storage
         providers = reader.take("providers").map(Self.decodeProviders) ?? []
         models = reader.take("models").map(Self.decodeModels) ?? []
+        guardrails = reader.section("guardrails") { [models] in GuardrailsConfig(decoding: &$0, models: models.map(\.name)) } ?? guardrails
         telemetry = reader.section("telemetry") { TelemetryConfig(decoding: &$0) } ?? telemetry
         auth = reader.section("auth") { AuthConfig(decoding: &$0) } ?? auth
         reader.finish()

@@ -65,6 +65,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     // End of governance wiring.
     OperationsRoutes(store: store, metrics: metrics).register(in: &router)
     ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
+    try GuardrailsRoutes(config: config, metrics: metrics).register(in: &router)
     Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway")).register(in: &router)
     try FeedbackRoutes(config: config, store: store, client: client, logger: logger).register(in: &router)
 

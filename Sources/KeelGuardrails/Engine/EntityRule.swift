@@ -1,0 +1,203 @@
+/// One kind of entity a pattern detector looks for: a Vectorscan expression that finds candidates
+/// fast, and Swift checks that decide (checksums, valid ranges, context words nearby).
+struct EntityRule: Sendable {
+    /// Decides whether a candidate byte range is an entity; may narrow the range (a secret's value
+    /// without its key name) or widen it (a private key up to its END line). Nil rejects it.
+    typealias Validator = @Sendable (_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int>?
+
+    /// The entity type reported, e.g. `CREDIT_CARD`.
+    var type: String
+    /// The candidate expression.
+    var expression: String
+    var options: Pattern.Options = []
+    /// The score without context words (or when none are defined).
+    var score: Double
+    /// Words that make the entity more likely when they appear within ``contextWindow`` bytes
+    /// before or after it (matched case-insensitively, whole words).
+    var context: [String] = []
+    /// The score when a context word is near.
+    var contextScore: Double = 0.9
+    /// Whether a candidate without a context word is dropped.
+    var contextRequired = false
+    /// How far context words may be from the candidate, in bytes.
+    var contextWindow = 48
+    /// Whether candidates must not touch a letter or digit on either side.
+    var wordBoundary = true
+    /// Whether candidates may start at any token inside a matched region (digit groups), not only at
+    /// the leftmost start Vectorscan reports. Validators of such rules check the whole format.
+    var tokenStarts = false
+    /// The longest candidate considered, in bytes (before the validator widens or narrows it).
+    var maxLength = 256
+    var validate: Validator? = nil
+}
+
+/// A compiled set of ``EntityRule``s: one Vectorscan pass finds every candidate and context word.
+final class EntityScanner: Sendable {
+    let rules: [EntityRule]
+    private let database: PatternDatabase
+    private static let contextBase = 1 << 20
+
+    init(rules: [EntityRule]) throws(PatternError) {
+        self.rules = rules
+        var patterns: [Pattern] = []
+        for (index, rule) in rules.enumerated() {
+            patterns.append(Pattern(id: index, rule.expression, rule.options))
+            if !rule.context.isEmpty {
+                let words = rule.context.map(Self.escape).joined(separator: "|")
+                patterns.append(Pattern(id: Self.contextBase + index, "(?:\(words))", [.caseless]))
+            }
+        }
+        database = try PatternDatabase(patterns)
+    }
+
+    /// Escapes regular-expression metacharacters so `text` matches literally.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if "\\^$.|?*+()[]{}/-".unicodeScalars.contains(scalar) {
+                out += "\\"
+                out.unicodeScalars.append(scalar)
+            } else if scalar == " " {
+                out += "[\\s_\\-]+"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// Every accepted entity as (rule index, byte range, score), overlaps between rules unresolved.
+    func candidates(in text: ScanText) -> [(rule: Int, range: Range<Int>, score: Double)] {
+        let bytes = text.bytes
+        let matches = database.scan(bytes)
+        guard !matches.isEmpty else { return [] }
+        var byRule: [Int: [PatternMatch]] = [:]
+        var contextHits: [Int: [Range<Int>]] = [:]
+        for match in matches {
+            if match.id >= Self.contextBase {
+                let range = match.start..<match.end
+                if Self.isWholeWord(bytes, range) { contextHits[match.id - Self.contextBase, default: []].append(range) }
+            } else {
+                byRule[match.id, default: []].append(match)
+            }
+        }
+        var results: [(Int, Range<Int>, Double)] = []
+        for (ruleIndex, ruleMatches) in byRule.sorted(by: { $0.key < $1.key }) {
+            let rule = rules[ruleIndex]
+            // Candidate checks per rule are bounded so that adversarial input (64 KB of digits)
+            // costs linear time; ordinary text needs a few checks per entity.
+            var budget = 4 * bytes.count + 1_000
+            regions: for region in Self.regions(ruleMatches) {
+                var position = region.start
+                let ends = region.ends
+                let starts = rule.tokenStarts ? Self.tokenStarts(bytes, region.start..<region.end) : region.starts
+                for start in starts where start >= position {
+                    guard budget > 0 else { break regions }
+                    if rule.wordBoundary, start > 0, Self.isWordByte(bytes[start - 1]), Self.isWordByte(bytes[start]) { continue }
+                    // Ends in (start, start + maxLength], longest first.
+                    var upper = Self.firstIndex(in: ends, greaterThan: start + rule.maxLength)
+                    let lower = Self.firstIndex(in: ends, greaterThan: start)
+                    while upper > lower {
+                        upper -= 1
+                        let end = ends[upper]
+                        budget -= 1
+                        if budget <= 0 { break regions }
+                        if rule.wordBoundary, end < bytes.count, Self.isWordByte(bytes[end - 1]), Self.isWordByte(bytes[end]) { continue }
+                        let candidate: Range<Int>? = if let validate = rule.validate { validate(bytes, start..<end) } else { start..<end }
+                        guard let accepted = candidate else { continue }
+                        var score = rule.score
+                        if !rule.context.isEmpty {
+                            let near = contextHits[ruleIndex, default: []].contains {
+                                $0.upperBound >= accepted.lowerBound - rule.contextWindow && $0.lowerBound <= accepted.upperBound + rule.contextWindow
+                                    && !($0.lowerBound >= accepted.lowerBound && $0.upperBound <= accepted.upperBound)
+                            }
+                            if near { score = rule.contextScore } else if rule.contextRequired { continue }
+                        }
+                        results.append((ruleIndex, accepted, score))
+                        position = accepted.upperBound
+                        break
+                    }
+                }
+            }
+        }
+        return results
+    }
+
+    private struct Region {
+        var start: Int
+        var end: Int
+        var starts: [Int]
+        var ends: [Int]
+    }
+
+    /// Groups overlapping matches of one rule; `starts` and `ends` come out sorted and unique.
+    private static func regions(_ matches: [PatternMatch]) -> [Region] {
+        let sorted = matches.sorted { $0.start != $1.start ? $0.start < $1.start : $0.end < $1.end }
+        var regions: [Region] = []
+        for match in sorted {
+            if let last = regions.indices.last, match.start < regions[last].end {
+                regions[last].end = max(regions[last].end, match.end)
+                regions[last].starts.append(match.start)
+                regions[last].ends.append(match.end)
+            } else {
+                regions.append(Region(start: match.start, end: match.end, starts: [match.start], ends: [match.end]))
+            }
+        }
+        for index in regions.indices {
+            regions[index].starts = uniqueSorted(regions[index].starts)
+            regions[index].ends = uniqueSorted(regions[index].ends)
+        }
+        return regions
+    }
+
+    private static func uniqueSorted(_ values: [Int]) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(values.count)
+        for value in values.sorted() where out.last != value { out.append(value) }
+        return out
+    }
+
+    /// The index of the first element of the ascending `values` greater than `bound`.
+    private static func firstIndex(in values: [Int], greaterThan bound: Int) -> Int {
+        var low = 0
+        var high = values.count
+        while low < high {
+            let middle = (low + high) / 2
+            if values[middle] > bound { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    /// Positions in `range` where a letter or digit follows a non-word byte (or the range start).
+    private static func tokenStarts(_ bytes: [UInt8], _ range: Range<Int>) -> [Int] {
+        var starts: [Int] = []
+        for index in range where isWordByte(bytes[index]) || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "(") {
+            if index == range.lowerBound || !isWordByte(bytes[index - 1]) { starts.append(index) }
+        }
+        return starts
+    }
+
+    static func isWordByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte >= 0x80
+    }
+
+    static func isWholeWord(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
+        let before = range.lowerBound == 0 || !isWordByte(bytes[range.lowerBound - 1]) || !isWordByte(bytes[range.lowerBound])
+        let after = range.upperBound >= bytes.count || !isWordByte(bytes[range.upperBound]) || !isWordByte(bytes[range.upperBound - 1])
+        return before && after
+    }
+}
+
+/// Removes overlaps: where findings overlap, the higher score wins, then the longer one.
+func resolveOverlaps(_ findings: [Finding]) -> [Finding] {
+    let ranked = findings.sorted {
+        if $0.score != $1.score { return $0.score > $1.score }
+        if $0.range.count != $1.range.count { return $0.range.count > $1.range.count }
+        return $0.range.lowerBound < $1.range.lowerBound
+    }
+    var kept: [Finding] = []
+    for finding in ranked where !kept.contains(where: { $0.range.overlaps(finding.range) }) {
+        kept.append(finding)
+    }
+    return kept.sortedByPosition()
+}

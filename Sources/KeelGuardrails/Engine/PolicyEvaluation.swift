@@ -1,0 +1,73 @@
+import KeelConfig
+
+/// Applies a policy's entries to one text: scan, keep findings at or above each entry's threshold,
+/// then redact. Shared by whole-text evaluation and the stream redactor.
+enum PolicyEvaluation {
+    struct Acted {
+        var finding: Finding
+        var style: RedactionStyle
+        var cardMask: GuardrailRuleConfig.CardMask
+    }
+
+    /// Every finding of `entries` in `text`, its action set; `wholeText` says whether detectors that
+    /// need the complete text run too.
+    static func scan(_ text: ScanText, entries: [PolicyEntry], textIndex: Int = 0, wholeText: Bool = true) -> [Acted] {
+        var acted: [Acted] = []
+        for entry in entries where wholeText || !entry.needsWholeText {
+            for var finding in entry.detector.scan(text) where finding.score >= entry.threshold {
+                finding.action = entry.action
+                finding.textIndex = textIndex
+                acted.append(Acted(finding: finding, style: entry.detector.redactionStyle, cardMask: entry.cardMask))
+            }
+        }
+        return acted
+    }
+
+    /// `text` with every `redact` finding replaced; overlapping findings merge into the higher-scoring one.
+    static func redact(_ text: ScanText, _ acted: [Acted], redaction: inout Redaction) -> String {
+        let redactions = acted.filter { $0.finding.action == .redact }
+        guard !redactions.isEmpty else { return text.string }
+        let ranked = redactions.sorted {
+            if $0.finding.score != $1.finding.score { return $0.finding.score > $1.finding.score }
+            return $0.finding.range.count > $1.finding.range.count
+        }
+        var kept: [Acted] = []
+        for candidate in ranked where !kept.contains(where: { $0.finding.range.overlaps(candidate.finding.range) }) {
+            kept.append(candidate)
+        }
+        kept.sort { $0.finding.range.lowerBound < $1.finding.range.lowerBound }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.bytes.count)
+        var position = 0
+        for item in kept {
+            let range = item.finding.range
+            out += text.bytes[position..<range.lowerBound]
+            switch item.style {
+            case .remove:
+                break
+            case .placeholder:
+                let value = text.text(range)
+                if item.finding.type == "CREDIT_CARD", item.cardMask != .placeholder {
+                    out += mask(value, keepFirst: item.cardMask == .binLast4 ? 6 : 0).utf8
+                } else {
+                    out += redaction.placeholder(type: item.finding.type, value: value).utf8
+                }
+            }
+            position = range.upperBound
+        }
+        out += text.bytes[position...]
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A card number with every digit but the first `keepFirst` and the last four replaced by `*`;
+    /// separators stay where they were.
+    static func mask(_ value: String, keepFirst: Int) -> String {
+        let digitCount = value.filter(\.isNumber).count
+        var seen = 0
+        return String(value.map { character -> Character in
+            guard character.isNumber else { return character }
+            seen += 1
+            return seen <= keepFirst || seen > digitCount - 4 ? character : "*"
+        })
+    }
+}

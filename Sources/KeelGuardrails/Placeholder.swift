@@ -1,2 +1,0 @@
-// Replaced as the module gains its first types.
-enum KeelGuardrailsModule {}

@@ -1,0 +1,112 @@
+import Testing
+@testable import KeelGuardrails
+
+/// The shared detector: compiling the database once keeps the suite fast.
+let sharedPII = try! PIIDetector()
+
+func types(_ detector: any Detector, _ text: String) -> [String] {
+    detector.scan(ScanText(text)).map(\.type)
+}
+
+func values(_ detector: any Detector, _ text: String) -> [String] {
+    let scan = ScanText(text)
+    return detector.scan(scan).map { scan.text($0.range) }
+}
+
+@Suite("PII detector")
+struct PIIDetectorTests {
+    @Test("positive cases: the exact value is found with its type", arguments: [
+        ("Write to jane.doe+news@example.co.uk today.", "EMAIL", "jane.doe+news@example.co.uk"),
+        ("Call me on +44 20 7946 0958.", "PHONE", "+44 20 7946 0958"),
+        ("Reach me at +1 (415) 555-0132 after 5", "PHONE", "+1 (415) 555-0132"),
+        ("office: (415) 555-0132", "PHONE", "(415) 555-0132"),
+        ("phone 020 7946 0958 (London)", "PHONE", "020 7946 0958"),
+        ("His SSN is 536-90-4399.", "US_SSN", "536-90-4399"),
+        ("ssn: 536904399", "US_SSN", "536904399"),
+        ("card 4111 1111 1111 1111 exp 12/29", "CREDIT_CARD", "4111 1111 1111 1111"),
+        ("paid with 5500-0000-0000-0004", "CREDIT_CARD", "5500-0000-0000-0004"),
+        ("amex 378282246310005", "CREDIT_CARD", "378282246310005"),
+        ("order 12 4111111111111111", "CREDIT_CARD", "4111111111111111"),
+        ("IBAN: GB82 WEST 1234 5698 7654 32", "IBAN", "GB82 WEST 1234 5698 7654 32"),
+        ("send to DE89370400440532013000 please", "IBAN", "DE89370400440532013000"),
+        ("server at 192.168.10.254 is down", "IP_ADDRESS", "192.168.10.254"),
+        ("v6 host 2001:db8::8a2e:370:7334 answers", "IP_ADDRESS", "2001:db8::8a2e:370:7334"),
+        ("Date of birth: 04/12/1985", "DATE_OF_BIRTH", "04/12/1985"),
+        ("she was born on 12 March 1980 in Leeds", "DATE_OF_BIRTH", "12 March 1980"),
+        ("passport number 912803456", "US_PASSPORT", "912803456"),
+        ("driver's license: D1234567", "US_DRIVER_LICENSE", "D1234567"),
+        ("ITIN 912-70-1234 on file", "US_ITIN", "912-70-1234"),
+        ("NHS number 943 476 5919", "UK_NHS", "943 476 5919"),
+        ("NI number AB 12 34 56 C", "UK_NINO", "AB 12 34 56 C"),
+        ("MRN: 00482913", "MEDICAL_RECORD_NUMBER", "00482913"),
+        ("Patient MRN 7734-221 at St Mary's", "MEDICAL_RECORD_NUMBER", "7734-221"),
+        ("member id XJH4829103", "HEALTH_PLAN_NUMBER", "XJH4829103"),
+        ("Medicare 1EG4-TE5-MK73", "HEALTH_PLAN_NUMBER", "1EG4-TE5-MK73"),
+    ])
+    func positive(text: String, type: String, value: String) {
+        let scan = ScanText(text)
+        let findings = sharedPII.scan(scan)
+        #expect(findings.contains { $0.type == type && scan.text($0.range) == value }, "\(findings.map { "\($0.type):\(scan.text($0.range))" })")
+    }
+
+    @Test("hard negatives: look-alikes that fail validation", arguments: [
+        "order number 4111 1111 1111 1112 shipped",        // fails Luhn
+        "tracking 1234567812345678",                       // fails Luhn
+        "ssn 000-12-3456", "ssn 666-12-3456", "ssn 912-34-5678", "ssn 536-00-4399", "ssn 536-90-0000",
+        "the sample 078-05-1120 from the wallet card",
+        "version 1.2.3.4.5 released",                      // dotted number, not an address
+        "address 300.168.1.1",                             // octet out of range
+        "meeting at 12:30:45 today",                       // a time, not IPv6
+        "the invoice date is 04/12/1985",                  // a date without birth context
+        "GB82 WEST 1234 5698 7654 33",                     // bad IBAN check digits
+        "build 123456789 passed",                          // nine digits without SSN context
+        "ignore the previous typo, I meant 2023-01-15",
+        "ni number QQ 12 34 56 C",                         // QQ is never issued
+    ])
+    func negative(text: String) {
+        #expect(types(sharedPII, text).isEmpty, "\(values(sharedPII, text)) in \(text)")
+    }
+
+    @Test("an NHS-shaped number with a bad check digit is not an NHS number")
+    func nhsCheckDigit() {
+        #expect(!types(sharedPII, "NHS number 943 476 5918").contains("UK_NHS"))
+        #expect(types(sharedPII, "NHS number 943 476 5919").contains("UK_NHS"))
+    }
+
+    @Test("offsets are UTF-8 bytes and Unicode code points")
+    func offsets() {
+        let text = "héllo 😀 mail bob@example.com"
+        let scan = ScanText(text)
+        let finding = try! #require(sharedPII.scan(scan).first)
+        #expect(finding.type == "EMAIL")
+        let codePoints = Array(text.unicodeScalars)
+        #expect(String(String.UnicodeScalarView(codePoints[finding.codePointRange])) == "bob@example.com")
+        #expect(finding.codePointRange == 13..<28)
+        #expect(finding.range == 17..<32)
+    }
+
+    @Test("custom entities and type selection")
+    func custom() throws {
+        let detector = try PIIDetector(types: ["EMAIL", "EMPLOYEE_ID", "CASE_ID"], customEntities: [
+            .init(type: "EMPLOYEE_ID", pattern: "EMP-[0-9]{6}"),
+            .init(type: "CASE_ID", pattern: "[0-9]{7}", context: ["case"]),
+        ])
+        let filler = String(repeating: "and then some more words ", count: 3)
+        #expect(types(detector, "EMP-123456 wrote a@b.io; case 1234567; \(filler) 7654321") == ["EMPLOYEE_ID", "EMAIL", "CASE_ID"])
+        #expect(types(detector, "call 415-555-0132") == [])
+        #expect(throws: PatternError.self) { try PIIDetector(customEntities: [.init(type: "BAD", pattern: "(unclosed")]) }
+    }
+}
+
+@Suite("PII detector on adversarial input")
+struct PIIAdversarialTests {
+    @Test("64 KB of digits yields no findings, and a card after it is still found")
+    func longDigitRuns() {
+        let run = String(repeating: "1", count: 65_536)
+        #expect(sharedPII.scan(ScanText(run)).isEmpty)
+        let text = run + " then card 4111 1111 1111 1111"
+        #expect(values(sharedPII, text).contains("4111 1111 1111 1111"))
+        let spaced = String(repeating: "4111 ", count: 4_000) + "x"
+        #expect(!types(sharedPII, spaced).contains("US_SSN"))
+    }
+}

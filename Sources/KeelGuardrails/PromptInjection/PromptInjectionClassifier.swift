@@ -53,35 +53,71 @@ extension PromptInjectionClassifier {
             }
         }
 
-        /// The logit of a normalised text given as UTF-8 bytes, and its flags.
+        /// The logit of a normalised text given as UTF-8 bytes, and its flags: the largest over its windows.
         ///
         /// Features are binary: each kind (character grams, word grams) sums the weights of the distinct
         /// buckets it hits and divides by the square root of their number.
         func logit(bytes: [UInt8], flags: [Bool]) -> Double {
-            var z = Weights.bias
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: buckets.count / 64) { storage in
-                withUnsafeTemporaryAllocation(of: Int32.self, capacity: 1024) { touched in
-                    var seen = BucketSet(bits: storage, touched: touched)
-                    let (charSum, charCount) = characterGrams(bytes, &seen)
-                    if charCount > 0 {
-                        z += Weights.scale * (Double(charSum) / Double(charCount).squareRoot())
-                    }
-                    seen.clear()
-                    let (wordSum, wordCount) = wordGrams(bytes, &seen)
-                    if wordCount > 0 {
-                        z += Weights.scale * (Double(wordSum) / Double(wordCount).squareRoot())
+            var best = -Double.infinity
+            bytes.withUnsafeBufferPointer { text in
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: buckets.count / 64) { storage in
+                    withUnsafeTemporaryAllocation(of: Int32.self, capacity: 1024) { touched in
+                        var seen = BucketSet(bits: storage, touched: touched)
+                        for window in Self.windows(text) {
+                            let slice = UnsafeBufferPointer(rebasing: text[window])
+                            var z = Weights.bias
+                            let (charSum, charCount) = characterGrams(slice, &seen)
+                            if charCount > 0 {
+                                z += Weights.scale * (Double(charSum) / Double(charCount).squareRoot())
+                            }
+                            seen.clear()
+                            let (wordSum, wordCount) = wordGrams(slice, &seen)
+                            if wordCount > 0 {
+                                z += Weights.scale * (Double(wordSum) / Double(wordCount).squareRoot())
+                            }
+                            seen.clear()
+                            for (flag, weight) in zip(flags, Weights.flags) where flag {
+                                z += weight
+                            }
+                            best = max(best, z)
+                        }
                     }
                 }
             }
-            for (flag, weight) in zip(flags, Weights.flags) where flag {
-                z += weight
+            return best
+        }
+
+        static let window = 768
+        static let stride = 512
+        static let singleWindowLimit = 1024
+
+        /// The windows a normalised text is scored in: itself up to 1 KB, else 768-byte windows every
+        /// 512 bytes, a start other than 0 moved past the next space and an end other than the text's end
+        /// moved back to the last space, when the window has one.
+        static func windows(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+            let n = text.count
+            guard n > singleWindowLimit else { return [0..<n] }
+            var out: [Range<Int>] = []
+            var start = 0
+            while true {
+                let end = min(start + window, n)
+                var s = start
+                if s > 0, let space = (s..<end).first(where: { text[$0] == 0x20 }) {
+                    s = space + 1
+                }
+                var e = end
+                if e < n, let space = (s..<e).last(where: { text[$0] == 0x20 }), space > s {
+                    e = space
+                }
+                out.append(s..<e)
+                if end >= n { return out }
+                start += stride
             }
-            return z
         }
 
         /// Sum of the weights of the distinct buckets of the character 3-, 4- and 5-grams of
         /// `" " + text + " "`, and their number.
-        private func characterGrams(_ text: [UInt8], _ seen: inout BucketSet) -> (Int, Int) {
+        private func characterGrams(_ text: UnsafeBufferPointer<UInt8>, _ seen: inout BucketSet) -> (Int, Int) {
             let n = text.count + 2
             guard n >= 3 else { return (0, 0) }
             var sum = 0
@@ -119,7 +155,7 @@ extension PromptInjectionClassifier {
         }
 
         /// Sum of the weights of the distinct buckets of the word unigrams and bigrams, and their number.
-        private func wordGrams(_ text: [UInt8], _ seen: inout BucketSet) -> (Int, Int) {
+        private func wordGrams(_ text: UnsafeBufferPointer<UInt8>, _ seen: inout BucketSet) -> (Int, Int) {
             var sum = 0
             var count = 0
             var previous: Range<Int>? = nil

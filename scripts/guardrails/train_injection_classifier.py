@@ -172,7 +172,7 @@ extension PromptInjectionClassifier {{
         static let bits = {BUCKETS.bit_length() - 1}
         /// Multiplier turning an int8 bucket weight into a logit contribution.
         static let scale: Double = {model.scale!r}
-        /// The logistic regression intercept.
+        /// The logistic regression intercept, shifted so that 0.5 is the operating threshold.
         static let bias: Double = {model.bias!r}
         /// Weights of the flags ({", ".join(FLAG_NAMES)}).
         static let flags: [Double] = [{flags}]

@@ -8,7 +8,7 @@ extension PromptInjectionClassifier {
         static let bits = 18
         /// Multiplier turning an int8 bucket weight into a logit contribution.
         static let scale: Double = 0.034208812201542926
-        /// The logistic regression intercept.
+        /// The logistic regression intercept, shifted so that 0.5 is the operating threshold.
         static let bias: Double = -5.2098193022575865
         /// Weights of the flags (invisible, tag, decoded, homoglyph, leet).
         static let flags: [Double] = [2.2427714650959643, 1.189539100160383, -1.8622045282266118, 1.280752134183139, 2.2483630090143847]

@@ -45,12 +45,10 @@ extension PromptInjectionClassifier {
         private init() {
             let count = 1 << Weights.bits
             mask = UInt32(count - 1)
-            if let data = Data(base64Encoded: Weights.buckets), data.count == count {
-                buckets = data.withUnsafeBytes { Array($0.bindMemory(to: Int8.self)) }
-            } else {
-                // The generated source is checked by the tests; an all-zero table scores every text alike.
-                buckets = [Int8](repeating: 0, count: count)
+            guard let data = Data(base64Encoded: Weights.buckets), data.count == count else {
+                preconditionFailure("PromptInjectionClassifier+Weights.swift is corrupt; regenerate it with the training script")
             }
+            buckets = data.withUnsafeBytes { Array($0.bindMemory(to: Int8.self)) }
         }
 
         /// The logit of a normalised text given as UTF-8 bytes, and its flags: the largest over its windows.

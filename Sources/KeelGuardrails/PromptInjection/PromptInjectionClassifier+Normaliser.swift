@@ -68,9 +68,9 @@ extension PromptInjectionClassifier {
         ///
         /// Normalisation is costly, so it is applied only where it can change something: NFKC is the
         /// identity on a run of scalars that are each NFKC-stable, of combining class 0 and never the second
-        /// of a canonical composition pair (`nfkcInert`), and ASCII whitespace never interacts with its
-        /// neighbours, so text is normalised one whitespace-delimited chunk at a time and inert chunks are
-        /// copied as they are.
+        /// of a canonical composition pair (`nfkcInert`), and ASCII whitespace and tag characters never
+        /// interact with their neighbours, so text is normalised one chunk between those at a time and inert
+        /// chunks are copied as they are.
         static func nfkc(_ text: String) -> [UInt32] {
             var text = text
             return text.withUTF8 { nfkc(utf8: $0) }
@@ -86,9 +86,10 @@ extension PromptInjectionClassifier {
                 guard !inert, chunkStart < end else { return }
                 out.removeSubrange(chunkOut...)
                 let chunk = String(decoding: UnsafeBufferPointer(rebasing: buf[chunkStart..<end]), as: UTF8.self)
-                for scalar in chunk.precomposedStringWithCompatibilityMapping.unicodeScalars {
-                    out.append(scalar.value)
-                }
+                // Foundation's compatibility mapping leaves some sequences uncomposed that NFKC composes
+                // (a half-width kana followed by a half-width voicing mark, Hangul jamo): compose those too.
+                let mapped = chunk.precomposedStringWithCompatibilityMapping.precomposedStringWithCanonicalMapping
+                composeHangul(mapped.unicodeScalars.map(\.value), into: &out)
             }
             var i = 0
             let n = buf.count
@@ -118,11 +119,44 @@ extension PromptInjectionClassifier {
                         | UInt32(buf[i + 3] & 0x3F)
                     i += 4
                 }
+                if cp >= 0xE0000 && cp <= 0xE007F {
+                    // Tag characters are stable starters that never compose: a chunk boundary, like whitespace
+                    // (Foundation would otherwise move a combining mark that follows one).
+                    flush(i - 4)
+                    out.append(cp)
+                    chunkStart = i
+                    chunkOut = out.count
+                    inert = true
+                    continue
+                }
                 if inert && !nfkcInert(cp) { inert = false }
                 out.append(cp)
             }
             flush(n)
             return out
+        }
+
+        /// Appends `cps` to `out`, composing conjoining Hangul jamo into syllables (Unicode §3.12).
+        static func composeHangul(_ cps: [UInt32], into out: inout [UInt32]) {
+            let sBase: UInt32 = 0xAC00, lBase: UInt32 = 0x1100, vBase: UInt32 = 0x1161, tBase: UInt32 = 0x11A7
+            let lCount: UInt32 = 19, vCount: UInt32 = 21, tCount: UInt32 = 28, sCount: UInt32 = 11172
+            var hasLast = false
+            for cp in cps {
+                if hasLast, let last = out.last {
+                    if last >= lBase, last - lBase < lCount, cp >= vBase, cp - vBase < vCount {
+                        out[out.count - 1] = sBase + ((last - lBase) * vCount + (cp - vBase)) * tCount
+                        continue
+                    }
+                    if last >= sBase, last - sBase < sCount, (last - sBase) % tCount == 0,
+                        cp > tBase, cp - tBase < tCount
+                    {
+                        out[out.count - 1] = last + (cp - tBase)
+                        continue
+                    }
+                }
+                out.append(cp)
+                hasLast = true
+            }
         }
 
         /// Ranges of scalars that NFKC leaves alone in any context (checked against Python's unicodedata by

@@ -293,6 +293,7 @@ def main() -> None:
     sample_scores = h_scores + p_scores
     max_diff = max(abs(reference.score(e.text) - s) for e, s in zip(sample, sample_scores))
 
+    bench_load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     bench = "" if args.no_bench else driver_bench(driver)
     scan_inj = keel_scan(args.keel, [e.text for e in heldout + pyrit], POLICY_YAML, "evaluation")
     pii = pii_examples()
@@ -435,9 +436,8 @@ def main() -> None:
     w("")
     if bench:
         w("`keel-guardrails-eval --bench` (release build; generated mixed English/code/non-ASCII texts; median of 7")
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        w("runs; microseconds of classifier time per KB of input, on the 2-core machine that produced this file,")
-        w(f"load average {load} when the run started — other builds were running, so these are upper bounds):")
+        w("runs; microseconds of the scoring thread's CPU time per KB of input, on the 2-core machine that produced")
+        w(f"this file; load average {bench_load} when the benchmark started):")
         w("")
         rows = [r.split("\t") for r in bench.strip().splitlines()]
         w("| text size (bytes) | median µs/KB | best µs/KB | texts per run |")

@@ -1,2 +1,0 @@
-// Replaced by the guardrails evaluation and benchmark driver.
-print("keel-guardrails-eval")

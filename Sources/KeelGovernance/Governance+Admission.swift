@@ -43,25 +43,9 @@ extension Governance {
     /// - Parameter promptTokens: the prompt's estimated token count (the gateway's estimator).
     public func admit(_ caller: Caller, model: String, promptTokens: Int, maxOutputTokens: Int?, requestID: String = "") async throws(GovernanceError) -> Reservation {
         let maxOutput = maxOutputTokens ?? config.auth.defaultMaxTokens
-        let (key, team) = directory.withLock { d in (caller.keyID.flatMap { d.keys[$0] }, caller.teamID.flatMap { d.teams[$0] }) }
+        let (key, team) = try checkAccess(caller, model: model, requestID: requestID)
         var detail: JSONObject = ["model": .string(model)]
         if !requestID.isEmpty { detail["request_id"] = .string(requestID) }
-
-        guard caller.role.canUseModels else {
-            let error = GovernanceError(.permissionDenied, "The \(caller.role.rawValue) role cannot call models.")
-            deny(caller, model: model, error: error, detail: detail)
-            throw error
-        }
-        if let allowed = key?.models, !allowed.contains(model) {
-            let error = GovernanceError(.modelNotAllowed, "The model '\(model)' is not allowed for this key (allowed: \(allowed.joined(separator: ", "))).", param: "model")
-            deny(caller, model: model, error: error, detail: detail)
-            throw error
-        }
-        if let allowed = team?.models, !allowed.contains(model) {
-            let error = GovernanceError(.modelNotAllowed, "The model '\(model)' is not allowed for team \(team!.name) (allowed: \(allowed.joined(separator: ", "))).", param: "model")
-            deny(caller, model: model, error: error, detail: detail)
-            throw error
-        }
 
         let id = newReservationID()
         let t = now()
@@ -102,6 +86,38 @@ extension Governance {
         detail["reserved_usd"] = JSONValue(USD.dollars(worstCase))
         audit(caller, action: "request.admit", target: model, outcome: "allowed", detail: detail)
         return Reservation(id: id, caller: caller, model: model, reservedNanos: worstCase, reservedTokens: tokens, headers: headers)
+    }
+
+    /// Decides whether `caller` may use `model` at all, without reserving anything: the role may use
+    /// models (403 `permission_denied`) and the model is on the key's and the team's allow-lists (403
+    /// `model_not_allowed`). Refusals are appended to the audit log. Calls that cost nothing (token
+    /// counting) use this instead of ``admit(_:model:promptTokens:maxOutputTokens:requestID:)``.
+    public func authorize(_ caller: Caller, model: String, requestID: String = "") throws(GovernanceError) {
+        _ = try checkAccess(caller, model: model, requestID: requestID)
+    }
+
+    /// The role and allow-list checks of admission; returns the caller's key and team records.
+    private func checkAccess(_ caller: Caller, model: String, requestID: String) throws(GovernanceError) -> (KeyRecord?, TeamRecord?) {
+        let (key, team) = directory.withLock { d in (caller.keyID.flatMap { d.keys[$0] }, caller.teamID.flatMap { d.teams[$0] }) }
+        var detail: JSONObject = ["model": .string(model)]
+        if !requestID.isEmpty { detail["request_id"] = .string(requestID) }
+        guard caller.role.canUseModels else {
+            let error = GovernanceError(.permissionDenied, "The \(caller.role.rawValue) role cannot call models.")
+            deny(caller, model: model, error: error, detail: detail)
+            throw error
+        }
+        if let allowed = key?.models, !allowed.contains(model) {
+            let error = GovernanceError(.modelNotAllowed, "The model '\(model)' is not allowed for this key (allowed: \(allowed.joined(separator: ", "))).", param: "model")
+            deny(caller, model: model, error: error, detail: detail)
+            throw error
+        }
+        if let allowed = team?.models, !allowed.contains(model) {
+            let error = GovernanceError(.modelNotAllowed, "The model '\(model)' is not allowed for team \(team!.name) (allowed: \(allowed.joined(separator: ", "))).", param: "model")
+            deny(caller, model: model, error: error, detail: detail)
+            throw error
+        }
+
+        return (key, team)
     }
 
     /// Records what the request really used: replaces the held cost and tokens by the real ones and

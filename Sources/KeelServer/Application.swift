@@ -65,8 +65,13 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     // End of governance wiring.
     OperationsRoutes(store: store, metrics: metrics).register(in: &router)
     ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
-    try GuardrailsRoutes(config: config, metrics: metrics).register(in: &router)
-    Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway")).register(in: &router)
+    // One guardrails engine for /v1/guardrails/apply and the gateway's chat requests; both count
+    // their actions in keel_guardrail_actions_total.
+    let guardrailsRoutes = try GuardrailsRoutes(config: config, metrics: metrics)
+    guardrailsRoutes.register(in: &router)
+    // Cached answers are partitioned by the caller's team (the gateway's default partition).
+    Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway"),
+            governance: governance, guardrails: guardrailsRoutes.guardrails).register(in: &router)
     try FeedbackRoutes(config: config, store: store, client: client, logger: logger).register(in: &router)
 
     let server = HTTPServer(

@@ -25,11 +25,11 @@ extension Gateway {
 
     /// The request's cache key, or nil when its model has no cache or the client bypassed it;
     /// notes `miss` on the recorder (a hit overwrites it).
-    func cacheKey(_ call: ChatCall, model: ModelConfig, request: Request, recorder: inout RequestRecorder) -> String? {
+    func cacheKey(_ call: ChatCall, model: ModelConfig, partition: String, recorder: inout RequestRecorder) -> String? {
         guard cache != nil, model.cache != nil else { return nil }
         if call.noCache && call.noStore { return nil }
         recorder.cache = "miss"
-        return CacheKey.make(api: recorder.inboundAPI, body: call.body, partition: cachePartition(request))
+        return CacheKey.make(api: recorder.inboundAPI, body: call.original, partition: partition)
     }
 
     /// The cached answer for `key` (nil when the client said `no-cache`, see ``chat``).
@@ -52,7 +52,7 @@ extension Gateway {
         recorder.provider = routeParts.first
         recorder.upstreamModel = routeParts.count > 1 ? routeParts[1] : nil
         recorder.markFirstToken()
-        let headers = recorder.routingHeaders
+        let headers = Self.addingRateLimitHeaders(recorder.routingHeaders, recorder)
         guard call.stream else {
             store.record(recorder.entry(status: 200, error: nil))
             return .json(bytes: hit.body, headers: headers)

@@ -11,8 +11,9 @@ extension Gateway {
     /// routes (retries, cooldowns and hedging apply; fallbacks do not). Other providers have no such
     /// endpoint, so Keel answers with ``TokenEstimator``'s estimate and says so in
     /// `x-keel-token-count: estimated`. Nothing is sent to a model, so these calls are not in the
-    /// request log.
-    func countTokens(_ request: Request) async throws -> Response {
+    /// request log. Governance checks the caller's role and the model's allow-lists only: counting
+    /// is free, so no budget or rate limit applies.
+    func countTokens(_ request: Request, _ context: RequestContext) async throws -> Response {
         let body = try Self.jsonObject(request.body)
         let modelName = try Self.modelName(body)
         guard let messages = body["messages"], !messages.isNull else {
@@ -24,6 +25,7 @@ extension Gateway {
         guard let model = models[modelName] else {
             throw ModelNotFound(model: modelName)
         }
+        try authorize(context, model: modelName)
         let providers = self.providers
         let anthropicRoutes = model.routes.filter { providers[$0.provider]?.kind == .anthropic }
         guard !anthropicRoutes.isEmpty else {

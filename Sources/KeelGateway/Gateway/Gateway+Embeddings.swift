@@ -14,7 +14,8 @@ import KeelHTTP
 /// input for Bedrock Titan) run concurrently, at most ``maxConcurrentEmbeddingsCalls`` at a time,
 /// and their answers are combined in input order. Routes are chosen, retried and fallen back on
 /// like chat (`Gateway+Attempts.swift`). Every request is recorded once, as inbound API
-/// `openai.embeddings`, with the input tokens the provider reported and every attempt.
+/// `openai.embeddings`, with the input tokens the provider reported and every attempt. Governance
+/// admits it like a chat request (no output allowance) and settles it with the reported input tokens.
 extension Gateway {
     /// The most upstream calls one embeddings request has in flight at once.
     static let maxConcurrentEmbeddingsCalls = 8
@@ -24,18 +25,26 @@ extension Gateway {
     func embeddings(_ request: Request, _ context: RequestContext) async throws -> Response {
         var recorder = RequestRecorder(id: context.requestID, inboundAPI: "openai.embeddings", model: "")
         do {
-            return try await embeddings(request, recorder: &recorder)
+            return try await embeddings(request, context, recorder: &recorder)
         } catch {
+            await endFailed(&recorder, status: responseStatus(for: error))
             recordFailure(error, recorder)
             throw recorder.addingRoutingHeaders(to: error)
         }
     }
 
-    private func embeddings(_ request: Request, recorder: inout RequestRecorder) async throws -> Response {
+    private func embeddings(_ request: Request, _ context: RequestContext, recorder: inout RequestRecorder) async throws -> Response {
         let body = try Self.jsonObject(request.body)
         recorder.model = body["model"]?.stringValue ?? ""
         let embeddingsRequest = try OpenAIEmbeddingsCodec.decodeRequest(.object(body))
         guard models[embeddingsRequest.model] != nil else { throw ModelNotFound(model: embeddingsRequest.model) }
+        let promptTokens = embeddingsRequest.inputs.reduce(0) { total, input in
+            switch input {
+            case .text(let text): total + TokenEstimator.count(text)
+            case .tokens(let tokens): total + tokens.count
+            }
+        }
+        try await admit(&recorder, context: context, model: embeddingsRequest.model, promptTokens: promptTokens, maxOutputTokens: 0, headers: request.headers, metadata: body["metadata"])
         let plan = AttemptPlan(model: embeddingsRequest.model, stream: false, timeoutOverride: try Self.timeoutOverride(request.headers))
         let trail = AttemptTrail(started: recorder.started)
         let attempted: (result: Attempted<(answer: [UInt8], inputTokens: Int?)>, target: RouteTarget)
@@ -53,8 +62,9 @@ extension Gateway {
         }
         recorder.answeredBy(attempted.target)
         if let tokens = attempted.result.value.inputTokens { recorder.usage = ChatUsage(inputTokens: tokens) }
+        await settle(&recorder, status: 200, usage: recorder.usage ?? ChatUsage(inputTokens: promptTokens))
         store.record(recorder.entry(status: 200, error: nil))
-        return .json(bytes: attempted.result.value.answer, headers: recorder.routingHeaders)
+        return .json(bytes: attempted.result.value.answer, headers: Self.addingRateLimitHeaders(recorder.routingHeaders, recorder))
     }
 
     /// One embeddings attempt on `target`: the answer in OpenAI's format and the input tokens reported.

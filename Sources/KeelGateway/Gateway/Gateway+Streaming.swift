@@ -12,9 +12,12 @@ extension Gateway {
     /// decoded events are re-encoded in the inbound API's format. Bytes have reached the client, so
     /// a failure now ends the stream with the inbound API's error event instead of failing over.
     /// A stream that finishes is handed to `onComplete` as a whole answer (for the response cache).
-    static func stream(_ prepared: PreparedStream, to writer: any ResponseBodyWriter, call: ChatCall, recorder: inout RequestRecorder, provider: String, onComplete: (@Sendable (ChatResponse) -> Void)?) async -> (status: Int, error: String?, clientGone: Bool) {
+    /// With an `output` guard the decoded events pass through it and are always re-encoded
+    /// (`Gateway+Guardrails.swift`).
+    static func stream(_ prepared: PreparedStream, to writer: any ResponseBodyWriter, call: ChatCall, recorder: inout RequestRecorder, provider: String, output: StreamOutputGuard? = nil, onComplete: (@Sendable (ChatResponse) -> Void)?) async -> (status: Int, error: String?, clientGone: Bool) {
         let inbound = call.inbound
-        let translate = prepared.translated
+        var output = output
+        let translate = prepared.translated || output != nil
         let clientWantsUsage = call.clientWantsUsage
         var decoder = Codecs.StreamDecoder(prepared.format)
         var encoder = Codecs.StreamEncoder(inbound, model: call.model, includeUsage: clientWantsUsage)
@@ -29,6 +32,20 @@ extension Gateway {
         var accumulator = StreamAccumulator()
         var upstreamStart: (id: String, model: String)?
         func observe(_ events: [ChatStreamEvent], recorder: inout RequestRecorder) async throws {
+            guard output != nil else { return try await emit(events, recorder: &recorder) }
+            try await emit(output!.filter(events), recorder: &recorder)
+            try await endIfBlocked(&recorder)
+        }
+        /// Ends the stream with the error event when the output guard blocked the answer.
+        func endIfBlocked(_ recorder: inout RequestRecorder) async throws {
+            guard let guarded = output else { return }
+            if !guarded.findings.isEmpty { recorder.guardrails["guardrails_output"] = findingSummary(guarded.findings) }
+            guard guarded.blocked else { return }
+            let error = guarded.blockedError
+            for out in encoder.errorEvent(error) { try await writer.write(event: out) }
+            throw OutputBlocked(error: error)
+        }
+        func emit(_ events: [ChatStreamEvent], recorder: inout RequestRecorder) async throws {
             for event in events {
                 switch event {
                 case .usage(let usage): recorder.usage = usage
@@ -93,6 +110,10 @@ extension Gateway {
                 return (error.status, error.message, false)
             }
             try await observe(last, recorder: &recorder)
+            if output != nil {
+                try await emit(output!.flush(), recorder: &recorder)
+                try await endIfBlocked(&recorder)
+            }
             if translate {
                 if let usage = estimateUsageIfMissing(&recorder) {
                     accumulator.observe(.usage(usage))
@@ -102,6 +123,8 @@ extension Gateway {
             }
             if let onComplete, let response = accumulator.response() { onComplete(response) }
             return (200, nil, false)
+        } catch let blocked as OutputBlocked {
+            return (blocked.error.status, blocked.error.message, false)
         } catch is ClientDisconnectedError {
             return (499, "client disconnected", true)
         } catch is CancellationError {
@@ -116,4 +139,10 @@ extension Gateway {
             return (502, mapped.message, false)
         }
     }
+}
+
+/// Thrown inside ``Gateway/stream(_:to:call:recorder:provider:output:onComplete:)`` when the output
+/// guard blocked the answer (the error event has been written).
+private struct OutputBlocked: Error {
+    let error: GatewayError
 }

@@ -1,6 +1,8 @@
 import Foundation
 import KeelConfig
 import KeelCore
+import KeelGovernance
+import KeelGuardrails
 import KeelHTTP
 import KeelStore
 
@@ -28,19 +30,27 @@ public final class Gateway: Sendable {
     public let routing: RoutingTable
     /// The response cache, when any model has `cache` configured.
     public let cache: ResponseCache?
-    /// The cache partition of a request: whose cached answers it may see. Empty for everyone until
-    /// requests carry a team.
-    let cachePartition: @Sendable (Request) -> String
+    /// The cache partition of a request: whose cached answers it may see.
+    let cachePartition: @Sendable (Request, RequestContext) -> String
+    /// Admission and settlement of model calls (`Gateway+Governance.swift`); nil: none.
+    let governance: Governance?
+    /// Input and output policies of chat requests (`Gateway+Guardrails.swift`); nil when no policy applies to anything.
+    let guardrails: Guardrails?
     /// The most bytes read from a non-streamed upstream response.
     let maxResponseBytes = 64 * 1024 * 1024
 
     /// A gateway for `config`'s models and providers.
     ///
-    /// - Parameter cachePartition: which cache partition a request belongs to (a team id once
-    ///   requests carry one); cached answers are never shared across partitions. Default: one
-    ///   partition for everyone.
+    /// - Parameters:
+    ///   - governance: admits every model call (allow-lists, budgets, rate limits) and settles its
+    ///     spend; nil admits everything.
+    ///   - guardrails: the engine whose policies apply to chat requests; ignored when the
+    ///     configuration has neither a `default` policy nor a binding.
+    ///   - cachePartition: which cache partition a request belongs to; cached answers are never
+    ///     shared across partitions. Default: the authenticated caller's team.
     public init(config: KeelConfig, client: HTTPClient, store: any Store, logger: Logger,
-                cachePartition: @escaping @Sendable (Request) -> String = { _ in "" }) {
+                governance: Governance? = nil, guardrails: Guardrails? = nil,
+                cachePartition: @escaping @Sendable (Request, RequestContext) -> String = { _, context in context.attributes[CallerKey.self]?.teamID ?? "" }) {
         self.client = client
         self.store = store
         self.logger = logger
@@ -53,6 +63,10 @@ public final class Gateway: Sendable {
         routing = RoutingTable(models: config.models)
         cache = Self.makeCache(config: config, store: store, logger: logger)
         self.cachePartition = cachePartition
+        self.governance = governance
+        let bindings = config.guardrails.bindings
+        let anyPolicy = config.guardrails.policy(named: "default") != nil || !bindings.keys.isEmpty || !bindings.teams.isEmpty || !bindings.models.isEmpty
+        self.guardrails = anyPolicy ? guardrails : nil
     }
 
     public func register(in router: inout Router) {
@@ -62,8 +76,8 @@ public final class Gateway: Sendable {
         router.post("/v1/messages", errorFormat: .anthropic) { [self] request, context in
             try await chat(request, context, inbound: .anthropic)
         }
-        router.post("/v1/messages/count_tokens", errorFormat: .anthropic) { [self] request, _ in
-            try await countTokens(request)
+        router.post("/v1/messages/count_tokens", errorFormat: .anthropic) { [self] request, context in
+            try await countTokens(request, context)
         }
         router.post("/v1/embeddings") { [self] request, context in
             try await embeddings(request, context)
@@ -78,8 +92,9 @@ public final class Gateway: Sendable {
         let inboundAPI = inbound == .openAI ? "openai.chat_completions" : "anthropic.messages"
         var recorder = RequestRecorder(id: context.requestID, inboundAPI: inboundAPI, model: "")
         do {
-            return try await chat(request, inbound: inbound, recorder: &recorder)
+            return try await chat(request, context, inbound: inbound, recorder: &recorder)
         } catch {
+            await endFailed(&recorder, status: responseStatus(for: error))
             recordFailure(error, recorder)
             throw recorder.addingRoutingHeaders(to: error)
         }
@@ -88,16 +103,23 @@ public final class Gateway: Sendable {
     /// The steps of a chat request: parse, admit, answer from the cache or through the attempt loop,
     /// settle. Admission (who may call, budgets, input guardrails) happens before the first
     /// attempt; settlement (spend, output accounting) after the last, once the answer is known.
-    private func chat(_ request: Request, inbound: WireFormat, recorder: inout RequestRecorder) async throws -> Response {
-        let call = try ChatCall(request, inbound: inbound)
-        recorder.model = call.model
-        recorder.stream = call.stream
-        guard let model = models[call.model] else { throw ModelNotFound(model: call.model) }
+    private func chat(_ request: Request, _ context: RequestContext, inbound: WireFormat, recorder: inout RequestRecorder) async throws -> Response {
+        var parsed = try ChatCall(request, inbound: inbound)
+        recorder.model = parsed.model
+        recorder.stream = parsed.stream
+        guard let model = models[parsed.model] else { throw ModelNotFound(model: parsed.model) }
 
         // Admission: the request is valid and names a served model; nothing has been sent upstream.
+        try await admit(&recorder, context: context, model: parsed.model, promptTokens: TokenEstimator.promptTokens(parsed.body),
+                        maxOutputTokens: Self.maxOutputTokens(parsed.body), headers: request.headers, metadata: parsed.body["metadata"])
+        let chatGuard = try guardInput(&parsed, caller: recorder.caller, recorder: &recorder)
+        let call = parsed
+        // Answers differ by team and by the output policy that shaped them.
+        let partition = cachePartition(request, context) + (recorder.guardrails["guardrails_policy"].map { "|guardrails:" + $0 } ?? "")
 
-        let cacheKey = cacheKey(call, model: model, request: request, recorder: &recorder)
+        let cacheKey = cacheKey(call, model: model, partition: partition, recorder: &recorder)
         if let cacheKey, !call.noCache, let hit = await cachedAnswer(cacheKey) {
+            await settle(&recorder, status: 200)
             return try replay(hit, call, recorder: &recorder)
         }
 
@@ -116,9 +138,10 @@ public final class Gateway: Sendable {
             let store = self.store
             let provider = recorder.attempts.last?.provider ?? ""
             let failed = recorder
-            return .eventStream(headers: recorder.routingHeaders) { writer in
+            return .eventStream(headers: recorder.routingHeaders) { [self] writer in
                 var recorder = failed
-                let outcome = await Self.stream(started, to: writer, call: call, recorder: &recorder, provider: provider, onComplete: nil)
+                let outcome = await Self.stream(started, to: writer, call: call, recorder: &recorder, provider: provider, output: chatGuard?.streamFilter(), onComplete: nil)
+                await settle(&recorder, status: outcome.status)
                 store.record(recorder.entry(status: outcome.status, error: outcome.error))
                 if outcome.clientGone { throw ClientDisconnectedError() }
             }
@@ -128,15 +151,17 @@ public final class Gateway: Sendable {
         }
         recorder.answeredBy(attempted.target)
         let cacheable = cacheKey != nil && !call.noStore && attempted.target.model.name == model.name
-        let headers = recorder.routingHeaders
+        let headers = Self.addingRateLimitHeaders(recorder.routingHeaders, recorder)
 
         // Settlement: the answer is known (a stream settles when it ends).
         switch attempted.result.value {
-        case .whole(let answer, let usage):
+        case .whole(var answer, let usage):
             recorder.usage = usage
             recorder.firstTokenAt = attempted.result.firstTokenAt
+            if let chatGuard { answer = try Self.guardOutput(answer, inbound: call.inbound, guard: chatGuard, recorder: &recorder) }
+            await settle(&recorder, status: 200)
             store.record(recorder.entry(status: 200, error: nil))
-            if cacheable, let cacheKey { saveToCache(cacheKey, body: answer, model: model, route: attempted.target.name, partition: cachePartition(request)) }
+            if cacheable, let cacheKey { saveToCache(cacheKey, body: answer, model: model, route: attempted.target.name, partition: partition) }
             return .json(bytes: answer, headers: headers)
         case .stream(let prepared):
             let store = self.store
@@ -144,7 +169,6 @@ public final class Gateway: Sendable {
             let providerName = attempted.target.provider.name
             var onComplete: (@Sendable (ChatResponse) -> Void)?
             if cacheable, let cacheKey {
-                let partition = cachePartition(request)
                 let routeName = attempted.target.name
                 onComplete = { [self] response in
                     let body = Codecs.encodeResponse(call.inbound, response, model: call.model).serialized()
@@ -152,9 +176,10 @@ public final class Gateway: Sendable {
                 }
             }
             let whenComplete = onComplete
-            return .eventStream(headers: headers) { writer in
+            return .eventStream(headers: headers) { [self] writer in
                 var recorder = started
-                let outcome = await Self.stream(prepared, to: writer, call: call, recorder: &recorder, provider: providerName, onComplete: whenComplete)
+                let outcome = await Self.stream(prepared, to: writer, call: call, recorder: &recorder, provider: providerName, output: chatGuard?.streamFilter(), onComplete: whenComplete)
+                await settle(&recorder, status: outcome.status)
                 store.record(recorder.entry(status: outcome.status, error: outcome.error))
                 if outcome.clientGone { throw ClientDisconnectedError() }
             }
@@ -199,14 +224,18 @@ public final class Gateway: Sendable {
 
     /// Records a request that failed with `error` in the request log, with the status the client sees.
     func recordFailure(_ error: any Error, _ recorder: RequestRecorder) {
-        store.record(recorder.entry(status: responseStatus(for: error), error: (error as? GatewayError)?.message ?? String(describing: type(of: error))))
+        let message = (error as? GatewayError)?.message ?? (error as? GovernanceError)?.message ?? String(describing: type(of: error))
+        store.record(recorder.entry(status: responseStatus(for: error), error: message))
     }
 }
 
 /// A parsed chat request: what every attempt needs to know about it.
 struct ChatCall: Sendable {
     let inbound: WireFormat
-    let body: JSONObject
+    /// The client's JSON as it is sent upstream (after input guardrails' redactions).
+    var body: JSONObject
+    /// The client's JSON as it arrived: what the response cache key is made of.
+    let original: JSONObject
     /// The model the client asked for.
     let model: String
     let stream: Bool
@@ -222,6 +251,7 @@ struct ChatCall: Sendable {
     init(_ request: Request, inbound: WireFormat) throws(GatewayError) {
         self.inbound = inbound
         body = try Gateway.jsonObject(request.body)
+        original = body
         model = try Gateway.modelName(body)
         var stream = false
         if let s = body["stream"] {

@@ -1,5 +1,6 @@
 import Foundation
 import KeelCore
+import KeelGovernance
 import KeelHTTP
 import KeelStore
 
@@ -22,6 +23,18 @@ struct RequestRecorder: Sendable {
     /// `hit` or `miss` for models with a cache; nil otherwise (or when the client bypassed it).
     var cache: String?
     var route: String? { provider.map { "\($0)/\(upstreamModel ?? "")" } }
+    /// Who called (set at admission), for the `key_id`, `team` and `user` metadata.
+    var caller: Caller?
+    /// What admission holds until the request settles (`Gateway+Governance.swift`).
+    var reservation: Reservation?
+    /// The `x-ratelimit-*` headers admission returned, for the answer.
+    var rateLimitHeaders = HTTPHeaders()
+    /// Spend tags of the request.
+    var tags: [String] = []
+    /// The settled cost, in nano-dollars.
+    var costNanos: Int64?
+    /// Guardrail verdicts for the log: policy, actions and finding counts, never the values.
+    var guardrails: [String: String] = [:]
 
     init(id: String, inboundAPI: String, model: String) {
         self.id = id
@@ -82,9 +95,25 @@ struct RequestRecorder: Sendable {
             status: status, latencyMs: Self.milliseconds(ContinuousClock.now - started),
             timeToFirstTokenMs: firstTokenAt.map { Self.milliseconds($0 - started) },
             inputTokens: usage?.inputTokens, outputTokens: usage?.outputTokens, cachedInputTokens: usage?.cachedInputTokens,
-            stream: stream, errorMessage: error, metadata: usageEstimated ? ["usage": "estimated"] : [:],
+            stream: stream, errorMessage: error, metadata: metadata,
             attempts: attempts, cache: cache
         )
+    }
+
+    /// The log entry's metadata: estimated usage, the caller (`key_id`, `team`, `user`), the settled
+    /// `cost_usd` and the guardrail verdicts.
+    private var metadata: [String: String] {
+        var metadata = guardrails
+        if usageEstimated { metadata["usage"] = "estimated" }
+        if let keyID = caller?.keyID { metadata["key_id"] = keyID }
+        if let team = caller?.teamID { metadata["team"] = team }
+        if let user = caller?.userID { metadata["user"] = user }
+        if let costNanos {
+            var text = String(format: "%.9f", Double(costNanos) / 1e9)
+            while text.hasSuffix("0"), !text.hasSuffix(".0") { text.removeLast() }
+            metadata["cost_usd"] = text
+        }
+        return metadata
     }
 
     static func milliseconds(_ d: Duration) -> Double {

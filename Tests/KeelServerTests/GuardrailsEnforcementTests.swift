@@ -73,6 +73,7 @@ struct GuardrailsEnforcementTests {
                 ModelConfig(name: "claude", routes: [RouteConfig(provider: "claude", model: "claude-haiku")]),
                 ModelConfig(name: "echo", routes: [RouteConfig(provider: "echo", model: "echo-1")]),
                 ModelConfig(name: "open", routes: [RouteConfig(provider: "oai", model: "gpt-4o-mini")]),
+                ModelConfig(name: "strict", routes: [RouteConfig(provider: "echo", model: "echo-1")]),
             ]
             config.guardrails = GuardrailsConfig(
                 policies: [
@@ -82,8 +83,9 @@ struct GuardrailsEnforcementTests {
                         output: [GuardrailRuleConfig(detector: "pii", action: .redact)]
                     ),
                     GuardrailPolicyConfig(name: "none"),
+                    GuardrailPolicyConfig(name: "strict", output: [GuardrailRuleConfig(detector: "banned_words", action: .block, words: ["office"])]),
                 ],
-                bindings: GuardrailBindingsConfig(models: ["open": "none"])
+                bindings: GuardrailBindingsConfig(models: ["open": "none", "strict": "strict"])
             )
         }
     }
@@ -194,6 +196,28 @@ struct GuardrailsEnforcementTests {
             let entries = try await P.logged(app)
             #expect(entries.count == 2)
             #expect(entries.allSatisfy { $0.metadata["guardrails_output"] == "pii/EMAIL/redact=1" && $0.outputTokens == 8 })
+        }
+        await fake.stop()
+        await echo.stop()
+    }
+
+    @Test func aBlockMidStreamEndsTheStreamWithTheInboundAPIsErrorEvent() async throws {
+        let fake = try FakeProvider()
+        let echo = try EchoUpstream()
+        try await withTestApplication(configure: Self.configure(fake, echo)) { app, _ in
+            let openAI = try await Self.post(app, #"{"model":"strict","stream":true,"messages":[{"role":"user","content":"Where?"}]}"#)
+            #expect(openAI.status == 200)
+            #expect(openAI.bodyText.contains(#""code":"guardrail_blocked""#))
+            #expect(!openAI.bodyText.contains("office"))
+            #expect(!openAI.bodyText.contains("[DONE]"))
+            let anthropic = try await Self.post(app, #"{"model":"strict","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"Where?"}]}"#, path: "/v1/messages")
+            #expect(anthropic.bodyText.contains("event: error"))
+            #expect(anthropic.bodyText.contains("banned_words (BANNED_WORD)"))
+            #expect(!anthropic.bodyText.contains("office"))
+            try await Task.sleep(for: .milliseconds(100))
+            let entries = try await P.logged(app)
+            #expect(entries.count == 2)
+            #expect(entries.allSatisfy { $0.status == 400 && $0.metadata["guardrails_output"] == "banned_words/BANNED_WORD/block=1" })
         }
         await fake.stop()
         await echo.stop()

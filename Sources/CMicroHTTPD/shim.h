@@ -36,42 +36,6 @@ static size_t keel_mhd_unescape(void *cls, struct MHD_Connection *c, char *s) {
 
 // Typed wrappers for libmicrohttpd's variadic entry points, which Swift cannot call.
 
-/// Starts an epoll daemon with an internal thread pool, bound to `host` (numeric or resolvable),
-/// with every option Keel uses passed explicitly. Returns NULL on failure (address in use, bad host…).
-static inline struct MHD_Daemon *keel_mhd_start_daemon(unsigned int flags, const char *host, uint16_t port,
-                                                       MHD_AccessHandlerCallback handler, void *handler_cls,
-                                                       MHD_RequestCompletedCallback completed, void *completed_cls,
-                                                       MHD_LogCallback logger, void *logger_cls,
-                                                       unsigned int threads, unsigned int connection_limit,
-                                                       unsigned int timeout_seconds, size_t memory_limit) {
-    struct addrinfo hints;
-    struct addrinfo *res = NULL;
-    char service[8];
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    snprintf(service, sizeof service, "%u", (unsigned) port);
-    if (getaddrinfo(host, service, &hints, &res) != 0 || res == NULL) {
-        return NULL;
-    }
-    if (res->ai_family == AF_INET6) {
-        flags |= MHD_USE_IPv6;
-    }
-    struct MHD_Daemon *d = MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
-                                            MHD_OPTION_EXTERNAL_LOGGER, logger, logger_cls,
-                                            MHD_OPTION_UNESCAPE_CALLBACK, keel_mhd_unescape, NULL,
-                                            MHD_OPTION_SOCK_ADDR, res->ai_addr,
-                                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
-                                            MHD_OPTION_THREAD_POOL_SIZE, threads,
-                                            MHD_OPTION_CONNECTION_LIMIT, connection_limit,
-                                            MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
-                                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory_limit,
-                                            MHD_OPTION_END);
-    freeaddrinfo(res);
-    return d;
-}
-
 /// Starts a daemon in external epoll mode (no thread of its own: the caller's event loop polls
 /// `keel_mhd_epoll_fd` and calls `MHD_run`). With `listen_fd` >= 0 it accepts on that existing
 /// listening socket (shared with other daemons) instead of binding `host`:`port`.

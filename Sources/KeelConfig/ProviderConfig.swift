@@ -125,7 +125,7 @@ extension ProviderConfig {
         let baseURLValue = reader.take("base_url")
         let baseURL = baseURLValue.flatMap { $0.string() }
         let apiKey = reader.secret("api_key")
-        let headers = reader.take("headers").flatMap(decodeHeaders) ?? [:]
+        let headers = reader.take("headers").flatMap(ConfigValue.httpHeaders) ?? [:]
         let timeout = reader.milliseconds("timeout_ms", .atLeast(1))
 
         guard let kind else {
@@ -227,31 +227,5 @@ extension ProviderConfig {
             return "\(quoted(text)): a base URL may not have a query or fragment"
         }
         return nil
-    }
-
-    private static func decodeHeaders(_ value: ConfigValue) -> [String: String]? {
-        guard var reader = value.mapping() else { return nil }
-        var headers: [String: String] = [:]
-        var seen: Set<String> = []
-        for (name, keyMark, headerValue) in reader.takeAll() {
-            let validName = !name.isEmpty && name.unicodeScalars.allSatisfy {
-                $0.isASCII && $0.value > 0x20 && $0.value < 0x7F && !"()<>@,;:\\\"/[]?={}".unicodeScalars.contains($0)
-            }
-            guard validName else {
-                value.context.report("\(quoted(name)) is not a valid HTTP header name", at: keyMark, path: value.path, code: .invalidValue)
-                continue
-            }
-            guard seen.insert(name.lowercased()).inserted else {
-                value.context.report("header \(quoted(name)) is given twice (header names ignore case)", at: keyMark, path: value.path, code: .duplicateKey)
-                continue
-            }
-            guard let text = headerValue.text(expected: "a string") else { continue }
-            if text.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
-                headerValue.report("header values may not contain line breaks")
-                continue
-            }
-            headers[name] = text
-        }
-        return headers
     }
 }

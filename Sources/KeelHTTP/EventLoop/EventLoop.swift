@@ -87,13 +87,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             localJobs.append(job)
             return
         }
-        let wake = remote.withLock { r -> Bool in
-            r.jobs.append(job)
-            guard r.jobs.count + r.closures.count == 1 else { return false }
-            wakeupsInFlight.add(1, ordering: .acquiringAndReleasing)
-            return true
-        }
-        if wake { wakeUp() }
+        enqueueRemote { $0.jobs.append(job) }
     }
 
     /// Runs `work` on the loop's thread, soon; at once when called on it.
@@ -102,13 +96,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             work()
             return
         }
-        let wake = remote.withLock { r -> Bool in
-            r.closures.append(work)
-            guard r.jobs.count + r.closures.count == 1 else { return false }
-            wakeupsInFlight.add(1, ordering: .acquiringAndReleasing)
-            return true
-        }
-        if wake { wakeUp() }
+        enqueueRemote { $0.closures.append(work) }
     }
 
     /// Runs `work` on the loop's thread and returns its result.
@@ -118,9 +106,17 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// Interrupts the loop's poll. The count in `wakeupsInFlight` keeps the multi handle alive
-    /// until the wakeup is sent.
-    private func wakeUp() {
+    /// Queues work from another thread and, when the queue was empty, interrupts the loop's poll
+    /// (outside the lock). The count in `wakeupsInFlight` keeps the multi handle alive until the
+    /// wakeup is sent.
+    private func enqueueRemote(_ add: (inout Remote) -> Void) {
+        let wake = remote.withLock { r -> Bool in
+            add(&r)
+            guard r.jobs.count + r.closures.count == 1 else { return false }
+            wakeupsInFlight.add(1, ordering: .acquiringAndReleasing)
+            return true
+        }
+        guard wake else { return }
         engine.wakeUpPoll()
         wakeupsInFlight.subtract(1, ordering: .acquiringAndReleasing)
     }

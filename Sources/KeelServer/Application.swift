@@ -66,7 +66,10 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     OperationsRoutes(store: store, metrics: metrics).register(in: &router)
     ModelsRoutes(config: config, created: Int(Date().timeIntervalSince1970)).register(in: &router)
     try GuardrailsRoutes(config: config, metrics: metrics).register(in: &router)
-    Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway")).register(in: &router)
+    let gateway = Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway"))
+    gateway.register(in: &router)
+    RoutesHealthRoutes(routing: gateway.routing, governance: governance).register(in: &router)
+    ConsoleRoutes().register(in: &router)
     try FeedbackRoutes(config: config, store: store, client: client, logger: logger).register(in: &router)
 
     let server = HTTPServer(

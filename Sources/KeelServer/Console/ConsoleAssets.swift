@@ -86,7 +86,7 @@ pre { background: #f3f4f7; padding: 8px 10px; border-radius: 6px; overflow: auto
 .scroll { overflow-x: auto; }
 
 """#),
-        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""aacd48ea1886ae8d""#, text: #"""
+        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""c6cab8262d016b9b""#, text: #"""
 // Keel web console: plain JavaScript, no build step, no libraries.
 // Pages are chosen by the URL's hash (#/overview, #/requests?model=x, #/requests/ID, #/spend,
 // #/guardrails, #/routes). Every API call carries the key the user pasted at login, kept in
@@ -95,7 +95,7 @@ pre { background: #f3f4f7; padding: 8px 10px; border-radius: 6px; overflow: auto
 'use strict';
 
 const KEY_STORAGE = 'keel.console.key';
-const state = { key: sessionStorage.getItem(KEY_STORAGE), who: null, timers: [], renderID: 0 };
+const state = { key: sessionStorage.getItem(KEY_STORAGE), who: null, timers: [], renderID: 0, teamNames: new Map(), keyNames: new Map() };
 
 // ---------------------------------------------------------------------------------------------
 // DOM helpers (text is always set as text, never parsed as HTML)
@@ -152,6 +152,20 @@ function statusBadge(status) {
 }
 
 function roleLabel(role) { return (role || '').replace('_', ' '); }
+function teamName(id) { return id ? (state.teamNames.get(id) || id) : '(none)'; }
+function keyName(id) { return id ? (state.keyNames.has(id) ? `${state.keyNames.get(id)} (${id})` : id) : '(none)'; }
+function groupName(dim, value) { return dim === 'team' ? teamName(value) : dim === 'key' ? keyName(value) : (value || '(none)'); }
+
+// Names for the team and key ids the reports use, as far as the role may read them.
+async function loadNames() {
+  const role = state.who.role;
+  const teams = role === 'super_admin' ? api('/admin/teams').then((b) => b.data || [])
+    : (state.who.team && (role === 'team_admin' || role === 'viewer')) ? api('/admin/teams/' + encodeURIComponent(state.who.team)).then((t) => [t]) : Promise.resolve([]);
+  const keys = (role === 'super_admin' || role === 'team_admin') ? api('/admin/keys').then((b) => b.data || []) : Promise.resolve([]);
+  const [teamList, keyList] = await Promise.all([teams.catch(() => []), keys.catch(() => [])]);
+  state.teamNames = new Map(teamList.map((t) => [t.id, t.name]));
+  state.keyNames = new Map(keyList.filter((k) => k.name).map((k) => [k.id, k.name]));
+}
 
 // ---------------------------------------------------------------------------------------------
 // The API
@@ -444,7 +458,7 @@ function renderShell(active) {
     if (!page.show()) continue;
     nav.append(h('a', { href: '#/' + page.id, class: page.id === active ? 'active' : null, id: 'nav-' + page.id, text: page.title }));
   }
-  who.textContent = `${state.who.actor} · ${roleLabel(state.who.role)}${state.who.team ? ' · team ' + state.who.team : ''}`;
+  who.textContent = `${state.who.actor} · ${roleLabel(state.who.role)}${state.who.team ? ' · team ' + teamName(state.who.team) : ''}`;
   out.hidden = false;
 }
 
@@ -460,6 +474,8 @@ async function route() {
       if (e.status !== 401) { clear(main).append(errorBox(e)); }
       return;
     }
+    await loadNames();
+    if (renderID !== state.renderID) return;
   }
   let page = PAGES.find((p) => p.id === parts[0] && p.show());
   if (!page) { location.replace('#/overview'); return; }
@@ -499,6 +515,7 @@ function renderLogin(main) {
       state.key = key;
       state.who = who;
       state.loginMessage = null;
+      await loadNames();
       location.hash = '#/overview';
       if (location.hash === '#/overview') route();
     } catch (e) {
@@ -566,7 +583,7 @@ async function renderOverview(main, _parts, _params, isCurrent) {
     cards.append(card('Requests, 24 h', '—', requests.error.status === 403 ? 'not visible to your role' : 'request log unavailable'));
   }
   if (spendToday) {
-    cards.append(card('Spend today', fmt.usd(spendToday.total_cost_usd), 'since 00:00 UTC' + (spendToday.team ? ', team ' + spendToday.team : ''), 'card-spend'));
+    cards.append(card('Spend today', fmt.usd(spendToday.total_cost_usd), 'since 00:00 UTC' + (spendToday.team ? ', team ' + teamName(spendToday.team) : ''), 'card-spend'));
     const byCost = [...(spendToday.data || [])].sort((a, b) => b.cost_usd - a.cost_usd).slice(0, 8);
     grid.append(h('div', { class: 'panel' }, h('h2', { text: 'Spend today by model' }),
       byCost.length ? table(['Model', 'Requests', 'Tokens in / out', 'Cost'], byCost.map((g) => [g.model, num(fmt.int(g.requests)), num(`${fmt.int(g.input_tokens)} / ${fmt.int(g.output_tokens)}`), num(fmt.usd(g.cost_usd))]))
@@ -629,10 +646,7 @@ function toLocalInput(seconds) {
 async function renderRequests(main, parts, params, isCurrent) {
   if (parts.length) return renderRequestDetail(main, parts[0], isCurrent);
   main.append(h('h1', { text: 'Requests' }));
-  const [models, teams] = await Promise.all([
-    api('/v1/models').then((b) => (b.data || []).map((m) => m.id)).catch(() => []),
-    can.allTeams() ? api('/admin/teams').then((b) => b.data || []).catch(() => []) : [],
-  ]);
+  const models = await api('/v1/models').then((b) => (b.data || []).map((m) => m.id)).catch(() => []);
   if (!isCurrent()) return;
   const field = (name, label, control) => h('label', { class: 'field' }, label, control);
   const value = (name) => params.get(name) || '';
@@ -643,7 +657,7 @@ async function renderRequests(main, parts, params, isCurrent) {
     field('to', 'To', h('input', { type: 'datetime-local', name: 'to', id: 'filter-to', value: toLocalInput(value('to')) })),
     field('model', 'Model', select('model', [['', 'any'], ...[...new Set([...models, value('model')].filter(Boolean))].sort().map((m) => [m, m])])),
     field('provider', 'Provider', h('input', { name: 'provider', id: 'filter-provider', value: value('provider'), placeholder: 'any' })),
-    can.allTeams() ? field('team', 'Team', select('team', [['', 'any'], ...teams.map((t) => [t.id, t.name || t.id])])) : null,
+    can.allTeams() ? field('team', 'Team', select('team', [['', 'any'], ...[...state.teamNames].map(([id, name]) => [id, name])])) : null,
     field('key', 'Key id', h('input', { name: 'key', id: 'filter-key', value: value('key'), placeholder: 'key_…' })),
     field('status', 'Status', select('status', [['', 'any'], ['2xx', '2xx'], ['4xx', '4xx'], ['5xx', '5xx'], ['429', '429'], ['499', '499'], ['502', '502'], ['503', '503'], ['504', '504']])),
     field('min_latency_ms', 'Latency ≥ ms', h('input', { type: 'number', min: 0, name: 'min_latency_ms', id: 'filter-min_latency_ms', value: value('min_latency_ms') })),
@@ -708,7 +722,7 @@ async function renderRequestDetail(main, id, isCurrent) {
     ['Route', r.provider ? `${r.provider}/${r.upstream_model || r.model}` : '—'], ['Status', statusBadge(r.status)],
     ['Latency', fmt.ms(r.latency_ms)], ['Time to first token', fmt.ms(r.ttft_ms)], ['Stream', r.stream ? 'yes' : 'no'],
     ['Tokens', `${fmt.int(r.input_tokens)} in (${fmt.int(r.cached_tokens)} cached) / ${fmt.int(r.output_tokens)} out`],
-    ['Cost', fmt.usd(r.cost_usd)], ['Cache', r.cache || '—'], ['Team', r.team || '—'], ['Key', r.key_id || '—'], ['Trace', r.trace_id || '—'],
+    ['Cost', fmt.usd(r.cost_usd)], ['Cache', r.cache || '—'], ['Team', r.team ? teamName(r.team) : '—'], ['Key', r.key_id ? keyName(r.key_id) : '—'], ['Trace', r.trace_id || '—'],
   ];
   if (r.error) kv.push(['Error', r.error]);
   main.append(h('div', { class: 'panel' }, h('dl', { class: 'kv', id: 'request-summary' }, kv.map(([k, v]) => [h('dt', { text: k }), h('dd', null, v === null || v === undefined ? '—' : v)]))));
@@ -757,7 +771,7 @@ async function renderSpend(main, _parts, params, isCurrent) {
   const labels = starts.map((t) => fmt.day(t).slice(5));
   const seriesOf = (reports, dim) => {
     const names = [...new Set(reports.flatMap((r) => (r.data || []).map((g) => g[dim])))];
-    return names.map((name) => ({ name: name || '(none)', values: reports.map((r) => ((r.data || []).find((g) => g[dim] === name) || {}).cost_usd || 0) }));
+    return names.map((name) => ({ name: groupName(dim, name), values: reports.map((r) => ((r.data || []).find((g) => g[dim] === name) || {}).cost_usd || 0) }));
   };
   main.append(h('div', { class: 'cards' },
     card('Total', fmt.usd(byModel.total_cost_usd), `last ${days} days (UTC)`, 'spend-total'),
@@ -768,7 +782,7 @@ async function renderSpend(main, _parts, params, isCurrent) {
     h('div', { class: 'panel', id: 'spend-by-team-chart' }, h('h2', { text: teamDim === 'team' ? 'By team per day' : 'By key per day' }), lineChart(labels, topSeries(seriesOf(perDayTeam, teamDim), 8), { unit: 'usd' }))));
   const totals = (report, dim, title, id) => h('div', { class: 'panel', id }, h('h2', { text: title }),
     (report.data || []).length ? table([dim === 'key' ? 'Key' : dim[0].toUpperCase() + dim.slice(1), 'Requests', 'Input tokens', 'Output tokens', 'Cached', 'Cost'],
-      [...report.data].sort((a, b) => b.cost_usd - a.cost_usd).map((g) => [g[dim] || '(none)', num(fmt.int(g.requests)), num(fmt.int(g.input_tokens)), num(fmt.int(g.output_tokens)), num(fmt.int(g.cached_input_tokens)), num(fmt.usd(g.cost_usd))]))
+      [...report.data].sort((a, b) => b.cost_usd - a.cost_usd).map((g) => [groupName(dim, g[dim]), num(fmt.int(g.requests)), num(fmt.int(g.input_tokens)), num(fmt.int(g.output_tokens)), num(fmt.int(g.cached_input_tokens)), num(fmt.usd(g.cost_usd))]))
       : h('p', { class: 'muted', text: 'No spend in this period.' }));
   main.append(h('div', { class: 'grid' },
     totals(byTeam, 'team', 'By team', 'spend-by-team'), totals(byModel, 'model', 'By model', 'spend-by-model'), totals(byKey, 'key', 'By key', 'spend-by-key')));

@@ -86,7 +86,7 @@ pre { background: #f3f4f7; padding: 8px 10px; border-radius: 6px; overflow: auto
 .scroll { overflow-x: auto; }
 
 """#),
-        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""c6cab8262d016b9b""#, text: #"""
+        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""015cc2dd96ce0c10""#, text: #"""
 // Keel web console: plain JavaScript, no build step, no libraries.
 // Pages are chosen by the URL's hash (#/overview, #/requests?model=x, #/requests/ID, #/spend,
 // #/guardrails, #/routes). Every API call carries the key the user pasted at login, kept in
@@ -139,7 +139,7 @@ function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return
 
 const fmt = {
   int: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : Math.round(n).toLocaleString('en-US'),
-  ms: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : (n >= 10000 ? (n / 1000).toFixed(1) + ' s' : Math.round(n) + ' ms'),
+  ms: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : (n >= 10000 ? (n / 1000).toFixed(1) + ' s' : n >= 10 || n === 0 ? Math.round(n) + ' ms' : n.toFixed(1) + ' ms'),
   usd: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : '$' + (n >= 100 ? n.toFixed(2) : n >= 1 ? n.toFixed(3) : n.toFixed(4)),
   pct: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : (n * 100).toFixed(n < 0.1 ? 2 : 1) + '%',
   time: (ms) => (ms === null || ms === undefined || Number.isNaN(ms)) ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19),
@@ -289,7 +289,7 @@ function percentile(sorted, q) {
 // ---------------------------------------------------------------------------------------------
 // Charts (SVG drawn here)
 
-const CHART_W = 720;
+const CHART_W = 1000;
 
 function niceMax(v) {
   if (!(v > 0)) return 1;

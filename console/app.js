@@ -238,13 +238,13 @@ function barChart(labels, series, opts = {}) {
       if (v <= 0) return;
       const bh = (plotH * v) / max;
       y -= bh;
-      svg.append(s('rect', { class: 'bar s' + (k % 8), x, y, width: barW, height: bh },
+      svg.append(s('rect', { class: 'bar ' + (sr.cls || 's' + (k % 8)), x, y, width: barW, height: bh },
         s('title', { text: `${label} · ${sr.name}: ${axisLabel(v, opts.unit)}` })));
     });
     if (i % every === 0) svg.append(s('text', { x: x + barW / 2, y: H - bottom + 16, 'text-anchor': 'middle', text: label }));
   });
   svg.append(s('line', { class: 'axis', x1: left, x2: CHART_W - right, y1: top + plotH, y2: top + plotH }));
-  return h('div', null, svg, series.length > 1 || opts.legend ? legend(series.map((x) => x.name)) : null);
+  return h('div', null, svg, series.length > 1 || opts.legend ? legend(series.map((x) => x.name), series.map((x) => x.cls)) : null);
 }
 
 // Lines, one per series, over the same labels.
@@ -274,8 +274,8 @@ function lineChart(labels, series, opts = {}) {
   return h('div', null, svg, legend(series.map((x) => x.name)));
 }
 
-function legend(names) {
-  return h('div', { class: 'legend' }, names.map((n, k) => h('span', null, h('span', { class: 'swatch s' + (k % 8) }), n)));
+function legend(names, classes = []) {
+  return h('div', { class: 'legend' }, names.map((n, k) => h('span', null, h('span', { class: 'swatch ' + (classes[k] || 's' + (k % 8)) }), n)));
 }
 
 // Keeps the `limit` largest series by total and folds the rest into "other".
@@ -477,7 +477,7 @@ async function renderOverview(main, _parts, _params, isCurrent) {
       if (i >= 0) (r.status >= 400 ? failed : ok)[i]++;
     }
     grid.append(h('div', { class: 'panel' }, h('h2', { text: 'Throughput per hour (UTC)' }),
-      barChart(hours.map((t) => new Date(t).toISOString().slice(11, 16)), [{ name: 'succeeded', values: ok }, { name: 'failed', values: failed }], { legend: true })));
+      barChart(hours.map((t) => new Date(t).toISOString().slice(11, 16)), [{ name: 'succeeded', values: ok, cls: 's1' }, { name: 'failed', values: failed, cls: 's4' }], { legend: true })));
     const byModel = new Map();
     for (const r of rows) {
       const m = byModel.get(r.model) || { requests: 0, errors: 0, latencies: [] };

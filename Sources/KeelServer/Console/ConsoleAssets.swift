@@ -86,7 +86,7 @@ pre { background: #f3f4f7; padding: 8px 10px; border-radius: 6px; overflow: auto
 .scroll { overflow-x: auto; }
 
 """#),
-        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""015cc2dd96ce0c10""#, text: #"""
+        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""8c3e3594bbe549e9""#, text: #"""
 // Keel web console: plain JavaScript, no build step, no libraries.
 // Pages are chosen by the URL's hash (#/overview, #/requests?model=x, #/requests/ID, #/spend,
 // #/guardrails, #/routes). Every API call carries the key the user pasted at login, kept in
@@ -327,13 +327,13 @@ function barChart(labels, series, opts = {}) {
       if (v <= 0) return;
       const bh = (plotH * v) / max;
       y -= bh;
-      svg.append(s('rect', { class: 'bar s' + (k % 8), x, y, width: barW, height: bh },
+      svg.append(s('rect', { class: 'bar ' + (sr.cls || 's' + (k % 8)), x, y, width: barW, height: bh },
         s('title', { text: `${label} · ${sr.name}: ${axisLabel(v, opts.unit)}` })));
     });
     if (i % every === 0) svg.append(s('text', { x: x + barW / 2, y: H - bottom + 16, 'text-anchor': 'middle', text: label }));
   });
   svg.append(s('line', { class: 'axis', x1: left, x2: CHART_W - right, y1: top + plotH, y2: top + plotH }));
-  return h('div', null, svg, series.length > 1 || opts.legend ? legend(series.map((x) => x.name)) : null);
+  return h('div', null, svg, series.length > 1 || opts.legend ? legend(series.map((x) => x.name), series.map((x) => x.cls)) : null);
 }
 
 // Lines, one per series, over the same labels.
@@ -363,8 +363,8 @@ function lineChart(labels, series, opts = {}) {
   return h('div', null, svg, legend(series.map((x) => x.name)));
 }
 
-function legend(names) {
-  return h('div', { class: 'legend' }, names.map((n, k) => h('span', null, h('span', { class: 'swatch s' + (k % 8) }), n)));
+function legend(names, classes = []) {
+  return h('div', { class: 'legend' }, names.map((n, k) => h('span', null, h('span', { class: 'swatch ' + (classes[k] || 's' + (k % 8)) }), n)));
 }
 
 // Keeps the `limit` largest series by total and folds the rest into "other".
@@ -566,7 +566,7 @@ async function renderOverview(main, _parts, _params, isCurrent) {
       if (i >= 0) (r.status >= 400 ? failed : ok)[i]++;
     }
     grid.append(h('div', { class: 'panel' }, h('h2', { text: 'Throughput per hour (UTC)' }),
-      barChart(hours.map((t) => new Date(t).toISOString().slice(11, 16)), [{ name: 'succeeded', values: ok }, { name: 'failed', values: failed }], { legend: true })));
+      barChart(hours.map((t) => new Date(t).toISOString().slice(11, 16)), [{ name: 'succeeded', values: ok, cls: 's1' }, { name: 'failed', values: failed, cls: 's4' }], { legend: true })));
     const byModel = new Map();
     for (const r of rows) {
       const m = byModel.get(r.model) || { requests: 0, errors: 0, latencies: [] };

@@ -5,7 +5,7 @@ SWIFT  ?= swift
 CONFIG ?= keel.yaml
 BIN    := .build/release/keel
 
-.PHONY: all bootstrap build release serve test test-swift test-cli test-docs test-conformance test-otlp bench bench-gateway clean
+.PHONY: all bootstrap build release serve test test-swift test-cli test-docs test-conformance test-otlp test-console bench bench-gateway clean
 
 all: build
 
@@ -21,7 +21,7 @@ release: bootstrap
 serve: release
 	$(BIN) serve --config $(CONFIG)
 
-test: bootstrap test-swift test-cli test-docs test-conformance test-otlp
+test: bootstrap test-swift test-cli test-docs test-conformance test-otlp test-console
 
 test-swift:
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
@@ -43,6 +43,12 @@ test-conformance: release
 test-otlp: bootstrap
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
 	./tests/otlp/run.sh
+
+# The web console in headless Chromium over the DevTools Protocol (websocket-client into .build/console-venv).
+test-console: release
+	$(SWIFT) build -c release --product keel-fake-upstream
+	./scripts/generate-console-assets --check
+	./tests/console/run.sh $(BIN) .build/release/keel-fake-upstream
 
 bench: release
 	./bench/run.sh

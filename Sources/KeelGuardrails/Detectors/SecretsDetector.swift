@@ -1,6 +1,6 @@
 /// Finds credentials: cloud keys (AWS, GCP, Azure), private keys, GitHub / GitLab / Slack / Stripe /
 /// OpenAI / Anthropic tokens, JWTs, connection strings with passwords, and high-entropy values
-/// assigned to names like `api_key` or `secret`.
+/// assigned to names like `api_key`, `secret` or `DB_PASS`, or sent as `Authorization: Bearer` tokens.
 public struct SecretsDetector: Detector {
     /// Every type this detector reports, in documentation order.
     public static let builtInTypes = [
@@ -41,6 +41,20 @@ public struct SecretsDetector: Detector {
         var end = start
         while end < bytes.count, end - start < 256, characters.contains(bytes[end]) { end += 1 }
         return end > start ? start..<end : nil
+    }
+
+    /// The value starting at `offset` when it looks like a secret: at least 12 characters, letters and
+    /// digits, and at least `minimumEntropy` bits per character (trailing `.` and `,` excluded).
+    static func genericValue(_ bytes: [UInt8], _ offset: Int, minimumEntropy: Double) -> Range<Int>? {
+        guard let value = valueAfter(bytes, offset, characters: secretCharacters) else { return nil }
+        var end = value.upperBound
+        while end > value.lowerBound, [0x2E, 0x2C].contains(bytes[end - 1]) { end -= 1 }
+        let slice = bytes[value.lowerBound..<end]
+        guard slice.count >= 12 else { return nil }
+        let hasDigit = slice.contains { (0x30...0x39).contains($0) }
+        let hasLetter = slice.contains { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+        guard hasDigit, hasLetter, Checksums.entropy(slice) >= minimumEntropy else { return nil }
+        return value.lowerBound..<end
     }
 
     static func rules(minimumEntropy: Double) -> [EntityRule] {
@@ -136,21 +150,19 @@ public struct SecretsDetector: Detector {
                 expression: #"(?:Server|Data Source|Host)=[^;\n]+;[^\n]*(?:Password|Pwd)=[^;\s"']{4,}"#,
                 options: [.caseless], score: 0.9, wordBoundary: false, maxLength: 1024
             ),
+            // A high-entropy value assigned to a secret-like name (`DB_PASS=…`, `"api_key": "…"`) …
             EntityRule(
                 type: "GENERIC_SECRET",
-                expression: #"(?:api[_\-]?key|apikey|secret|token|passwd|password|pwd|auth[_\-]?key|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?)[A-Za-z0-9_\-]*["']?[ \t]*(?::=|=|:)"#,
+                expression: #"(?:api[_\-]?key|apikey|secret|token|passwd|password|pwd|[_\-]pass(?:phrase)?|auth[_\-]?key|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?)[A-Za-z0-9_\-]*["']?[ \t]*(?::=|=|:)"#,
                 options: [.caseless], score: 0.75, wordBoundary: false,
-                validate: { bytes, range in
-                    guard let value = valueAfter(bytes, range.upperBound, characters: secretCharacters) else { return nil }
-                    var end = value.upperBound
-                    while end > value.lowerBound, [0x2E, 0x2C].contains(bytes[end - 1]) { end -= 1 }
-                    let slice = bytes[value.lowerBound..<end]
-                    guard slice.count >= 12 else { return nil }
-                    let hasDigit = slice.contains { (0x30...0x39).contains($0) }
-                    let hasLetter = slice.contains { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
-                    guard hasDigit, hasLetter, Checksums.entropy(slice) >= minimumEntropy else { return nil }
-                    return value.lowerBound..<end
-                }
+                validate: { bytes, range in genericValue(bytes, range.upperBound, minimumEntropy: minimumEntropy) }
+            ),
+            // … or sent as an HTTP bearer token (`Authorization: Bearer …`).
+            EntityRule(
+                type: "GENERIC_SECRET",
+                expression: #"bearer[ \t]+"#,
+                options: [.caseless], score: 0.75,
+                validate: { bytes, range in genericValue(bytes, range.upperBound, minimumEntropy: minimumEntropy) }
             ),
         ]
     }

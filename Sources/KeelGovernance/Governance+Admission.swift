@@ -38,7 +38,8 @@ extension Governance {
     /// + `maxOutputTokens` (default `auth.default_max_tokens`) × output price — fits the key's, the team's and
     /// the user's budgets (429 `budget_exceeded`, `x-should-retry: false`); and requests and tokens per
     /// minute of the key, the team and the model (429 `rate_limit_exceeded` with `retry-after` and
-    /// `x-ratelimit-*`). Every decision is appended to the audit log.
+    /// `x-ratelimit-*`). Every decision is appended to the audit log (allowed calls of a caller no
+    /// policy applies to, such as the master key, are recorded in the request log only).
     ///
     /// - Parameter promptTokens: the prompt's estimated token count (the gateway's estimator).
     public func admit(_ caller: Caller, model: String, promptTokens: Int, maxOutputTokens: Int?, requestID: String = "") async throws(GovernanceError) -> Reservation {
@@ -83,8 +84,12 @@ extension Governance {
                 throw error
             }
         }
-        detail["reserved_usd"] = JSONValue(USD.dollars(worstCase))
-        audit(caller, action: "request.admit", target: model, outcome: "allowed", detail: detail)
+        // A caller no key, team, budget or limit applies to (the master key) has no policy decision
+        // to record: its calls are in the request log and the spend ledger.
+        if key != nil || team != nil || !charges.isEmpty || !rules.isEmpty {
+            detail["reserved_usd"] = JSONValue(USD.dollars(worstCase))
+            audit(caller, action: "request.admit", target: model, outcome: "allowed", detail: detail)
+        }
         return Reservation(id: id, caller: caller, model: model, reservedNanos: worstCase, reservedTokens: tokens, headers: headers)
     }
 

@@ -273,8 +273,10 @@ struct SecretsAtRestTests {
         config.storage = StorageConfig(url: .sqlite(path: path), flushInterval: .seconds(3600))
         let app = try buildApplication(config: config, logger: Logger(label: "keel", sink: LogSink.memory().0))
         try app.start()
+        let team = try await app.governance.testTeam("flush")
+        let (caller, _) = try await app.governance.testKey(team: team)
         for i in 0..<300 {
-            let reservation = try await app.governance.admit(.master, model: "priced", promptTokens: 10, maxOutputTokens: 10, requestID: "r\(i)")
+            let reservation = try await app.governance.admit(caller, model: "priced", promptTokens: 10, maxOutputTokens: 10, requestID: "r\(i)")
             await app.governance.settle(reservation, usage: TokenUsage(inputTokens: 10, outputTokens: 10), status: 200, requestID: "r\(i)")
         }
         await app.shutdown()

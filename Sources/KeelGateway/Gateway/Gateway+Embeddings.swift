@@ -23,6 +23,7 @@ extension Gateway {
     /// carries the routing headers.
     func embeddings(_ request: Request, _ context: RequestContext) async throws -> Response {
         var recorder = RequestRecorder(id: context.requestID, inboundAPI: "openai.embeddings", model: "")
+        recorder.telemetry = startTelemetry(request, operation: "embeddings")
         do {
             return try await embeddings(request, recorder: &recorder)
         } catch {
@@ -37,7 +38,10 @@ extension Gateway {
         let embeddingsRequest = try OpenAIEmbeddingsCodec.decodeRequest(.object(body))
         guard models[embeddingsRequest.model] != nil else { throw ModelNotFound(model: embeddingsRequest.model) }
         let plan = AttemptPlan(model: embeddingsRequest.model, stream: false, timeoutOverride: try Self.timeoutOverride(request.headers))
-        let trail = AttemptTrail(started: recorder.started)
+        if recorder.telemetry.span != nil {
+            recorder.telemetry.parameters.encodingFormats = [body["encoding_format"]?.stringValue ?? "float"]
+        }
+        let trail = makeTrail(&recorder)
         let attempted: (result: Attempted<(answer: [UInt8], inputTokens: Int?)>, target: RouteTarget)
         do {
             attempted = try await runAttempts(plan, trail: trail) { [self] target in
@@ -53,7 +57,7 @@ extension Gateway {
         }
         recorder.answeredBy(attempted.target)
         if let tokens = attempted.result.value.inputTokens { recorder.usage = ChatUsage(inputTokens: tokens) }
-        store.record(recorder.entry(status: 200, error: nil))
+        finish(recorder, status: 200, error: nil)
         return .json(bytes: attempted.result.value.answer, headers: recorder.routingHeaders)
     }
 

@@ -31,6 +31,8 @@ public final class Gateway: Sendable {
     /// The cache partition of a request: whose cached answers it may see. Empty for everyone until
     /// requests carry a team.
     let cachePartition: @Sendable (Request) -> String
+    /// Spans and GenAI metrics (`Gateway+Telemetry.swift`).
+    let telemetry: GatewayTelemetry
     /// The most bytes read from a non-streamed upstream response.
     let maxResponseBytes = 64 * 1024 * 1024
 
@@ -39,7 +41,9 @@ public final class Gateway: Sendable {
     /// - Parameter cachePartition: which cache partition a request belongs to (a team id once
     ///   requests carry one); cached answers are never shared across partitions. Default: one
     ///   partition for everyone.
+    /// - Parameter telemetry: the tracer, metrics and content capture; off by default.
     public init(config: KeelConfig, client: HTTPClient, store: any Store, logger: Logger,
+                telemetry: GatewayTelemetry = .off,
                 cachePartition: @escaping @Sendable (Request) -> String = { _ in "" }) {
         self.client = client
         self.store = store
@@ -53,6 +57,7 @@ public final class Gateway: Sendable {
         routing = RoutingTable(models: config.models)
         cache = Self.makeCache(config: config, store: store, logger: logger)
         self.cachePartition = cachePartition
+        self.telemetry = telemetry
     }
 
     public func register(in router: inout Router) {
@@ -62,8 +67,8 @@ public final class Gateway: Sendable {
         router.post("/v1/messages", errorFormat: .anthropic) { [self] request, context in
             try await chat(request, context, inbound: .anthropic)
         }
-        router.post("/v1/messages/count_tokens", errorFormat: .anthropic) { [self] request, _ in
-            try await countTokens(request)
+        router.post("/v1/messages/count_tokens", errorFormat: .anthropic) { [self] request, context in
+            try await countTokens(request, context)
         }
         router.post("/v1/embeddings") { [self] request, context in
             try await embeddings(request, context)
@@ -77,6 +82,7 @@ public final class Gateway: Sendable {
     func chat(_ request: Request, _ context: RequestContext, inbound: WireFormat) async throws -> Response {
         let inboundAPI = inbound == .openAI ? "openai.chat_completions" : "anthropic.messages"
         var recorder = RequestRecorder(id: context.requestID, inboundAPI: inboundAPI, model: "")
+        recorder.telemetry = startTelemetry(request, operation: "chat")
         do {
             return try await chat(request, inbound: inbound, recorder: &recorder)
         } catch {
@@ -92,6 +98,7 @@ public final class Gateway: Sendable {
         let call = try ChatCall(request, inbound: inbound)
         recorder.model = call.model
         recorder.stream = call.stream
+        noteChatRequest(call, &recorder.telemetry)
         guard let model = models[call.model] else { throw ModelNotFound(model: call.model) }
 
         // Admission: the request is valid and names a served model; nothing has been sent upstream.
@@ -101,7 +108,7 @@ public final class Gateway: Sendable {
             return try replay(hit, call, recorder: &recorder)
         }
 
-        let trail = AttemptTrail(started: recorder.started)
+        let trail = makeTrail(&recorder)
         let attempted: (result: Attempted<ChatAnswer>, target: RouteTarget)
         do {
             attempted = try await runAttempts(call.plan, trail: trail) { [self] target in
@@ -113,13 +120,12 @@ public final class Gateway: Sendable {
             guard let started = failure.startedStream else { throw failure.error }
             // The upstream's stream broke before its first token and nothing else answered: the
             // client gets that stream, ending with the error event, as the upstream sent it.
-            let store = self.store
             let provider = recorder.attempts.last?.provider ?? ""
             let failed = recorder
             return .eventStream(headers: recorder.routingHeaders) { writer in
                 var recorder = failed
                 let outcome = await Self.stream(started, to: writer, call: call, recorder: &recorder, provider: provider, onComplete: nil)
-                store.record(recorder.entry(status: outcome.status, error: outcome.error))
+                self.finish(recorder, status: outcome.status, error: outcome.error, errorType: outcome.clientGone ? "cancelled" : nil)
                 if outcome.clientGone { throw ClientDisconnectedError() }
             }
         } catch {
@@ -135,11 +141,11 @@ public final class Gateway: Sendable {
         case .whole(let answer, let usage):
             recorder.usage = usage
             recorder.firstTokenAt = attempted.result.firstTokenAt
-            store.record(recorder.entry(status: 200, error: nil))
+            if let response = attempted.result.response { recorder.telemetry.response = response }
+            finish(recorder, status: 200, error: nil)
             if cacheable, let cacheKey { saveToCache(cacheKey, body: answer, model: model, route: attempted.target.name, partition: cachePartition(request)) }
             return .json(bytes: answer, headers: headers)
         case .stream(let prepared):
-            let store = self.store
             let started = recorder
             let providerName = attempted.target.provider.name
             var onComplete: (@Sendable (ChatResponse) -> Void)?
@@ -155,7 +161,7 @@ public final class Gateway: Sendable {
             return .eventStream(headers: headers) { writer in
                 var recorder = started
                 let outcome = await Self.stream(prepared, to: writer, call: call, recorder: &recorder, provider: providerName, onComplete: whenComplete)
-                store.record(recorder.entry(status: outcome.status, error: outcome.error))
+                self.finish(recorder, status: outcome.status, error: outcome.error, errorType: outcome.clientGone ? "cancelled" : nil)
                 if outcome.clientGone { throw ClientDisconnectedError() }
             }
         }
@@ -197,9 +203,10 @@ public final class Gateway: Sendable {
 
     // MARK: Shared
 
-    /// Records a request that failed with `error` in the request log, with the status the client sees.
+    /// Records a request that failed with `error` in the request log, with the status the client
+    /// sees, and ends its span and metrics.
     func recordFailure(_ error: any Error, _ recorder: RequestRecorder) {
-        store.record(recorder.entry(status: responseStatus(for: error), error: (error as? GatewayError)?.message ?? String(describing: type(of: error))))
+        finish(recorder, failedWith: error)
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import KeelCore
 import KeelHTTP
 import KeelStore
+import KeelTelemetry
 
 /// Collects what the request log needs while a gateway request runs, then records it once.
 struct RequestRecorder: Sendable {
@@ -21,6 +22,8 @@ struct RequestRecorder: Sendable {
     var attempts: [RequestLogAttempt] = []
     /// `hit` or `miss` for models with a cache; nil otherwise (or when the client bypassed it).
     var cache: String?
+    /// The request's span and what its span and metrics need (`Gateway+Telemetry.swift`).
+    var telemetry = RequestTelemetry(operation: "chat")
     var route: String? { provider.map { "\($0)/\(upstreamModel ?? "")" } }
 
     init(id: String, inboundAPI: String, model: String) {
@@ -39,6 +42,7 @@ struct RequestRecorder: Sendable {
     mutating func answeredBy(_ target: RouteTarget) {
         provider = target.provider.name
         upstreamModel = target.route.model
+        telemetry.fallback = target.model.name != model
     }
 
     /// Notes what a failed attempt loop leaves for the log: its attempts, and the route a request

@@ -269,3 +269,33 @@ struct TracingGatewayTests {
         await fake.stop()
     }
 }
+
+extension TracingGatewayTests {
+    @Test("failed requests: error.type on the request and attempt spans; only a server-side failure marks the request span as an error")
+    func failures() async throws {
+        let fake = try FakeProvider()
+        let receiver = try OTLPTestReceiver()
+        defer { receiver.stop() }
+        let models = [
+            ModelConfig(name: "refused", routes: [RouteConfig(provider: "oai", model: "status-400")]),
+            ModelConfig(name: "down", routes: [RouteConfig(provider: "oai", model: "status-503")], retries: 1),
+        ]
+        try await withTestApplication(configure: Self.configure(fake, receiver, models: models)) { app, _ in
+            #expect(try await R.post(app, #"{"model":"refused","messages":[{"role":"user","content":"hi"}]}"#).status == 400)
+            let down = try await R.post(app, #"{"model":"down","messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(down.status == 502, "\(down.bodyText)")  // the upstream's 503s, mapped for the client
+            let entries = try await Self.settle(app)
+            for entry in entries {
+                let spans = receiver.spans(trace: try #require(entry.metadata["trace_id"]))
+                let server = try #require(spans.first { $0.kind == 2 })
+                let attempts = spans.filter { $0.kind == 3 }
+                #expect(server.attributes["error.type"] == String(entry.status))
+                #expect(server.statusCode == (entry.status >= 500 ? 2 : 0))
+                #expect(attempts.count == entry.attempts.count)
+                #expect(attempts.allSatisfy { $0.statusCode == 2 }, "\(attempts.map(\.attributes))")
+                #expect(attempts.compactMap { $0.attributes["error.type"] }.sorted() == entry.attempts.map { String($0.status) }.sorted())
+            }
+        }
+        await fake.stop()
+    }
+}

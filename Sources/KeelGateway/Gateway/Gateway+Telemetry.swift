@@ -102,6 +102,14 @@ struct AttemptTracing: Sendable {
     /// The model the client asked for (an attempt on another model is a fallback).
     let requestedModel: String
     let parameters: GenAIRequestParameters
+    /// Every provider's address, by provider name.
+    let addresses: [String: UpstreamAddress]
+}
+
+/// Where a provider is: `server.address` and `server.port`.
+struct UpstreamAddress: Sendable, Equatable {
+    var host: String
+    var port: Int
 }
 
 extension Gateway {
@@ -132,7 +140,7 @@ extension Gateway {
     func makeTrail(_ recorder: inout RequestRecorder, started: ContinuousClock.Instant? = nil) -> AttemptTrail {
         var tracing: AttemptTracing?
         if let tracer = telemetry.tracer, let span = recorder.telemetry.span {
-            tracing = AttemptTracing(tracer: tracer, parent: span, operation: recorder.telemetry.operation, requestedModel: recorder.model, parameters: recorder.telemetry.parameters)
+            tracing = AttemptTracing(tracer: tracer, parent: span, operation: recorder.telemetry.operation, requestedModel: recorder.model, parameters: recorder.telemetry.parameters, addresses: upstreamAddresses)
         }
         let trail = AttemptTrail(started: started ?? recorder.started, tracing: tracing)
         recorder.telemetry.trail = trail
@@ -144,10 +152,14 @@ extension Gateway {
     func finish(_ recorder: RequestRecorder, status: Int, error: String?, errorType: String? = nil) {
         var entry = recorder.entry(status: status, error: error)
         let t = recorder.telemetry
+        let key = RequestLogEntry.MetadataKey.self
         if let span = t.span {
-            entry.metadata["trace_id"] = span.context.traceID.hex
-            entry.metadata["span_id"] = span.context.spanID.hex
+            entry.metadata[key.traceID] = span.context.traceID.hex
+            entry.metadata[key.spanID] = span.context.spanID.hex
         }
+        if let team = t.team { entry.metadata[key.team] = team }
+        if let keyID = t.keyID { entry.metadata[key.keyID] = keyID }
+        if let cost = t.costUSD { entry.metadata[key.costUSD] = String(cost) }
         if t.isLogged { store.record(entry) }
         let failure = status >= 400 ? (errorType ?? String(status)) : nil
         let providerKind = entry.provider.flatMap { providers[$0]?.kind.rawValue }
@@ -180,7 +192,8 @@ extension Gateway {
             )
             span.attributes.merge(GenAIConventions.requestAttributes(values, keel: keel))
             span.attributes.merge(telemetry.capture.attributes(inputMessages: t.inputMessages, outputMessages: t.outputMessages ?? t.response.outputMessages))
-            if let failure { span.status = .error(error ?? failure) }
+            // As HTTP servers do: a client error is recorded (`error.type`) but is not the server's failure.
+            if let failure, status >= 500 { span.status = .error(error ?? failure) }
             tracer.end(span, at: now)
         }
 
@@ -188,7 +201,7 @@ extension Gateway {
         let configured = models[entry.model] != nil
         metrics.record(
             operation: t.operation, providerKind: providerKind, provider: entry.provider,
-            requestModel: configured ? entry.model : "", responseModel: nil, route: route, team: t.team,
+            requestModel: configured ? entry.model : "", responseModel: configured ? entry.upstreamModel : nil, route: route, team: t.team,
             duration: entry.latencyMs / 1000, inputTokens: entry.inputTokens, outputTokens: entry.outputTokens,
             timeToFirstToken: recorder.stream ? entry.timeToFirstTokenMs.map { $0 / 1000 } : nil,
             errorType: failure, costUSD: t.costUSD ?? 0, cacheHit: recorder.cache == "hit",
@@ -236,6 +249,15 @@ extension Gateway {
         return p
     }
 
+    /// The address of every provider with a base URL, computed once.
+    static func upstreamAddresses(_ providers: [ProviderConfig]) -> [String: UpstreamAddress] {
+        var addresses: [String: UpstreamAddress] = [:]
+        for provider in providers {
+            if let address = serverAddress(provider.baseURL) { addresses[provider.name] = UpstreamAddress(host: address.host, port: address.port) }
+        }
+        return addresses
+    }
+
     /// `server.address` and `server.port` of a provider's base URL (default ports by scheme).
     static func serverAddress(_ baseURL: String) -> (host: String, port: Int)? {
         guard let schemeEnd = baseURL.range(of: "://") else { return nil }
@@ -260,7 +282,7 @@ extension AttemptTrail {
     func startAttemptSpan(_ target: RouteTarget) -> SpanBuilder? {
         guard let tracing else { return nil }
         let number = nextAttemptNumber()
-        let address = Gateway.serverAddress(target.provider.baseURL)
+        let address = tracing.addresses[target.provider.name]
         let values = GenAISpanValues(
             operation: tracing.operation, requestModel: target.route.model, providerKind: target.provider.kind.rawValue,
             parameters: tracing.parameters, serverAddress: address?.host, serverPort: address?.port

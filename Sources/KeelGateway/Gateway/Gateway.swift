@@ -33,6 +33,8 @@ public final class Gateway: Sendable {
     let cachePartition: @Sendable (Request) -> String
     /// Spans and GenAI metrics (`Gateway+Telemetry.swift`).
     let telemetry: GatewayTelemetry
+    /// `server.address` and `server.port` of each provider, for attempt spans.
+    let upstreamAddresses: [String: UpstreamAddress]
     /// The most bytes read from a non-streamed upstream response.
     let maxResponseBytes = 64 * 1024 * 1024
 
@@ -58,6 +60,7 @@ public final class Gateway: Sendable {
         cache = Self.makeCache(config: config, store: store, logger: logger)
         self.cachePartition = cachePartition
         self.telemetry = telemetry
+        upstreamAddresses = Self.upstreamAddresses(config.providers)
     }
 
     public func register(in router: inout Router) {

@@ -176,6 +176,17 @@ for i in $(seq 1 "$RUNS"); do
     cpu "$t" >"$OUT/cpu-$t-$i.after"
   done
 done
+# Side by side: both instances under the same load at the same time, sharing SERVER_CPU, so
+# whatever else the machine does affects both alike. The scheduler gives each about half the core;
+# the instance needing more CPU per request serves fewer of them.
+for i in $(seq 1 "$RUNS"); do
+  log "side by side $i/$RUNS: both instances, $CONNECTIONS connections each, $DURATION"
+  for t in $TARGETS; do cpu "$t" >"$OUT/pair-cpu-$t-$i.before"; done
+  LOADS=()
+  for t in $TARGETS; do load "$OUT/pair-wrk-$t-$i.txt" "$CONNECTIONS" "$DURATION" "${URL[$t]}" & LOADS+=($!); done
+  wait "${LOADS[@]}"
+  for t in $TARGETS; do cpu "$t" >"$OUT/pair-cpu-$t-$i.after"; done
+done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.txt"
 sleep 2  # let the last batch go out
 curl -fs "http://127.0.0.1:${PORT[keel-traced]}/metrics" >"$OUT/metrics-keel-traced.txt"
@@ -196,9 +207,9 @@ def wrk(path):
     requests = int(re.search(r"(\d+) requests in", text).group(1))
     return rps, lat["50"], lat["99"], int(non2xx.group(1)) if non2xx else 0, requests
 
-def cpu_per_request(t, i, requests):
-    before = float((out / f"cpu-{t}-{i}.before").read_text())
-    after = float((out / f"cpu-{t}-{i}.after").read_text())
+def cpu_per_request(t, i, requests, prefix=""):
+    before = float((out / f"{prefix}cpu-{t}-{i}.before").read_text())
+    after = float((out / f"{prefix}cpu-{t}-{i}.after").read_text())
     return (after - before) / requests * 1e6
 
 rows = {}
@@ -220,6 +231,20 @@ for t in targets:
     change = "—" if t == "keel" else f"{(rps / base - 1) * 100:+.1f} %"
     cpu_change = "—" if t == "keel" else f"{(cpu / base_cpu - 1) * 100:+.1f} %"
     print(f"| {labels[t]} | {rps:,.0f} | {change} | {cpu:.1f} | {cpu_change} | {p50 / 1000:.3f} | {p99 / 1000:.3f} | {non2xx} | {', '.join(f'{x:,}' for x in each)} |")
+print()
+pairs = []
+for i in range(1, runs + 1):
+    off, on = (wrk(out / f"pair-wrk-{t}-{i}.txt") for t in targets)
+    pairs.append((off[0], on[0], cpu_per_request(targets[0], i, off[4], "pair-"), cpu_per_request(targets[1], i, on[4], "pair-")))
+print("Side by side (both instances under load at once, sharing one core):")
+print()
+print("| run | tracing off req/s | tracing on req/s | on vs off | CPU µs/request off | on | on vs off |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for i, (a, b, ca, cb) in enumerate(pairs, 1):
+    print(f"| {i} | {a:,.0f} | {b:,.0f} | {(b / a - 1) * 100:+.1f} % | {ca:.1f} | {cb:.1f} | {(cb / ca - 1) * 100:+.1f} % |")
+ratio = statistics.median(b / a for a, b, _, _ in pairs)
+cpu_ratio = statistics.median(cb / ca for _, _, ca, cb in pairs)
+print(f"| median | | | {(ratio - 1) * 100:+.1f} % | | | {(cpu_ratio - 1) * 100:+.1f} % |")
 print()
 print(f"Spans from the traced instance: {exported:,} exported, {dropped:,} dropped (queue full), {failed:,} failed.")
 print()

@@ -25,7 +25,9 @@ public func checkServable(_ config: KeelConfig) throws(StartupError) {
 
 /// The composition root: builds every component from the configuration and wires the routes.
 /// Tests call it directly (with `server.listen` on port 0); `keel serve` calls it too.
-public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -> Application {
+///
+/// - Parameter environment: where the `OTEL_*` variables are read from (the process environment by default).
+public func buildApplication(config: KeelConfig, logger: Logger? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Application {
     let logger = logger ?? Logger(label: "keel", level: config.server.logLevel)
     try checkServable(config)
     let store: any Store
@@ -69,13 +71,43 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
     // their actions in keel_guardrail_actions_total.
     let guardrailsRoutes = try GuardrailsRoutes(config: config, metrics: metrics)
     guardrailsRoutes.register(in: &router)
+
+    // Telemetry: one tracer for the whole process (nil when no OTLP endpoint is configured).
+    let settings = config.telemetry.resolved(environment: environment)
+    let telemetryLogger = logger.labeled("keel.telemetry")
+    for warning in settings.warnings { telemetryLogger.warning(warning) }
+    let tracer = makeTracer(settings, client: client, logger: telemetryLogger)
+    tracer?.registerMetrics(in: metrics)
+    let genAIMetrics = GenAIMetrics(registry: metrics)
     // Cached answers are partitioned by the caller's team (the gateway's default partition).
-    let gateway = Gateway(config: config, client: client, store: store, logger: logger.labeled("keel.gateway"),
-                          governance: governance, guardrails: guardrailsRoutes.guardrails)
+    let gateway = Gateway(
+        config: config, client: client, store: store, logger: logger.labeled("keel.gateway"),
+        governance: governance, guardrails: guardrailsRoutes.guardrails,
+        telemetry: GatewayTelemetry(tracer: tracer, metrics: genAIMetrics, capture: ContentCapture(enabled: settings.captureContent))
+    )
     gateway.register(in: &router)
+    registerGatewayGauges(gateway, genAIMetrics: genAIMetrics, in: metrics)
     RoutesHealthRoutes(routing: gateway.routing, governance: governance).register(in: &router)
     ConsoleRoutes().register(in: &router)
-    try FeedbackRoutes(config: config, store: store, client: client, logger: logger).register(in: &router)
+    let feedback = try FeedbackRoutes.openFeedbackStore(config)
+    FeedbackRoutes(store: store, feedback: feedback, tracer: tracer).register(in: &router)
+    // The request log is scoped like spend: the master key sees everything, team admins and
+    // viewers their own team's requests, developers nothing.
+    RequestLogRoutes(store: store, feedback: feedback, scope: { _, context in
+        guard let caller = context.attributes[CallerKey.self] else { return .all }
+        switch caller.role {
+        case .superAdmin: return .all
+        case .teamAdmin, .viewer:
+            guard let team = caller.teamID else { throw GovernanceError(.permissionDenied, "This key belongs to no team.") }
+            return RequestLogScope(team: team)
+        case .developer:
+            throw GovernanceError(.permissionDenied, "Developer keys cannot read the request log; ask a team admin or use a viewer key.")
+        }
+    }).register(in: &router)
+    var retention: RequestLogRetention?
+    if config.storage.retentionDays > 0, let pruning = store as? any RequestLogPruning {
+        retention = RequestLogRetention(days: config.storage.retentionDays, store: pruning, logger: logger.labeled("keel.store"))
+    }
 
     let server = HTTPServer(
         configuration: .init(
@@ -91,7 +123,71 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil) throws -
         logger: logger.labeled("keel.http"),
         group: loops
     )
-    return Application(config: config, server: server, client: client, loops: loops, store: store, governance: governance, metrics: metrics, logger: logger)
+    return Application(
+        config: config, server: server, client: client, loops: loops, store: store, governance: governance, metrics: metrics, logger: logger,
+        gateway: gateway, tracer: tracer, feedback: feedback, retention: retention
+    )
+}
+
+/// A tracer exporting with OTLP/HTTP as `settings` say, or nil when no endpoint is configured.
+func makeTracer(_ settings: TelemetrySettings, client: HTTPClient, logger: Logger) -> Tracer? {
+    guard let endpoint = settings.tracesEndpoint else { return nil }
+    let exporter = OTLPHTTPExporter(
+        configuration: .init(
+            tracesURL: endpoint,
+            encoding: settings.protocol == .httpJSON ? .json : .protobuf,
+            headers: HTTPHeaders(settings.headers.map { ($0.name, $0.value) }),
+            timeout: settings.timeout
+        ),
+        client: client
+    )
+    var attributes = SpanAttributes()
+    for (name, value) in settings.resourceAttributes { attributes[name] = .string(value) }
+    logger.info("trace export on", ["endpoint": URLRedaction.url(endpoint), "protocol": settings.protocol.rawValue, "sampling_ratio": String(settings.samplingRatio)])
+    return Tracer(
+        resource: TelemetryResource(serviceName: settings.serviceName, serviceVersion: KeelVersion.current, attributes: attributes),
+        scope: InstrumentationScope(name: "keel", version: KeelVersion.current),
+        samplingRatio: settings.samplingRatio,
+        exporter: exporter,
+        logger: logger
+    )
+}
+
+/// Gauges read from the gateway at each scrape: every route's circuit breaker
+/// (`keel_circuit_breaker_state`) and attempts in flight (`keel_route_in_flight`), and the response
+/// cache's entries, bytes and lookups.
+func registerGatewayGauges(_ gateway: Gateway, genAIMetrics: GenAIMetrics, in registry: MetricsRegistry) {
+    let routing = gateway.routing
+    registry.beforeExposition {
+        // A route shared by several models reports its worst breaker.
+        var states: [String: (provider: String, state: GenAIMetrics.BreakerState)] = [:]
+        for model in routing.snapshot() {
+            for route in model.routes {
+                let state: GenAIMetrics.BreakerState = switch route.breaker {
+                case .closed: .closed
+                case .halfOpen: .halfOpen
+                case .open: .open
+                }
+                let name = "\(route.provider)/\(route.model)"
+                if let known = states[name], known.state.rawValue >= state.rawValue { continue }
+                states[name] = (route.provider, state)
+            }
+        }
+        for (route, value) in states { genAIMetrics.setBreakerState(value.state, provider: value.provider, route: route) }
+    }
+    registry.callbackGauge("keel_route_in_flight", help: "Upstream attempts in flight per model and route.", labelNames: ["model", "provider", "route"]) {
+        routing.snapshot().flatMap { model in
+            model.routes.map { MetricSample(labelValues: [model.model, $0.provider, "\($0.provider)/\($0.model)"], value: Double($0.inFlight)) }
+        }
+    }
+    guard let cache = gateway.cache else { return }
+    registry.callbackGauge("keel_response_cache_entries", help: "Answers held in the response cache's memory.") { Double(cache.stats.entries) }
+    registry.callbackGauge("keel_response_cache_bytes", help: "Bytes held in the response cache's memory.") { Double(cache.stats.bytes) }
+    registry.callbackCounter("keel_response_cache_lookups_total", help: "Response cache lookups by result.", labelNames: ["result"]) {
+        let stats = cache.stats
+        return [MetricSample(labelValues: ["hit"], value: Double(stats.hits)), MetricSample(labelValues: ["miss"], value: Double(stats.misses))]
+    }
+    registry.callbackCounter("keel_response_cache_evictions_total", help: "Answers evicted from the response cache's memory.") { Double(cache.stats.evictions) }
 }
 
 /// A built Keel instance: the HTTP server, the store and the metrics registry, with their lifecycle.
@@ -107,8 +203,23 @@ public final class Application: Sendable {
     public let governance: Governance
     public let metrics: MetricsRegistry
     public let logger: Logger
+    /// The model gateway: its routing state (`gateway.routing.snapshot()`) and response cache.
+    public let gateway: Gateway
+    /// The process's tracer; nil when trace export is off.
+    public let tracer: Tracer?
+    /// The feedback table.
+    let feedback: any FeedbackStore
+    /// Enforces `storage.retention_days`; nil when everything is kept.
+    let retention: RequestLogRetention?
 
-    init(config: KeelConfig, server: HTTPServer, client: HTTPClient, loops: EventLoopGroup, store: any Store, governance: Governance, metrics: MetricsRegistry, logger: Logger) {
+    init(
+        config: KeelConfig, server: HTTPServer, client: HTTPClient, loops: EventLoopGroup, store: any Store, governance: Governance, metrics: MetricsRegistry, logger: Logger,
+        gateway: Gateway, tracer: Tracer?, feedback: any FeedbackStore, retention: RequestLogRetention?
+    ) {
+        self.gateway = gateway
+        self.tracer = tracer
+        self.feedback = feedback
+        self.retention = retention
         self.config = config
         self.server = server
         self.client = client
@@ -122,23 +233,29 @@ public final class Application: Sendable {
     /// The port the server listens on (after `start()`).
     public var port: Int { server.port }
 
-    /// Binds the listener and starts serving.
+    /// Binds the listener, starts serving and starts the request log's retention task.
     public func start() throws {
         do {
             try server.start()
         } catch {
             throw StartupError(error.message)
         }
+        retention?.start()
     }
 
     /// Graceful shutdown: stop accepting, let requests in flight finish (up to
-    /// `server.shutdown_timeout_s`), then flush everything accepted into the store and close it.
+    /// `server.shutdown_timeout_s`), export the spans still queued (up to 5 s), then flush
+    /// everything accepted into the store and close it.
     public func shutdown() async {
         await server.shutdown(gracePeriod: config.server.shutdownTimeout)
         await governance.shutdown()
+        await retention?.stop()
+        // The exporter sends through the client: flush the spans before the client stops.
+        await tracer?.shutdown()
         client.shutdown()
         loops.shutdown()
         await store.shutdown()
+        await feedback.close()
         logger.info("shutdown complete")
     }
 

@@ -13,6 +13,18 @@ public struct RequestLogQuery: Sendable, Equatable {
     public var model: String?
     /// Only entries with this HTTP status. Default: all statuses.
     public var status: Int?
+    /// Only entries whose status is in this range (for a class such as `5xx`: `500..<600`). Default: all.
+    public var statusRange: Range<Int>?
+    /// Only entries routed to this provider (the configured provider name). Default: all providers.
+    public var provider: String?
+    /// Only entries of this team (`metadata["team"]`). Default: every team.
+    public var team: String?
+    /// Only entries made with this virtual key id (`metadata["key_id"]`). Default: every key.
+    public var keyID: String?
+    /// Only entries that took at least this long, in milliseconds. Default: no lower bound.
+    public var minLatencyMs: Double?
+    /// Only entries whose error message contains this text (ASCII letters case-insensitively). Default: all.
+    public var errorContains: String?
     /// At most this many entries; clamped to `1...1000`. Default: 100.
     public var limit: Int
     /// Only entries older than this position: pass ``RequestLogCursor/init(after:)`` of the last entry of a
@@ -25,6 +37,12 @@ public struct RequestLogQuery: Sendable, Equatable {
         until: Int64? = nil,
         model: String? = nil,
         status: Int? = nil,
+        statusRange: Range<Int>? = nil,
+        provider: String? = nil,
+        team: String? = nil,
+        keyID: String? = nil,
+        minLatencyMs: Double? = nil,
+        errorContains: String? = nil,
         limit: Int = RequestLogQuery.defaultLimit,
         before: RequestLogCursor? = nil
     ) {
@@ -32,6 +50,12 @@ public struct RequestLogQuery: Sendable, Equatable {
         self.until = until
         self.model = model
         self.status = status
+        self.statusRange = statusRange
+        self.provider = provider
+        self.team = team
+        self.keyID = keyID
+        self.minLatencyMs = minLatencyMs
+        self.errorContains = errorContains
         self.limit = limit
         self.before = before
     }

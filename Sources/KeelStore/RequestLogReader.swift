@@ -8,8 +8,10 @@ import Dispatch
 final class RequestLogReader: @unchecked Sendable {
     private let queue = DispatchQueue(label: "keel.store.reader")
     private var connection: SQLiteConnection?
-    /// Prepared statements by SQL text; a query has one of at most 32 shapes (5 optional filters).
+    /// Prepared statements by SQL text, for the most common query shapes (at most
+    /// ``maxCachedStatements``; rarer combinations of filters are prepared for each read).
     private var statements: [String: SQLiteStatement] = [:]
+    static let maxCachedStatements = 64
 
     /// Takes ownership of `connection`.
     init(connection: SQLiteConnection) {
@@ -35,6 +37,31 @@ final class RequestLogReader: @unchecked Sendable {
         if let status = query.status {
             conditions.append("status = ?")
             parameters.append(.integer(Int64(status)))
+        }
+        if let range = query.statusRange {
+            conditions.append("status >= ? AND status < ?")
+            parameters.append(.integer(Int64(range.lowerBound)))
+            parameters.append(.integer(Int64(range.upperBound)))
+        }
+        if let provider = query.provider {
+            conditions.append("provider = ?")
+            parameters.append(.text(provider))
+        }
+        if let team = query.team {
+            conditions.append("\(RequestLogRow.teamExpression) = ?")
+            parameters.append(.text(team))
+        }
+        if let keyID = query.keyID {
+            conditions.append("\(RequestLogRow.keyIDExpression) = ?")
+            parameters.append(.text(keyID))
+        }
+        if let minLatency = query.minLatencyMs {
+            conditions.append("latency_ms >= ?")
+            parameters.append(.real(minLatency))
+        }
+        if let text = query.errorContains {
+            conditions.append("error_message LIKE ? ESCAPE '\\'")
+            parameters.append(.text("%" + Self.escapeLike(text) + "%"))
         }
         if let cursor = query.before {
             conditions.append("(time, id) < (?, ?)")
@@ -75,7 +102,18 @@ final class RequestLogReader: @unchecked Sendable {
 
     private enum Parameter: Sendable {
         case integer(Int64)
+        case real(Double)
         case text(String)
+    }
+
+    /// `text` with the `LIKE` wildcards `%` and `_` (and the escape character) escaped.
+    static func escapeLike(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { out.append("\\") }
+            out.append(character)
+        }
+        return out
     }
 
     private func select(_ sql: String, _ parameters: [Parameter]) async throws -> [RequestLogEntry] {
@@ -92,9 +130,11 @@ final class RequestLogReader: @unchecked Sendable {
         let stmt: SQLiteStatement
         if let cached = statements[sql] {
             stmt = cached
-        } else {
+        } else if statements.count < Self.maxCachedStatements {
             stmt = try connection.prepare(sql, persistent: true)
             statements[sql] = stmt
+        } else {
+            stmt = try connection.prepare(sql)
         }
         // Resetting releases the read snapshot, so the next read sees the latest commits.
         defer { stmt.reset() }
@@ -102,6 +142,7 @@ final class RequestLogReader: @unchecked Sendable {
             let index = Int32(offset + 1)
             switch parameter {
             case .integer(let value): try stmt.bind(value, at: index)
+            case .real(let value): try stmt.bind(value, at: index)
             case .text(let value): try stmt.bind(value, at: index)
             }
         }

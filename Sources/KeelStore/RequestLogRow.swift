@@ -14,6 +14,11 @@ enum RequestLogRow {
     static let insertSQL =
         "INSERT OR REPLACE INTO requests (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
 
+    /// The team of a row, as the `requests_team_time` index is built on it.
+    static let teamExpression = "json_extract(metadata, '$.\(RequestLogEntry.MetadataKey.team)')"
+    /// The virtual key id of a row, as the `requests_key_time` index is built on it.
+    static let keyIDExpression = "json_extract(metadata, '$.\(RequestLogEntry.MetadataKey.keyID)')"
+
     /// The column list for `SELECT`s that ``read(_:)`` decodes.
     static let selectColumns = columns.joined(separator: ", ")
 

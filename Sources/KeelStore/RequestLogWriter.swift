@@ -12,13 +12,21 @@ import KeelCore
 /// as barriers: they are answered only after every entry queued before them has been committed.
 ///
 /// `@unchecked Sendable`: every mutable property below is guarded by `condition`, except `db`,
-/// `insertStatement`, `healthStatement` and `lostSinceLastFlush`, which only the writer thread touches
+/// `insertStatement`, `healthStatement`, `pruneStatement` and `lostSinceLastFlush`, which only the writer thread touches
 /// once it has started (before that, only `init`).
 final class RequestLogWriter: @unchecked Sendable {
     private enum Item {
         case entry(RequestLogEntry)
         case flush(OneShot<Void>)
         case health(OneShot<Bool>)
+        case prune(Prune)
+    }
+
+    /// A retention delete: at most `limit` entries older than `cutoff`, answered with the count deleted.
+    struct Prune {
+        var cutoff: Int64
+        var limit: Int
+        var done: OneShot<Int>
     }
 
     private enum State {
@@ -50,6 +58,7 @@ final class RequestLogWriter: @unchecked Sendable {
     private let db: SQLiteConnection
     private var insertStatement: SQLiteStatement?
     private var healthStatement: SQLiteStatement?
+    private var pruneStatement: SQLiteStatement?
     private var lostSinceLastFlush: (count: Int, reason: String) = (0, "")
 
     private let flushInterval: TimeInterval
@@ -137,6 +146,18 @@ final class RequestLogWriter: @unchecked Sendable {
         return marker
     }
 
+    /// Queues a retention delete; nil once shutdown has started.
+    func enqueuePrune(before cutoff: Int64, limit: Int) -> OneShot<Int>? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard case .running = state else { return nil }
+        let marker = OneShot<Int>()
+        queue.append(.prune(Prune(cutoff: cutoff, limit: max(1, limit), done: marker)))
+        queuedMarkers += 1
+        condition.signal()
+        return marker
+    }
+
     /// Starts shutdown (if it has not started) and returns a waiter completed once the queue is drained and
     /// the connection closed; nil when that has already happened.
     func beginShutdown() -> OneShot<Void>? {
@@ -169,6 +190,7 @@ final class RequestLogWriter: @unchecked Sendable {
         var entries: [RequestLogEntry] = []
         var flushes: [OneShot<Void>] = []
         var healthChecks: [OneShot<Bool>] = []
+        var prunes: [Prune] = []
     }
 
     private func run() {
@@ -176,6 +198,7 @@ final class RequestLogWriter: @unchecked Sendable {
             let outcome = write(batch.entries)
             var healthy = false
             if !batch.healthChecks.isEmpty { healthy = writeHealthRow() }
+            for prune in batch.prunes { prune.done.complete(deleteOld(prune)) }
 
             condition.lock()
             inFlight = 0
@@ -216,6 +239,7 @@ final class RequestLogWriter: @unchecked Sendable {
         // Drained and stopping: release the statements, close the database, then wake the waiters.
         insertStatement = nil
         healthStatement = nil
+        pruneStatement = nil
         db.close()
         condition.lock()
         state = .stopped
@@ -253,12 +277,14 @@ final class RequestLogWriter: @unchecked Sendable {
                 batch.flushes.append(marker)
             case .health(let marker):
                 batch.healthChecks.append(marker)
+            case .prune(let prune):
+                batch.prunes.append(prune)
             }
             taken += 1
         }
         queue.removeFirst(taken)
         queuedEntries -= batch.entries.count
-        queuedMarkers -= batch.flushes.count + batch.healthChecks.count
+        queuedMarkers -= batch.flushes.count + batch.healthChecks.count + batch.prunes.count
         inFlight = batch.entries.count
         return batch
     }
@@ -353,6 +379,29 @@ final class RequestLogWriter: @unchecked Sendable {
         } catch {
             logger.warning("store health check write failed", ["error": (error as? StoreError)?.message ?? "\(error)"])
             return false
+        }
+    }
+
+    /// Deletes up to `prune.limit` of the oldest entries older than `prune.cutoff`, in one transaction
+    /// of its own (so entries queued meanwhile wait for one short delete, not for the whole backlog).
+    private func deleteOld(_ prune: Prune) -> Result<Int, Error> {
+        do {
+            if pruneStatement == nil {
+                pruneStatement = try db.prepare(
+                    "DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests WHERE time < ? ORDER BY time LIMIT ?)",
+                    persistent: true
+                )
+            }
+            let stmt = pruneStatement!
+            stmt.reset()
+            defer { stmt.reset() }
+            try stmt.bind(prune.cutoff, at: 1)
+            try stmt.bind(prune.limit, at: 2)
+            try stmt.run()
+            return .success(Int(try db.scalarInt("SELECT changes()") ?? 0))
+        } catch {
+            logger.warning("request log retention delete failed", ["error": (error as? StoreError)?.message ?? "\(error)"])
+            return .failure(error)
         }
     }
 

@@ -146,6 +146,16 @@ extension SQLiteStore {
             );
             """
         ),
+        Migration(
+            version: 5,
+            name: "request log filters",
+            sql: """
+            CREATE INDEX requests_provider_time ON requests (provider, time, id);
+            CREATE INDEX requests_status_time ON requests (status, time, id);
+            CREATE INDEX requests_team_time ON requests (json_extract(metadata, '$.team'), time, id);
+            CREATE INDEX requests_key_time ON requests (json_extract(metadata, '$.key_id'), time, id);
+            """
+        ),
     ]
 
     /// The schema version this code creates and understands: the last migration's version.

@@ -39,7 +39,7 @@ public final class SQLiteStore: Store {
     public let path: String
     /// The most entries waiting to be written before ``record(_:)`` starts dropping.
     public let queueCapacity: Int
-    private let writer: RequestLogWriter
+    let writer: RequestLogWriter
     private let reader: RequestLogReader
     private let logger: Logger
 

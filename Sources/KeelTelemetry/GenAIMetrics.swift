@@ -14,7 +14,8 @@ import Synchronization
 ///   `keel_gen_ai_cost_usd_total`, `keel_gen_ai_cache_hits_total`, `keel_gen_ai_retries_total`,
 ///   `keel_gen_ai_fallbacks_total` — counters [`model`, `provider`, `route`, `team`];
 /// - `keel_circuit_breaker_state` — gauge, 0 closed, 1 half-open, 2 open [`provider`, `route`];
-/// - `keel_guardrail_actions_total` — counter [`stage`, `detector`, `action`, `model`, `team`].
+/// - `keel_guardrail_actions_total` — counter [`detector`, `action`, `source`] (`source` is the
+///   stage, `input` or `output`), shared with the guardrails engine, which counts every action.
 ///
 /// In the GenAI families `gen_ai_provider_name` carries the conventions' provider name
 /// (`aws.bedrock`, …); in Keel's counters `provider` is the configured provider name (the key
@@ -131,8 +132,8 @@ public final class GenAIMetrics: Sendable {
             "keel_circuit_breaker_state", help: "Circuit breaker state per route: 0 closed, 1 half-open, 2 open.", labelNames: ["provider", "route"]
         )
         guardrailActions = registry.counter(
-            "keel_guardrail_actions_total", help: "Guardrail actions taken, by stage, detector and action.",
-            labelNames: ["stage", "detector", "action", "model", "team"]
+            "keel_guardrail_actions_total", help: "Guardrail policy entries that blocked, redacted or flagged a text.",
+            labelNames: ["detector", "action", "source"]
         )
     }
 
@@ -208,7 +209,7 @@ public final class GenAIMetrics: Sendable {
 
     /// Records a guardrail action outside a model request (for example `POST /v1/guardrails/apply`).
     public func recordGuardrailAction(_ action: GuardrailAction, model: String?, team: String?) {
-        guardrailActions.labels(action.stage, action.detector, action.action, model ?? "", team ?? "").inc()
+        guardrailActions.labels(action.detector, action.action, action.stage).inc()
     }
 
     /// Sets a route's circuit breaker state.

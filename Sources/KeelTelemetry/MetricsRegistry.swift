@@ -25,6 +25,8 @@ public final class MetricsRegistry: Sendable {
         var byName: [String: any MetricFamily] = [:]
         /// Every sample name in use (family names and histogram suffixes) and its family.
         var sampleNames: [String: String] = [:]
+        /// Run at the start of every exposition (see ``beforeExposition(_:)``).
+        var updates: [@Sendable () -> Void] = []
     }
 
     private let state = Mutex(State())
@@ -121,6 +123,13 @@ public final class MetricsRegistry: Sendable {
         registerCallback(name: name, help: help, kind: .counter, labelNames: labelNames, samples: samples)
     }
 
+    /// Runs `update` at the start of every ``exposition()``, before any family is rendered, with no
+    /// registry lock held: for gauges set from a snapshot of state that lives elsewhere (circuit
+    /// breakers, for example), so they are current at each scrape without a timer.
+    public func beforeExposition(_ update: @escaping @Sendable () -> Void) {
+        state.withLock { $0.updates.append(update) }
+    }
+
     /// Whether a family named `name` is registered.
     public func contains(_ name: String) -> Bool {
         state.withLock { $0.byName[name] != nil }
@@ -137,6 +146,8 @@ public final class MetricsRegistry: Sendable {
     /// values, so the output is stable. Families without any series are left out. Callback
     /// metrics are evaluated now, with no registry lock held.
     public func exposition() -> String {
+        let updates = state.withLock { $0.updates }
+        for update in updates { update() }
         let families = state.withLock { $0.families }
         var out = ""
         out.reserveCapacity(families.count * 256)

@@ -22,7 +22,7 @@ struct ValidationTests {
     @Test("an unknown key far from every valid key lists the valid ones")
     func unknownKeyWithoutSuggestion() throws {
         let error = try #require(configError("storage:\n  engine: rocksdb\n"))
-        #expect(error.description == #"keel.yaml:2:3: storage: unknown key "engine" (expected one of: url, flush_interval_ms)"#)
+        #expect(error.description == #"keel.yaml:2:3: storage: unknown key "engine" (expected one of: url, flush_interval_ms, retention_days)"#)
     }
 
     @Test("unknown top-level sections are errors")

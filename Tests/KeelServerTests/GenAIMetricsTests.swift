@@ -57,7 +57,7 @@ import Testing
         #expect(!text.contains("keel_gen_ai_request_errors_total{\(keel)"))
         #expect(text.contains(#"gen_ai_client_operation_duration_seconds_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",gen_ai_response_model="",route="openai/gpt-4o-mini",team="",error_type="timeout"} 1"#))
         #expect(sample(text, #"keel_circuit_breaker_state{provider="openai",route="openai/gpt-4o-mini"}"#) == 2)
-        #expect(sample(text, #"keel_guardrail_actions_total{stage="input",detector="pii",action="redact",model="claude",team="search"}"#) == 1)
+        #expect(sample(text, #"keel_guardrail_actions_total{detector="pii",action="redact",source="input"}"#) == 1)
     }
 
     @Test("failed requests record no time-to-first-token; registering twice reuses the families")

@@ -200,4 +200,40 @@ struct GovernanceEnforcementTests {
         }
         await fake.stop()
     }
+
+    @Test func theRequestLogIsScopedByRole() async throws {
+        let fake = try FakeProvider()
+        try await withTestApplication(configure: Self.configure(fake)) { app, _ in
+            let a = try await Self.teamAndKey(app, "log-a")
+            let b = try await Self.teamAndKey(app, "log-b")
+            let adminA = try #require(try await Self.admin(app, "POST", "/admin/keys", #"{"team":"\#(a.team)","role":"team_admin"}"#)["key"]?.stringValue)
+            let viewerB = try #require(try await Self.admin(app, "POST", "/admin/keys", #"{"team":"\#(b.team)","role":"viewer"}"#)["key"]?.stringValue)
+            #expect(try await Self.chat(app, key: a.secret).status == 200)
+            #expect(try await Self.chat(app, key: b.secret).status == 200)
+            try await app.store.flush()
+            let port = app.port
+            func list(_ key: String) async throws -> RawHTTPConnection.Response {
+                try await onThread {
+                    let c = try RawHTTPConnection(port: port)
+                    c.setReadTimeout(seconds: 10)
+                    return try c.request("GET", "/admin/requests", headers: [("authorization", "Bearer \(key)")])
+                }
+            }
+            func teams(_ response: RawHTTPConnection.Response) throws -> Set<String> {
+                let data = try JSONValue(parsing: response.body)["data"]?.arrayValue ?? []
+                return Set(data.compactMap { $0["team"]?.stringValue ?? $0["metadata"]?["team"]?.stringValue })
+            }
+            let all = try await list(Self.master)
+            #expect(all.status == 200)
+            #expect(try teams(all) == [a.team, b.team])
+            let ownA = try await list(adminA)
+            #expect(ownA.status == 200)
+            #expect(try teams(ownA) == [a.team])
+            let ownB = try await list(viewerB)
+            #expect(ownB.status == 200)
+            #expect(try teams(ownB) == [b.team])
+            #expect(try await list(a.secret).status == 403)
+        }
+        await fake.stop()
+    }
 }

@@ -28,6 +28,8 @@ struct RouteTarget: Sendable {
 struct Attempted<Value: Sendable>: Sendable {
     var value: Value
     var firstTokenAt: ContinuousClock.Instant?
+    /// What a whole chat answer says about itself (for its spans).
+    var response: ResponseSummary?
 }
 
 /// How a request is to be attempted.
@@ -238,11 +240,13 @@ extension Gateway {
         var timeout = route.timeout ?? provider.timeout
         if let requested = plan.timeoutOverride { timeout = min(requested, model.effectiveMaxTimeout) }
         let target = RouteTarget(model: model, index: index, route: route, provider: provider, timeout: timeout)
+        let span = trail.startAttemptSpan(target)
         do {
-            let result = try await operation(target)
+            let result = try await trail.withAttemptContext(span) { try await operation(target) }
             let now = ContinuousClock.now
             router.finish(index, .success, latency: now - began, firstToken: result.firstTokenAt.map { $0 - began })
             trail.record(target, began: began, status: 200, error: nil)
+            trail.endAttemptSpan(span, failure: nil, cancelled: false)
             return .success((result, target))
         } catch let error as GatewayError where error.kind == .invalidRequest {
             // Refused before anything was sent (the request cannot be expressed for this provider):
@@ -272,6 +276,7 @@ extension Gateway {
             router.finish(index, outcome, latency: ContinuousClock.now - began)
             let cancelled = failure.cancelled || Task.isCancelled
             trail.record(target, began: began, status: cancelled ? 499 : failure.loggedStatus, error: cancelled ? "cancelled: another attempt answered first, or the client left" : failure.error.message)
+            trail.endAttemptSpan(span, failure: failure, cancelled: cancelled)
             if cancelled, !failure.cancelled { return .failure(.cancelled(provider: provider.name)) }
             return .failure(failure)
         }

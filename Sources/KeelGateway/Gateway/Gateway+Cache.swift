@@ -54,7 +54,7 @@ extension Gateway {
         recorder.markFirstToken()
         let headers = Self.addingRateLimitHeaders(recorder.routingHeaders, recorder)
         guard call.stream else {
-            store.record(recorder.entry(status: 200, error: nil))
+            finish(recorder, status: 200, error: nil)
             return .json(bytes: hit.body, headers: headers)
         }
         let response: ChatResponse
@@ -63,7 +63,7 @@ extension Gateway {
         } catch {
             throw GatewayError(.upstreamProtocol, status: 500, message: "A cached answer could not be read.", type: "server_error", code: "cache_unreadable")
         }
-        store.record(recorder.entry(status: 200, error: nil))
+        finish(recorder, status: 200, error: nil)
         let events = CachedStream.events(of: response)
         return .eventStream(headers: headers) { writer in
             var encoder = Codecs.StreamEncoder(call.inbound, model: call.model, includeUsage: call.clientWantsUsage)

@@ -47,8 +47,9 @@ extension Gateway {
             if upstream.status >= 400 {
                 throw AttemptFailure.upstream(status: upstream.status, mapped: Codecs.decodeError(endpoint.chatFormat, status: upstream.status, body: bytes, headers: upstream.headers), headers: upstream.headers)
             }
-            let (answer, usage) = try Self.inboundAnswer(bytes, call: call, format: endpoint.chatFormat, translated: translated, provider: provider.name)
-            return Attempted(value: .whole(answer, usage: usage), firstTokenAt: .now)
+            var summary = ResponseSummary()
+            let (answer, usage) = try Self.inboundAnswer(bytes, call: call, format: endpoint.chatFormat, translated: translated, provider: provider.name, summary: &summary, captureContent: telemetry.capture.enabled && UpstreamTrace.context?.isSampled == true)
+            return Attempted(value: .whole(answer, usage: usage), firstTokenAt: .now, response: summary)
         }
 
         let client = self.client
@@ -86,19 +87,28 @@ extension Gateway {
         return try Codecs.encodeRequest(endpoint.chatFormat, canonical, upstreamModel: target.route.model, stream: call.stream).serialized()
     }
 
-    /// A whole upstream answer in the inbound format, and its usage.
-    static func inboundAnswer(_ bytes: [UInt8], call: ChatCall, format: WireFormat, translated: Bool, provider: String) throws(GatewayError) -> ([UInt8], ChatUsage?) {
+    /// A whole upstream answer in the inbound format, and its usage; `summary` gets its id, model
+    /// and finish reasons (and, with `captureContent`, its messages).
+    static func inboundAnswer(_ bytes: [UInt8], call: ChatCall, format: WireFormat, translated: Bool, provider: String, summary: inout ResponseSummary, captureContent: Bool = false) throws(GatewayError) -> ([UInt8], ChatUsage?) {
         if translated {
             guard let parsed = try? JSONValue(parsing: bytes) else {
                 throw GatewayError(.upstreamProtocol, status: 502, message: "The provider '\(provider)' sent a response that is not JSON.", type: "upstream_error", code: "upstream_invalid_response")
             }
             let response = try Codecs.decodeResponse(format, parsed)
+            summary = ResponseSummary(id: response.id, model: response.model, finishReasons: [call.inbound == .anthropic ? response.stopReason.anthropic : response.stopReason.openAI])
+            if captureContent { summary.outputMessages = GenAIContent.output(response, inbound: call.inbound) }
             return (Codecs.encodeResponse(call.inbound, response, model: call.model).serialized(), response.usage)
         }
-        // Same format: the provider's bytes go back untouched; only usage is read from them.
+        // Same format: the provider's bytes go back untouched; only usage (and the summary) is read from them.
         var usage: ChatUsage?
-        if let value = (try? JSONValue(parsing: bytes))?["usage"], value.objectValue != nil {
-            usage = call.inbound == .openAI ? OpenAIChatCodec.decodeUsage(value) : AnthropicMessagesCodec.decodeUsage(value)
+        if let parsed = try? JSONValue(parsing: bytes) {
+            summary = ResponseSummary(parsed, format: call.inbound)
+            if let value = parsed["usage"], value.objectValue != nil {
+                usage = call.inbound == .openAI ? OpenAIChatCodec.decodeUsage(value) : AnthropicMessagesCodec.decodeUsage(value)
+            }
+            if captureContent, let response = try? Codecs.decodeResponse(call.inbound, parsed) {
+                summary.outputMessages = GenAIContent.output(response, inbound: call.inbound)
+            }
         }
         return (bytes, usage)
     }

@@ -11,11 +11,26 @@ extension Gateway {
     /// routes (retries, cooldowns and hedging apply; fallbacks do not). Other providers have no such
     /// endpoint, so Keel answers with ``TokenEstimator``'s estimate and says so in
     /// `x-keel-token-count: estimated`. Nothing is sent to a model, so these calls are not in the
-    /// request log. Governance checks the caller's role and the model's allow-lists only: counting
-    /// is free, so no budget or rate limit applies.
+    /// request log (nor in the GenAI metrics); they are traced like other requests. Governance
+    /// checks the caller's role and the model's allow-lists only: counting is free, so no budget or
+    /// rate limit applies.
     func countTokens(_ request: Request, _ context: RequestContext) async throws -> Response {
+        var recorder = RequestRecorder(id: context.requestID, inboundAPI: "anthropic.count_tokens", model: "")
+        recorder.telemetry = startTelemetry(request, operation: "count_tokens")
+        do {
+            let response = try await countTokens(request, context, recorder: &recorder)
+            finish(recorder, status: response.status, error: nil)
+            return response
+        } catch {
+            finish(recorder, failedWith: error)
+            throw error
+        }
+    }
+
+    private func countTokens(_ request: Request, _ context: RequestContext, recorder: inout RequestRecorder) async throws -> Response {
         let body = try Self.jsonObject(request.body)
         let modelName = try Self.modelName(body)
+        recorder.model = modelName
         guard let messages = body["messages"], !messages.isNull else {
             throw GatewayError.invalid("messages: Field required", param: "messages", code: "missing_required_parameter")
         }
@@ -38,7 +53,7 @@ extension Gateway {
         plan.unsuitableRoutes = { model in
             Set(model.routes.indices.filter { providers[model.routes[$0].provider]?.kind != .anthropic })
         }
-        let trail = AttemptTrail(started: .now)
+        let trail = makeTrail(&recorder, started: .now)
         let inbound = request.headers
         do {
             let attempted = try await runAttempts(plan, trail: trail) { [self] target in
@@ -52,8 +67,11 @@ extension Gateway {
                 }
                 return Attempted(value: bytes)
             }
+            recorder.answeredBy(attempted.target)
+            recorder.attempts = trail.all
             return .json(bytes: attempted.result.value, headers: ["x-keel-route": attempted.target.name, "x-keel-attempts": String(trail.all.count)])
         } catch let failure as AttemptFailure {
+            recorder.failed(failure, trail: trail)
             var error = failure.error
             error.headers["x-keel-attempts"] = String(trail.all.count)
             if let last = trail.all.last { error.headers["x-keel-route"] = "\(last.provider)/\(last.model)" }

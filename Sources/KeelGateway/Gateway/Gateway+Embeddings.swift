@@ -24,6 +24,7 @@ extension Gateway {
     /// carries the routing headers.
     func embeddings(_ request: Request, _ context: RequestContext) async throws -> Response {
         var recorder = RequestRecorder(id: context.requestID, inboundAPI: "openai.embeddings", model: "")
+        recorder.telemetry = startTelemetry(request, operation: "embeddings")
         do {
             return try await embeddings(request, context, recorder: &recorder)
         } catch {
@@ -46,7 +47,10 @@ extension Gateway {
         }
         try await admit(&recorder, context: context, model: embeddingsRequest.model, promptTokens: promptTokens, maxOutputTokens: 0, headers: request.headers, metadata: body["metadata"])
         let plan = AttemptPlan(model: embeddingsRequest.model, stream: false, timeoutOverride: try Self.timeoutOverride(request.headers))
-        let trail = AttemptTrail(started: recorder.started)
+        if recorder.telemetry.span != nil {
+            recorder.telemetry.parameters.encodingFormats = [body["encoding_format"]?.stringValue ?? "float"]
+        }
+        let trail = makeTrail(&recorder)
         let attempted: (result: Attempted<(answer: [UInt8], inputTokens: Int?)>, target: RouteTarget)
         do {
             attempted = try await runAttempts(plan, trail: trail) { [self] target in
@@ -63,7 +67,7 @@ extension Gateway {
         recorder.answeredBy(attempted.target)
         if let tokens = attempted.result.value.inputTokens { recorder.usage = ChatUsage(inputTokens: tokens) }
         await settle(&recorder, status: 200, usage: recorder.usage ?? ChatUsage(inputTokens: promptTokens))
-        store.record(recorder.entry(status: 200, error: nil))
+        finish(recorder, status: 200, error: nil)
         return .json(bytes: attempted.result.value.answer, headers: Self.addingRateLimitHeaders(recorder.routingHeaders, recorder))
     }
 

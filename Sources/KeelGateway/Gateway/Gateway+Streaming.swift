@@ -50,7 +50,11 @@ extension Gateway {
                 switch event {
                 case .usage(let usage): recorder.usage = usage
                 case .textDelta, .toolCallStart: recorder.markFirstToken()
-                case .start(let id, let model): upstreamStart = (id, model)
+                case .start(let id, let model):
+                    upstreamStart = (id, model)
+                    recorder.telemetry.response.id = id
+                    recorder.telemetry.response.model = model
+                case .stop(let reason): recorder.telemetry.response.finishReasons = [inbound == .anthropic ? reason.anthropic : reason.openAI]
                 default: break
                 }
                 counter.observe(event)
@@ -122,6 +126,9 @@ extension Gateway {
                 for out in encoder.finish() { try await writer.write(event: out) }
             }
             if let onComplete, let response = accumulator.response() { onComplete(response) }
+            if recorder.telemetry.captureContent, let response = accumulator.response() {
+                recorder.telemetry.outputMessages = GenAIContent.output(response, inbound: inbound)
+            }
             return (200, nil, false)
         } catch let blocked as OutputBlocked {
             return (blocked.error.status, blocked.error.message, false)

@@ -36,6 +36,10 @@ public final class Gateway: Sendable {
     let governance: Governance?
     /// Input and output policies of chat requests (`Gateway+Guardrails.swift`); nil when no policy applies to anything.
     let guardrails: Guardrails?
+    /// Spans and GenAI metrics (`Gateway+Telemetry.swift`).
+    let telemetry: GatewayTelemetry
+    /// `server.address` and `server.port` of each provider, for attempt spans.
+    let upstreamAddresses: [String: UpstreamAddress]
     /// The most bytes read from a non-streamed upstream response.
     let maxResponseBytes = 64 * 1024 * 1024
 
@@ -46,10 +50,12 @@ public final class Gateway: Sendable {
     ///     spend; nil admits everything.
     ///   - guardrails: the engine whose policies apply to chat requests; ignored when the
     ///     configuration has neither a `default` policy nor a binding.
+    ///   - telemetry: the tracer, metrics and content capture; off by default.
     ///   - cachePartition: which cache partition a request belongs to; cached answers are never
     ///     shared across partitions. Default: the authenticated caller's team.
     public init(config: KeelConfig, client: HTTPClient, store: any Store, logger: Logger,
                 governance: Governance? = nil, guardrails: Guardrails? = nil,
+                telemetry: GatewayTelemetry = .off,
                 cachePartition: @escaping @Sendable (Request, RequestContext) -> String = { _, context in context.attributes[CallerKey.self]?.teamID ?? "" }) {
         self.client = client
         self.store = store
@@ -67,6 +73,8 @@ public final class Gateway: Sendable {
         let bindings = config.guardrails.bindings
         let anyPolicy = config.guardrails.policy(named: "default") != nil || !bindings.keys.isEmpty || !bindings.teams.isEmpty || !bindings.models.isEmpty
         self.guardrails = anyPolicy ? guardrails : nil
+        self.telemetry = telemetry
+        upstreamAddresses = Self.upstreamAddresses(config.providers)
     }
 
     public func register(in router: inout Router) {
@@ -91,6 +99,7 @@ public final class Gateway: Sendable {
     func chat(_ request: Request, _ context: RequestContext, inbound: WireFormat) async throws -> Response {
         let inboundAPI = inbound == .openAI ? "openai.chat_completions" : "anthropic.messages"
         var recorder = RequestRecorder(id: context.requestID, inboundAPI: inboundAPI, model: "")
+        recorder.telemetry = startTelemetry(request, operation: "chat")
         do {
             return try await chat(request, context, inbound: inbound, recorder: &recorder)
         } catch {
@@ -107,6 +116,7 @@ public final class Gateway: Sendable {
         var parsed = try ChatCall(request, inbound: inbound)
         recorder.model = parsed.model
         recorder.stream = parsed.stream
+        noteChatRequest(parsed, &recorder.telemetry)
         guard let model = models[parsed.model] else { throw ModelNotFound(model: parsed.model) }
 
         // Admission: the request is valid and names a served model; nothing has been sent upstream.
@@ -123,7 +133,7 @@ public final class Gateway: Sendable {
             return try replay(hit, call, recorder: &recorder)
         }
 
-        let trail = AttemptTrail(started: recorder.started)
+        let trail = makeTrail(&recorder)
         let attempted: (result: Attempted<ChatAnswer>, target: RouteTarget)
         do {
             attempted = try await runAttempts(call.plan, trail: trail) { [self] target in
@@ -135,14 +145,13 @@ public final class Gateway: Sendable {
             guard let started = failure.startedStream else { throw failure.error }
             // The upstream's stream broke before its first token and nothing else answered: the
             // client gets that stream, ending with the error event, as the upstream sent it.
-            let store = self.store
             let provider = recorder.attempts.last?.provider ?? ""
             let failed = recorder
             return .eventStream(headers: recorder.routingHeaders) { [self] writer in
                 var recorder = failed
                 let outcome = await Self.stream(started, to: writer, call: call, recorder: &recorder, provider: provider, output: chatGuard?.streamFilter(), onComplete: nil)
                 await settle(&recorder, status: outcome.status)
-                store.record(recorder.entry(status: outcome.status, error: outcome.error))
+                self.finish(recorder, status: outcome.status, error: outcome.error, errorType: outcome.clientGone ? "cancelled" : nil)
                 if outcome.clientGone { throw ClientDisconnectedError() }
             }
         } catch {
@@ -159,12 +168,12 @@ public final class Gateway: Sendable {
             recorder.usage = usage
             recorder.firstTokenAt = attempted.result.firstTokenAt
             if let chatGuard { answer = try Self.guardOutput(answer, inbound: call.inbound, guard: chatGuard, recorder: &recorder) }
+            if let response = attempted.result.response { recorder.telemetry.response = response }
             await settle(&recorder, status: 200)
-            store.record(recorder.entry(status: 200, error: nil))
+            finish(recorder, status: 200, error: nil)
             if cacheable, let cacheKey { saveToCache(cacheKey, body: answer, model: model, route: attempted.target.name, partition: partition) }
             return .json(bytes: answer, headers: headers)
         case .stream(let prepared):
-            let store = self.store
             let started = recorder
             let providerName = attempted.target.provider.name
             var onComplete: (@Sendable (ChatResponse) -> Void)?
@@ -180,7 +189,7 @@ public final class Gateway: Sendable {
                 var recorder = started
                 let outcome = await Self.stream(prepared, to: writer, call: call, recorder: &recorder, provider: providerName, output: chatGuard?.streamFilter(), onComplete: whenComplete)
                 await settle(&recorder, status: outcome.status)
-                store.record(recorder.entry(status: outcome.status, error: outcome.error))
+                self.finish(recorder, status: outcome.status, error: outcome.error, errorType: outcome.clientGone ? "cancelled" : nil)
                 if outcome.clientGone { throw ClientDisconnectedError() }
             }
         }
@@ -222,10 +231,10 @@ public final class Gateway: Sendable {
 
     // MARK: Shared
 
-    /// Records a request that failed with `error` in the request log, with the status the client sees.
+    /// Records a request that failed with `error` in the request log, with the status the client
+    /// sees, and ends its span and metrics.
     func recordFailure(_ error: any Error, _ recorder: RequestRecorder) {
-        let message = (error as? GatewayError)?.message ?? (error as? GovernanceError)?.message ?? String(describing: type(of: error))
-        store.record(recorder.entry(status: responseStatus(for: error), error: message))
+        finish(recorder, failedWith: error)
     }
 }
 

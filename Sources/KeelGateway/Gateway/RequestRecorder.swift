@@ -3,6 +3,7 @@ import KeelCore
 import KeelGovernance
 import KeelHTTP
 import KeelStore
+import KeelTelemetry
 
 /// Collects what the request log needs while a gateway request runs, then records it once.
 struct RequestRecorder: Sendable {
@@ -22,6 +23,8 @@ struct RequestRecorder: Sendable {
     var attempts: [RequestLogAttempt] = []
     /// `hit` or `miss` for models with a cache; nil otherwise (or when the client bypassed it).
     var cache: String?
+    /// The request's span and what its span and metrics need (`Gateway+Telemetry.swift`).
+    var telemetry = RequestTelemetry(operation: "chat")
     var route: String? { provider.map { "\($0)/\(upstreamModel ?? "")" } }
     /// Who called (set at admission), for the `key_id`, `team` and `user` metadata.
     var caller: Caller?
@@ -52,6 +55,7 @@ struct RequestRecorder: Sendable {
     mutating func answeredBy(_ target: RouteTarget) {
         provider = target.provider.name
         upstreamModel = target.route.model
+        telemetry.fallback = target.model.name != model
     }
 
     /// Notes what a failed attempt loop leaves for the log: its attempts, and the route a request

@@ -1,6 +1,7 @@
 import KeelConfig
 import KeelCore
 import KeelHTTP
+import KeelTelemetry
 
 /// The upstream operations the gateway calls.
 public enum UpstreamOperation: Sendable, Equatable {
@@ -44,8 +45,9 @@ public struct ProviderEndpoint: Sendable {
     }
 
     /// A POST of `body` to `url` with the JSON content type, the `accept` header `operation` wants,
-    /// `headers` (credentials), then the provider's configured `headers` (which win), and the
-    /// provider's timeout when the route set none.
+    /// `headers` (credentials), the attempt's W3C `traceparent`/`tracestate` when it is traced (see
+    /// ``UpstreamTrace``), then the provider's configured `headers` (which win), and the provider's
+    /// timeout when the route set none.
     func post(_ url: String, _ operation: UpstreamOperation, headers credentials: HTTPHeaders, body: [UInt8], timeouts: HTTPClientTimeouts, accept: String? = nil) -> HTTPClientRequest {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/json")
@@ -56,6 +58,11 @@ public struct ProviderEndpoint: Sendable {
             headers.add(name: "accept", value: "text/event-stream")
         } else {
             headers.add(name: "accept", value: "application/json")
+        }
+        if let trace = UpstreamTrace.context {
+            // The attempt span's own context (never the client's `traceparent` as it came).
+            headers.add(name: TraceContext.traceparentHeader, value: trace.traceparent)
+            if let state = trace.tracestate { headers.add(name: TraceContext.tracestateHeader, value: state) }
         }
         for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) {
             headers.replaceOrAdd(name: name, value: value)

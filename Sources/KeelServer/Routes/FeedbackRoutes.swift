@@ -48,48 +48,23 @@ struct FeedbackRoutes: Sendable {
     }
 
     /// The routes as `buildApplication` wires them: the feedback table of the configured SQLite
-    /// database, and trace export when `telemetry` (or the `OTEL_*` environment) configures an
-    /// endpoint.
-    init(config: KeelConfig, store: any Store, client: HTTPClient, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// database, and trace export through the application's tracer (nil when tracing is off).
+    init(config: KeelConfig, store: any Store, tracer: Tracer?) throws {
+        self.init(store: store, feedback: try Self.openFeedbackStore(config), tracer: tracer)
+    }
+
+    /// The feedback table of the configured SQLite database.
+    static func openFeedbackStore(_ config: KeelConfig) throws -> SQLiteFeedbackStore {
         let path: String
         switch config.storage.url {
         case .sqlite(let sqlitePath): path = sqlitePath
         case .postgres: throw StartupError("storage.url: feedback needs SQLite storage in this version of Keel")
         }
-        let feedback: SQLiteFeedbackStore
         do {
-            feedback = try SQLiteFeedbackStore(path: path)
+            return try SQLiteFeedbackStore(path: path)
         } catch {
             throw StartupError("cannot open the feedback store at \(path): \(error)")
         }
-        let settings = config.telemetry.resolved(environment: environment)
-        let telemetryLogger = logger.labeled("keel.telemetry")
-        for warning in settings.warnings { telemetryLogger.warning(warning) }
-        self.init(store: store, feedback: feedback, tracer: Self.makeTracer(settings, client: client, logger: telemetryLogger))
-    }
-
-    /// A tracer exporting with OTLP/HTTP as `settings` say, or nil when tracing is off.
-    static func makeTracer(_ settings: TelemetrySettings, client: HTTPClient, logger: Logger) -> Tracer? {
-        guard let endpoint = settings.tracesEndpoint else { return nil }
-        let exporter = OTLPHTTPExporter(
-            configuration: .init(
-                tracesURL: endpoint,
-                encoding: settings.protocol == .httpJSON ? .json : .protobuf,
-                headers: HTTPHeaders(settings.headers.map { ($0.name, $0.value) }),
-                timeout: settings.timeout
-            ),
-            client: client
-        )
-        var attributes = SpanAttributes()
-        for (name, value) in settings.resourceAttributes { attributes[name] = .string(value) }
-        logger.info("trace export on", ["endpoint": URLRedaction.url(endpoint), "protocol": settings.protocol.rawValue])
-        return Tracer(
-            resource: TelemetryResource(serviceName: settings.serviceName, serviceVersion: KeelVersion.current, attributes: attributes),
-            scope: InstrumentationScope(name: "keel", version: KeelVersion.current),
-            samplingRatio: settings.samplingRatio,
-            exporter: exporter,
-            logger: logger
-        )
     }
 
     func register(in router: inout Router) {

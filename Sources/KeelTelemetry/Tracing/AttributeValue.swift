@@ -80,7 +80,54 @@ public struct SpanAttributes: Sendable, Hashable, Sequence, ExpressibleByDiction
 
     /// Adds every attribute of `other`, replacing values of keys present in both.
     public mutating func merge(_ other: SpanAttributes) {
+        if entries.isEmpty {
+            entries = other.entries
+            return
+        }
         for (key, value) in other.entries { self[key] = value }
+    }
+
+    // Appending without the lookup, for builders whose keys are distinct by construction (the
+    // GenAI attribute sets): a request's spans are built on the request path, so this matters.
+
+    /// Appends `key` (which must not be present yet).
+    mutating func append(_ key: String, _ value: AttributeValue) {
+        entries.append((key, value))
+    }
+
+    /// Appends `key` (which must not be present yet) when `value` is not nil.
+    mutating func append(_ key: String, _ value: String?) {
+        if let value { entries.append((key, .string(value))) }
+    }
+
+    /// Appends `key` (which must not be present yet) when `value` is not nil.
+    mutating func append(_ key: String, _ value: Int?) {
+        if let value { entries.append((key, .int(Int64(value)))) }
+    }
+
+    /// Appends `key` (which must not be present yet) when `value` is not nil.
+    mutating func append(_ key: String, _ value: Double?) {
+        if let value { entries.append((key, .double(value))) }
+    }
+
+    /// Appends `key` (which must not be present yet) when `value` is not nil.
+    mutating func append(_ key: String, _ value: Bool?) {
+        if let value { entries.append((key, .bool(value))) }
+    }
+
+    /// Appends `key` (which must not be present yet) when `value` is not nil and not empty.
+    mutating func append(_ key: String, _ value: [String]?) {
+        if let value, !value.isEmpty { entries.append((key, .stringArray(value))) }
+    }
+
+    /// Appends every attribute of `other`, none of whose keys may be present yet.
+    mutating func appendAll(_ other: SpanAttributes) {
+        entries.append(contentsOf: other.entries)
+    }
+
+    /// Room for `count` attributes without reallocating.
+    mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
     }
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: AttributeValue)]> {

@@ -37,32 +37,33 @@ public enum GenAIConventions {
     /// order. Nil and empty values are left out.
     public static func attributes(_ values: GenAISpanValues) -> SpanAttributes {
         var attributes = SpanAttributes()
-        attributes["gen_ai.operation.name"] = .string(values.operation)
-        attributes.set("gen_ai.provider.name", values.providerKind.map(providerName(forKind:)))
-        attributes.set("gen_ai.request.model", values.requestModel)
+        attributes.reserveCapacity(32)
+        attributes.append("gen_ai.operation.name", .string(values.operation))
+        attributes.append("gen_ai.provider.name", values.providerKind.map(providerName(forKind:)))
+        attributes.append("gen_ai.request.model", values.requestModel)
         let parameters = values.parameters
-        attributes.set("gen_ai.request.temperature", parameters.temperature)
-        attributes.set("gen_ai.request.top_p", parameters.topP)
-        attributes.set("gen_ai.request.top_k", parameters.topK)
-        attributes.set("gen_ai.request.max_tokens", parameters.maxTokens)
-        attributes.set("gen_ai.request.frequency_penalty", parameters.frequencyPenalty)
-        attributes.set("gen_ai.request.presence_penalty", parameters.presencePenalty)
-        attributes.set("gen_ai.request.stop_sequences", parameters.stopSequences)
-        attributes.set("gen_ai.request.seed", parameters.seed)
+        attributes.append("gen_ai.request.temperature", parameters.temperature)
+        attributes.append("gen_ai.request.top_p", parameters.topP)
+        attributes.append("gen_ai.request.top_k", parameters.topK)
+        attributes.append("gen_ai.request.max_tokens", parameters.maxTokens)
+        attributes.append("gen_ai.request.frequency_penalty", parameters.frequencyPenalty)
+        attributes.append("gen_ai.request.presence_penalty", parameters.presencePenalty)
+        attributes.append("gen_ai.request.stop_sequences", parameters.stopSequences)
+        attributes.append("gen_ai.request.seed", parameters.seed)
         if let count = parameters.choiceCount, count != 1 {
-            attributes["gen_ai.request.choice.count"] = .int(Int64(count))
+            attributes.append("gen_ai.request.choice.count", .int(Int64(count)))
         }
-        attributes.set("gen_ai.request.encoding_formats", parameters.encodingFormats)
-        attributes.set("gen_ai.response.model", values.responseModel)
-        attributes.set("gen_ai.response.id", values.responseID)
-        attributes.set("gen_ai.response.finish_reasons", values.finishReasons)
-        attributes.set("gen_ai.usage.input_tokens", values.usage.inputTokens)
-        attributes.set("gen_ai.usage.output_tokens", values.usage.outputTokens)
-        attributes.set("gen_ai.usage.cache_read.input_tokens", values.usage.cacheReadInputTokens)
-        attributes.set("gen_ai.usage.cache_creation.input_tokens", values.usage.cacheCreationInputTokens)
-        attributes.set("server.address", values.serverAddress)
-        attributes.set("server.port", values.serverPort)
-        attributes.set("error.type", values.errorType)
+        attributes.append("gen_ai.request.encoding_formats", parameters.encodingFormats)
+        attributes.append("gen_ai.response.model", values.responseModel)
+        attributes.append("gen_ai.response.id", values.responseID)
+        attributes.append("gen_ai.response.finish_reasons", values.finishReasons)
+        attributes.append("gen_ai.usage.input_tokens", values.usage.inputTokens)
+        attributes.append("gen_ai.usage.output_tokens", values.usage.outputTokens)
+        attributes.append("gen_ai.usage.cache_read.input_tokens", values.usage.cacheReadInputTokens)
+        attributes.append("gen_ai.usage.cache_creation.input_tokens", values.usage.cacheCreationInputTokens)
+        attributes.append("server.address", values.serverAddress)
+        attributes.append("server.port", values.serverPort)
+        attributes.append("error.type", values.errorType)
         return attributes
     }
 
@@ -70,7 +71,7 @@ public enum GenAIConventions {
     /// Keel's own (`keel.*`).
     public static func requestAttributes(_ values: GenAISpanValues, keel: KeelSpanValues) -> SpanAttributes {
         var attributes = Self.attributes(values)
-        attributes.merge(keel.attributes)
+        attributes.appendAll(keel.attributes)  // keel.* keys: distinct from the conventions'
         return attributes
     }
 
@@ -79,10 +80,10 @@ public enum GenAIConventions {
     /// `http.response.status_code`.
     public static func attemptAttributes(_ values: GenAISpanValues, attempt: KeelAttemptValues) -> SpanAttributes {
         var attributes = Self.attributes(values)
-        attributes["keel.attempt"] = .int(Int64(attempt.number))
-        attributes.set("keel.route", attempt.route)
-        if attempt.isFallback { attributes["keel.fallback"] = .bool(true) }
-        attributes.set("http.response.status_code", attempt.httpStatus)
+        attributes.append("keel.attempt", .int(Int64(attempt.number)))
+        attributes.append("keel.route", attempt.route)
+        if attempt.isFallback { attributes.append("keel.fallback", .bool(true)) }
+        attributes.append("http.response.status_code", attempt.httpStatus)
         return attributes
     }
 }
@@ -238,16 +239,16 @@ public struct KeelSpanValues: Sendable, Hashable {
     /// The attributes, nil values left out.
     public var attributes: SpanAttributes {
         var attributes = SpanAttributes()
-        attributes.set("keel.request_id", requestID)
-        attributes.set("keel.team", team)
-        attributes.set("keel.key_id", keyID)
-        attributes.set("keel.route", route)
-        attributes.set("keel.inbound_api", inboundAPI)
-        attributes.set("keel.stream", stream)
-        attributes.set("keel.cache", cache)
-        attributes.set("keel.guardrail.verdicts", guardrailVerdicts)
-        attributes.set("keel.cost_usd", costUSD)
-        attributes.set("keel.attempts", attempts)
+        attributes.append("keel.request_id", requestID)
+        attributes.append("keel.team", team)
+        attributes.append("keel.key_id", keyID)
+        attributes.append("keel.route", route)
+        attributes.append("keel.inbound_api", inboundAPI)
+        attributes.append("keel.stream", stream)
+        attributes.append("keel.cache", cache)
+        attributes.append("keel.guardrail.verdicts", guardrailVerdicts)
+        attributes.append("keel.cost_usd", costUSD)
+        attributes.append("keel.attempts", attempts)
         return attributes
     }
 }
@@ -314,9 +315,9 @@ public struct ContentCapture: Sendable {
             while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
             return String(decoding: bytes[..<end], as: UTF8.self)
         }
-        attributes.set("gen_ai.input.messages", inputMessages.map(prepare))
-        attributes.set("gen_ai.output.messages", outputMessages.map(prepare))
-        if truncated { attributes["keel.content_truncated"] = .bool(true) }
+        attributes.append("gen_ai.input.messages", inputMessages.map(prepare))
+        attributes.append("gen_ai.output.messages", outputMessages.map(prepare))
+        if truncated { attributes.append("keel.content_truncated", .bool(true)) }
         return attributes
     }
 }

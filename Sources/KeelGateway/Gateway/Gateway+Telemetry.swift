@@ -1,0 +1,319 @@
+import KeelConfig
+import KeelCore
+import KeelGovernance
+import KeelHTTP
+import KeelStore
+import KeelTelemetry
+
+/// What the gateway records besides the request log: a span per request and per upstream attempt
+/// (OpenTelemetry GenAI conventions), and the GenAI metrics, one call per request.
+public struct GatewayTelemetry: Sendable {
+    /// Where spans go; nil when tracing is off (then no span is made and no `traceparent` is sent).
+    public var tracer: Tracer?
+    /// The GenAI metric families; nil records no metrics.
+    public var metrics: GenAIMetrics?
+    /// Whether prompts and completions are recorded on request spans, and how they are redacted first.
+    public var capture: ContentCapture
+
+    /// Telemetry settings; everything off by default.
+    public init(tracer: Tracer? = nil, metrics: GenAIMetrics? = nil, capture: ContentCapture = .off) {
+        self.tracer = tracer
+        self.metrics = metrics
+        self.capture = capture
+    }
+
+    /// No spans, no metrics.
+    public static let off = GatewayTelemetry()
+}
+
+/// The trace context of the upstream attempt the current task is making: ``ProviderEndpoint``
+/// sends it as `traceparent` (and `tracestate`), so the upstream's own spans join the attempt span.
+enum UpstreamTrace {
+    @TaskLocal static var context: TraceContext?
+}
+
+/// What one request's span and metrics need beyond the request log entry.
+struct RequestTelemetry: Sendable {
+    /// `chat`, `embeddings` or `count_tokens`.
+    var operation: String
+    /// The SERVER span; nil when tracing is off.
+    var span: SpanBuilder?
+    /// `gen_ai.request.*` parameters, read from the client's body.
+    var parameters = GenAIRequestParameters()
+    /// Id, model and finish reasons of the answer.
+    var response = ResponseSummary()
+    /// Whether a fallback model answered.
+    var fallback = false
+    /// Whether content is captured on the span.
+    var captureContent = false
+    /// `gen_ai.input.messages` / `gen_ai.output.messages` JSON, only when content is captured.
+    var inputMessages: String?
+    var outputMessages: String?
+    /// The upstream attempts (for their spans); nil before the attempt loop.
+    var trail: AttemptTrail?
+    /// Who called: set by admission once requests carry a virtual key (nil until then).
+    var team: String?
+    var keyID: String?
+    /// The request's cost in US dollars, set by settlement when pricing applies.
+    var costUSD: Double?
+    /// Guardrail findings as `stage:detector:action` (for example `input:pii:redact`).
+    var guardrailVerdicts: [String] = []
+
+    /// Whether the request is a model request, recorded in the request log and the GenAI metrics
+    /// (token counting is traced only).
+    var isLogged: Bool { operation != "count_tokens" }
+}
+
+/// What an answer says about itself: `gen_ai.response.id`, `.model`, `.finish_reasons`.
+struct ResponseSummary: Sendable, Equatable {
+    var id: String?
+    var model: String?
+    var finishReasons: [String] = []
+    /// `gen_ai.output.messages`, read only when content is captured.
+    var outputMessages: String?
+
+    /// The summary of a whole chat answer in `format` (already parsed).
+    init(_ answer: JSONValue, format: WireFormat) {
+        id = answer["id"]?.stringValue ?? answer["responseId"]?.stringValue
+        model = answer["model"]?.stringValue ?? answer["modelVersion"]?.stringValue
+        switch format {
+        case .openAI:
+            finishReasons = answer["choices"]?.arrayValue?.compactMap { $0["finish_reason"]?.stringValue } ?? []
+        case .anthropic:
+            finishReasons = answer["stop_reason"]?.stringValue.map { [$0] } ?? []
+        case .gemini:
+            finishReasons = answer["candidates"]?.arrayValue?.compactMap { $0["finishReason"]?.stringValue } ?? []
+        case .bedrockConverse:
+            finishReasons = answer["stopReason"]?.stringValue.map { [$0] } ?? []
+        }
+    }
+
+    init(id: String? = nil, model: String? = nil, finishReasons: [String] = []) {
+        self.id = id
+        self.model = model
+        self.finishReasons = finishReasons
+    }
+}
+
+/// The request span's context, for the attempt spans started under it.
+struct AttemptTracing: Sendable {
+    let tracer: Tracer
+    let parent: SpanBuilder
+    let operation: String
+    /// The model the client asked for (an attempt on another model is a fallback).
+    let requestedModel: String
+    let parameters: GenAIRequestParameters
+    /// Every provider's address, by provider name.
+    let addresses: [String: UpstreamAddress]
+}
+
+/// Where a provider is: `server.address` and `server.port`.
+struct UpstreamAddress: Sendable, Equatable {
+    var host: String
+    var port: Int
+}
+
+extension Gateway {
+    /// Starts a request's telemetry: the SERVER span, continuing the inbound `traceparent` (and
+    /// `tracestate`) when it is valid, else starting a new trace (sampled per `sampling_ratio`).
+    func startTelemetry(_ request: Request, operation: String) -> RequestTelemetry {
+        var telemetry = RequestTelemetry(operation: operation)
+        guard let tracer = self.telemetry.tracer else { return telemetry }
+        let parent = request.headers.first(TraceContext.traceparentHeader).flatMap {
+            TraceContext(traceparent: $0, tracestate: request.headers.values(TraceContext.tracestateHeader).joined(separator: ","))
+        }
+        telemetry.span = tracer.startSpan(operation, kind: .server, parent: parent)
+        telemetry.captureContent = self.telemetry.capture.enabled && telemetry.span?.isSampled == true
+        return telemetry
+    }
+
+    /// Reads the `gen_ai.request.*` parameters of a chat body and, when content is captured, its
+    /// messages; call once the body is parsed.
+    func noteChatRequest(_ call: ChatCall, _ telemetry: inout RequestTelemetry) {
+        guard telemetry.span != nil else { return }
+        telemetry.parameters = Self.chatParameters(call.body)
+        if telemetry.captureContent, let request = try? Codecs.decodeRequest(call.inbound, .object(call.body)) {
+            telemetry.inputMessages = GenAIContent.input(request)
+        }
+    }
+
+    /// A trail for the attempts of the request `recorder` describes, with their spans under its span.
+    func makeTrail(_ recorder: inout RequestRecorder, started: ContinuousClock.Instant? = nil) -> AttemptTrail {
+        var tracing: AttemptTracing?
+        if let tracer = telemetry.tracer, let span = recorder.telemetry.span {
+            tracing = AttemptTracing(tracer: tracer, parent: span, operation: recorder.telemetry.operation, requestedModel: recorder.model, parameters: recorder.telemetry.parameters, addresses: upstreamAddresses)
+        }
+        let trail = AttemptTrail(started: started ?? recorder.started, tracing: tracing)
+        recorder.telemetry.trail = trail
+        return trail
+    }
+
+    /// Ends a request: records its entry in the request log (with its trace and span ids), ends its
+    /// span and the answering attempt's span, and records its GenAI metrics.
+    func finish(_ recorder: RequestRecorder, status: Int, error: String?, errorType: String? = nil) {
+        var entry = recorder.entry(status: status, error: error)
+        var t = recorder.telemetry
+        // Who called and what it cost, from governance when it ran.
+        t.team = t.team ?? recorder.caller?.teamID
+        t.keyID = t.keyID ?? recorder.caller?.keyID
+        t.costUSD = t.costUSD ?? recorder.costNanos.map { Double($0) / 1e9 }
+        let key = RequestLogEntry.MetadataKey.self
+        if let span = t.span {
+            entry.metadata[key.traceID] = span.context.traceID.hex
+            entry.metadata[key.spanID] = span.context.spanID.hex
+        }
+        if let team = t.team, entry.metadata[key.team] == nil { entry.metadata[key.team] = team }
+        if let keyID = t.keyID, entry.metadata[key.keyID] == nil { entry.metadata[key.keyID] = keyID }
+        if let cost = t.costUSD, entry.metadata[key.costUSD] == nil { entry.metadata[key.costUSD] = String(cost) }
+        if t.isLogged { store.record(entry) }
+        let failure = status >= 400 ? (errorType ?? String(status)) : nil
+        let providerKind = entry.provider.flatMap { providers[$0]?.kind.rawValue }
+        let route = entry.provider.map { "\($0)/\(entry.upstreamModel ?? "")" }
+        let usage = GenAIUsage(inputTokens: entry.inputTokens, outputTokens: entry.outputTokens, cacheReadInputTokens: recorder.usage.flatMap { $0.cachedInputTokens > 0 ? $0.cachedInputTokens : nil }, cacheCreationInputTokens: recorder.usage.flatMap { $0.cacheWriteTokens > 0 ? $0.cacheWriteTokens : nil })
+
+        if let tracer = telemetry.tracer, var span = t.span {
+            let now = UnixNanos.now()
+            if let answered = t.trail?.answered {
+                var attempt = answered.span
+                attempt.attributes.set("gen_ai.response.model", t.response.model)
+                attempt.attributes.set("gen_ai.response.id", t.response.id)
+                attempt.attributes.set("gen_ai.response.finish_reasons", t.response.finishReasons)
+                attempt.attributes.set("gen_ai.usage.input_tokens", usage.inputTokens)
+                attempt.attributes.set("gen_ai.usage.output_tokens", usage.outputTokens)
+                attempt.attributes.set("gen_ai.usage.cache_read.input_tokens", usage.cacheReadInputTokens)
+                attempt.attributes.set("gen_ai.usage.cache_creation.input_tokens", usage.cacheCreationInputTokens)
+                tracer.end(attempt, at: recorder.stream ? now : answered.endedAt)
+            }
+            span.name = GenAIConventions.spanName(operation: t.operation, model: entry.model)
+            let values = GenAISpanValues(
+                operation: t.operation, requestModel: entry.model.isEmpty ? nil : entry.model, providerKind: providerKind,
+                parameters: t.parameters, responseModel: t.response.model, responseID: t.response.id,
+                finishReasons: t.response.finishReasons, usage: usage, errorType: failure
+            )
+            let keel = KeelSpanValues(
+                requestID: recorder.id, team: t.team, keyID: t.keyID, route: route, inboundAPI: recorder.inboundAPI,
+                stream: recorder.stream, cache: recorder.cache, guardrailVerdicts: t.guardrailVerdicts, costUSD: t.costUSD,
+                attempts: entry.attempts.count
+            )
+            span.attributes.merge(GenAIConventions.requestAttributes(values, keel: keel))
+            span.attributes.merge(telemetry.capture.attributes(inputMessages: t.inputMessages, outputMessages: t.outputMessages ?? t.response.outputMessages))
+            // As HTTP servers do: a client error is recorded (`error.type`) but is not the server's failure.
+            if let failure, status >= 500 { span.status = .error(error ?? failure) }
+            tracer.end(span, at: now)
+        }
+
+        guard let metrics = telemetry.metrics, t.isLogged else { return }
+        let configured = models[entry.model] != nil
+        metrics.record(
+            operation: t.operation, providerKind: providerKind, provider: entry.provider,
+            requestModel: configured ? entry.model : "", responseModel: configured ? entry.upstreamModel : nil, route: route, team: t.team,
+            duration: entry.latencyMs / 1000, inputTokens: entry.inputTokens, outputTokens: entry.outputTokens,
+            timeToFirstToken: recorder.stream ? entry.timeToFirstTokenMs.map { $0 / 1000 } : nil,
+            errorType: failure, costUSD: t.costUSD ?? 0, cacheHit: recorder.cache == "hit",
+            retries: max(0, entry.attempts.count - 1), fallback: t.fallback,
+            guardrailActions: t.guardrailVerdicts.compactMap(Self.guardrailAction)
+        )
+    }
+
+    /// A request that failed with `error`: the status the client sees and a low-cardinality `error.type`.
+    func finish(_ recorder: RequestRecorder, failedWith error: any Error) {
+        let status = responseStatus(for: error)
+        let message = (error as? GatewayError)?.message ?? (error as? GovernanceError)?.message ?? String(describing: type(of: error))
+        finish(recorder, status: status, error: message, errorType: Self.errorType(error, status: status))
+    }
+
+    /// `timeout` for Keel's own deadlines, `cancelled` when the client left, otherwise the status.
+    static func errorType(_ error: any Error, status: Int) -> String {
+        if error is CancellationError { return "cancelled" }
+        switch (error as? GatewayError)?.code {
+        case "upstream_timeout", "first_token_timeout": return "timeout"
+        default: return String(status)
+        }
+    }
+
+    /// `stage:detector:action` as a metric label set.
+    static func guardrailAction(_ verdict: String) -> GenAIMetrics.GuardrailAction? {
+        let parts = verdict.split(separator: ":", maxSplits: 2).map(String.init)
+        guard parts.count == 3 else { return nil }
+        return GenAIMetrics.GuardrailAction(stage: parts[0], detector: parts[1], action: parts[2])
+    }
+
+    /// `gen_ai.request.*` from an OpenAI Chat Completions or Anthropic Messages body.
+    static func chatParameters(_ body: JSONObject) -> GenAIRequestParameters {
+        var p = GenAIRequestParameters()
+        p.temperature = body["temperature"]?.doubleValue
+        p.topP = body["top_p"]?.doubleValue
+        p.topK = body["top_k"]?.doubleValue
+        p.maxTokens = (body["max_completion_tokens"] ?? body["max_tokens"])?.intValue
+        p.frequencyPenalty = body["frequency_penalty"]?.doubleValue
+        p.presencePenalty = body["presence_penalty"]?.doubleValue
+        if let stop = body["stop"] ?? body["stop_sequences"] {
+            p.stopSequences = stop.stringValue.map { [$0] } ?? stop.arrayValue?.compactMap(\.stringValue)
+        }
+        p.seed = body["seed"]?.intValue
+        p.choiceCount = body["n"]?.intValue
+        return p
+    }
+
+    /// The address of every provider with a base URL, computed once.
+    static func upstreamAddresses(_ providers: [ProviderConfig]) -> [String: UpstreamAddress] {
+        var addresses: [String: UpstreamAddress] = [:]
+        for provider in providers {
+            if let address = serverAddress(provider.baseURL) { addresses[provider.name] = UpstreamAddress(host: address.host, port: address.port) }
+        }
+        return addresses
+    }
+
+    /// `server.address` and `server.port` of a provider's base URL (default ports by scheme).
+    static func serverAddress(_ baseURL: String) -> (host: String, port: Int)? {
+        guard let schemeEnd = baseURL.range(of: "://") else { return nil }
+        let secure = baseURL[..<schemeEnd.lowerBound].lowercased() == "https"
+        var authority = baseURL[schemeEnd.upperBound...]
+        if let slash = authority.firstIndex(where: { $0 == "/" || $0 == "?" }) { authority = authority[..<slash] }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            let host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let rest = authority[authority.index(after: close)...]
+            return (host, rest.hasPrefix(":") ? Int(rest.dropFirst()) ?? (secure ? 443 : 80) : (secure ? 443 : 80))
+        }
+        if let colon = authority.lastIndex(of: ":") {
+            return (String(authority[..<colon]), Int(authority[authority.index(after: colon)...]) ?? (secure ? 443 : 80))
+        }
+        return authority.isEmpty ? nil : (String(authority), secure ? 443 : 80)
+    }
+}
+
+extension AttemptTrail {
+    /// Starts the CLIENT span of an attempt on `target`; nil when the request is not traced.
+    func startAttemptSpan(_ target: RouteTarget) -> SpanBuilder? {
+        guard let tracing else { return nil }
+        let number = nextAttemptNumber()
+        let address = tracing.addresses[target.provider.name]
+        let values = GenAISpanValues(
+            operation: tracing.operation, requestModel: target.route.model, providerKind: target.provider.kind.rawValue,
+            parameters: tracing.parameters, serverAddress: address?.host, serverPort: address?.port
+        )
+        let attributes = GenAIConventions.attemptAttributes(values, attempt: KeelAttemptValues(number: number, route: target.name, isFallback: target.model.name != tracing.requestedModel))
+        return tracing.parent.child(GenAIConventions.spanName(operation: tracing.operation, model: target.route.model), kind: .client, attributes: attributes)
+    }
+
+    /// Runs `operation` with `span`'s context as the one sent upstream.
+    func withAttemptContext<T: Sendable>(_ span: SpanBuilder?, _ operation: () async throws -> T) async throws -> T {
+        guard let span else { return try await operation() }
+        return try await UpstreamTrace.$context.withValue(span.context) { try await operation() }
+    }
+
+    /// Ends a failed (or cancelled) attempt's span, or keeps a successful one to end with the answer.
+    func endAttemptSpan(_ span: SpanBuilder?, failure: AttemptFailure?, cancelled: Bool) {
+        guard var span, let tracing else { return }
+        guard let failure else {
+            span.attributes["http.response.status_code"] = .int(200)
+            keepAnswered(span)
+            return
+        }
+        span.attributes.set("http.response.status_code", failure.upstreamStatus)
+        let type: String = if cancelled { "cancelled" } else if failure.timedOut { "timeout" } else if let status = failure.upstreamStatus { String(status) } else { failure.error.code ?? String(failure.error.status) }
+        span.recordError(type: type, message: cancelled ? "cancelled" : failure.error.message)
+        tracing.tracer.end(span)
+    }
+}

@@ -327,6 +327,8 @@ function attemptTimeline(entry) {
 
 const can = {
   spend: () => ['super_admin', 'team_admin', 'viewer'].includes(state.who.role),
+  // The request log: everything for the super admin, its own team's for team admins and viewers.
+  requests: () => ['super_admin', 'team_admin', 'viewer'].includes(state.who.role),
   routes: () => ['super_admin', 'team_admin'].includes(state.who.role),
   allTeams: () => state.who.role === 'super_admin',
   // /metrics is not scoped: only the super admin sees its totals; teams see series labelled with their team.
@@ -335,7 +337,7 @@ const can = {
 
 const PAGES = [
   { id: 'overview', title: 'Overview', show: () => true, render: renderOverview },
-  { id: 'requests', title: 'Requests', show: () => true, render: renderRequests },
+  { id: 'requests', title: 'Requests', show: () => can.requests(), render: renderRequests },
   { id: 'spend', title: 'Spend', show: () => can.spend(), render: renderSpend },
   { id: 'guardrails', title: 'Guardrails', show: () => true, render: renderGuardrails },
   { id: 'routes', title: 'Routes', show: () => can.routes(), render: renderRoutes },
@@ -451,7 +453,9 @@ async function renderOverview(main, _parts, _params, isCurrent) {
   const now = Date.now();
   const since = now - 24 * 3600 * 1000;
   const [requests, spendToday, metrics] = await Promise.all([
-    api('/admin/requests' + query({ from: Math.floor(since / 1000), limit: 500 })).then((b) => ({ ok: b }), (e) => ({ error: e })),
+    can.requests()
+      ? api('/admin/requests' + query({ from: Math.floor(since / 1000), limit: 500 })).then((b) => ({ ok: b }), (e) => ({ error: e }))
+      : { error: { status: 403 } },
     can.spend() ? api('/admin/spend' + query({ group_by: 'model', from: Math.floor(utcMidnight(now) / 1000) })).catch(() => null) : null,
     can.globalMetrics() ? metricsText().then(parseMetrics).catch(() => null) : null,
   ]);
@@ -706,7 +710,9 @@ async function renderGuardrails(main, _parts, _params, isCurrent) {
   main.append(h('h1', { text: 'Guardrails' }));
   const [samples, flagged] = await Promise.all([
     metricsText().then(parseMetrics).catch(() => []),
-    api('/admin/requests' + query({ error_contains: 'guardrail', limit: 50 })).catch((e) => ({ error: e })),
+    can.requests()
+      ? api('/admin/requests' + query({ error_contains: 'guardrail', limit: 50 })).catch((e) => ({ error: e }))
+      : { error: { status: 403, message: 'The request log is not visible to your role.' } },
   ]);
   if (!isCurrent()) return;
   const mine = (labels) => can.globalMetrics() || (state.who.team && labels.team === state.who.team);

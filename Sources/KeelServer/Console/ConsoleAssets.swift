@@ -86,7 +86,7 @@ pre { background: #f3f4f7; padding: 8px 10px; border-radius: 6px; overflow: auto
 .scroll { overflow-x: auto; }
 
 """#),
-        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""8c3e3594bbe549e9""#, text: #"""
+        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""749fd9677ec4b939""#, text: #"""
 // Keel web console: plain JavaScript, no build step, no libraries.
 // Pages are chosen by the URL's hash (#/overview, #/requests?model=x, #/requests/ID, #/spend,
 // #/guardrails, #/routes). Every API call carries the key the user pasted at login, kept in
@@ -416,6 +416,8 @@ function attemptTimeline(entry) {
 
 const can = {
   spend: () => ['super_admin', 'team_admin', 'viewer'].includes(state.who.role),
+  // The request log: everything for the super admin, its own team's for team admins and viewers.
+  requests: () => ['super_admin', 'team_admin', 'viewer'].includes(state.who.role),
   routes: () => ['super_admin', 'team_admin'].includes(state.who.role),
   allTeams: () => state.who.role === 'super_admin',
   // /metrics is not scoped: only the super admin sees its totals; teams see series labelled with their team.
@@ -424,7 +426,7 @@ const can = {
 
 const PAGES = [
   { id: 'overview', title: 'Overview', show: () => true, render: renderOverview },
-  { id: 'requests', title: 'Requests', show: () => true, render: renderRequests },
+  { id: 'requests', title: 'Requests', show: () => can.requests(), render: renderRequests },
   { id: 'spend', title: 'Spend', show: () => can.spend(), render: renderSpend },
   { id: 'guardrails', title: 'Guardrails', show: () => true, render: renderGuardrails },
   { id: 'routes', title: 'Routes', show: () => can.routes(), render: renderRoutes },
@@ -540,7 +542,9 @@ async function renderOverview(main, _parts, _params, isCurrent) {
   const now = Date.now();
   const since = now - 24 * 3600 * 1000;
   const [requests, spendToday, metrics] = await Promise.all([
-    api('/admin/requests' + query({ from: Math.floor(since / 1000), limit: 500 })).then((b) => ({ ok: b }), (e) => ({ error: e })),
+    can.requests()
+      ? api('/admin/requests' + query({ from: Math.floor(since / 1000), limit: 500 })).then((b) => ({ ok: b }), (e) => ({ error: e }))
+      : { error: { status: 403 } },
     can.spend() ? api('/admin/spend' + query({ group_by: 'model', from: Math.floor(utcMidnight(now) / 1000) })).catch(() => null) : null,
     can.globalMetrics() ? metricsText().then(parseMetrics).catch(() => null) : null,
   ]);
@@ -795,7 +799,9 @@ async function renderGuardrails(main, _parts, _params, isCurrent) {
   main.append(h('h1', { text: 'Guardrails' }));
   const [samples, flagged] = await Promise.all([
     metricsText().then(parseMetrics).catch(() => []),
-    api('/admin/requests' + query({ error_contains: 'guardrail', limit: 50 })).catch((e) => ({ error: e })),
+    can.requests()
+      ? api('/admin/requests' + query({ error_contains: 'guardrail', limit: 50 })).catch((e) => ({ error: e }))
+      : { error: { status: 403, message: 'The request log is not visible to your role.' } },
   ]);
   if (!isCurrent()) return;
   const mine = (labels) => can.globalMetrics() || (state.who.team && labels.team === state.who.team);

@@ -248,6 +248,8 @@ public final class Application: Sendable {
     /// everything accepted into the store and close it.
     public func shutdown() async {
         await server.shutdown(gracePeriod: config.server.shutdownTimeout)
+        // Cache writes are queued before the close on the cache's own queue, so none is lost.
+        await gateway.cache?.close()
         await governance.shutdown()
         await retention?.stop()
         // The exporter sends through the client: flush the spans before the client stops.

@@ -22,52 +22,25 @@ final class RequestLogReader: @unchecked Sendable {
     func requests(_ query: RequestLogQuery) async throws -> [RequestLogEntry] {
         var conditions: [String] = []
         var parameters: [Parameter] = []
-        if let since = query.since {
-            conditions.append("time >= ?")
-            parameters.append(.integer(since))
+        func add(_ condition: String, _ values: Parameter...) {
+            conditions.append(condition)
+            parameters.append(contentsOf: values)
         }
-        if let until = query.until {
-            conditions.append("time < ?")
-            parameters.append(.integer(until))
-        }
-        if let model = query.model {
-            conditions.append("model = ?")
-            parameters.append(.text(model))
-        }
-        if let status = query.status {
-            conditions.append("status = ?")
-            parameters.append(.integer(Int64(status)))
-        }
+        if let since = query.since { add("time >= ?", .integer(since)) }
+        if let until = query.until { add("time < ?", .integer(until)) }
+        if let model = query.model { add("model = ?", .text(model)) }
+        if let status = query.status { add("status = ?", .integer(Int64(status))) }
         if let range = query.statusRange {
-            conditions.append("status >= ? AND status < ?")
-            parameters.append(.integer(Int64(range.lowerBound)))
-            parameters.append(.integer(Int64(range.upperBound)))
+            add("status >= ? AND status < ?", .integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound)))
         }
-        if let provider = query.provider {
-            conditions.append("provider = ?")
-            parameters.append(.text(provider))
-        }
-        if let team = query.team {
-            conditions.append("\(RequestLogRow.teamExpression) = ?")
-            parameters.append(.text(team))
-        }
-        if let keyID = query.keyID {
-            conditions.append("\(RequestLogRow.keyIDExpression) = ?")
-            parameters.append(.text(keyID))
-        }
-        if let minLatency = query.minLatencyMs {
-            conditions.append("latency_ms >= ?")
-            parameters.append(.real(minLatency))
-        }
+        if let provider = query.provider { add("provider = ?", .text(provider)) }
+        if let team = query.team { add("\(RequestLogRow.teamExpression) = ?", .text(team)) }
+        if let keyID = query.keyID { add("\(RequestLogRow.keyIDExpression) = ?", .text(keyID)) }
+        if let minLatency = query.minLatencyMs { add("latency_ms >= ?", .real(minLatency)) }
         if let text = query.errorContains {
-            conditions.append("error_message LIKE ? ESCAPE '\\'")
-            parameters.append(.text("%" + Self.escapeLike(text) + "%"))
+            add("error_message LIKE ? ESCAPE '\\'", .text("%" + Self.escapeLike(text) + "%"))
         }
-        if let cursor = query.before {
-            conditions.append("(time, id) < (?, ?)")
-            parameters.append(.integer(cursor.time))
-            parameters.append(.text(cursor.id))
-        }
+        if let cursor = query.before { add("(time, id) < (?, ?)", .integer(cursor.time), .text(cursor.id)) }
         parameters.append(.integer(Int64(query.effectiveLimit)))
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(RequestLogRow.selectColumns) FROM requests\(whereClause) ORDER BY time DESC, id DESC LIMIT ?"

@@ -107,13 +107,13 @@ extension AuthConfig {
         if var models = reader.take("model_limits")?.mapping() {
             for (name, _, value) in models.takeAll() {
                 guard var limit = value.mapping() else { continue }
-                let config = RateLimitConfig(rpm: limit.int("rpm", .atLeast(1)), tpm: limit.int("tpm", .atLeast(1)))
+                let config = RateLimitConfig(rpm: limit.int("rpm", .between(1, 1_000_000_000_000)), tpm: limit.int("tpm", .between(1, 1_000_000_000_000)))
                 limit.finish()
                 value.context.references.append(.init(target: .model, name: name, value: value, owner: nil))
                 limits[name] = config
             }
         }
-        self.init(jwt: jwt, modelLimits: limits, defaultMaxTokens: reader.int("default_max_tokens", .atLeast(1)) ?? defaults.defaultMaxTokens)
+        self.init(jwt: jwt, modelLimits: limits, defaultMaxTokens: reader.int("default_max_tokens", .between(1, 100_000_000)) ?? defaults.defaultMaxTokens)
     }
 }
 
@@ -142,8 +142,13 @@ extension JWTAuthConfig {
         case (let file?, nil):
             keys = .file(file)
         case (nil, let url?):
-            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
-                urlValue?.report("jwks_url must be an http:// or https:// URL")
+            // The keys decide who may act as whom: plain http only on the loopback interface,
+            // where nobody on the network path can swap them.
+            let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].contains { prefix in
+                url.hasPrefix(prefix + ":") || url.hasPrefix(prefix + "/") || url == prefix
+            }
+            guard url.hasPrefix("https://") || loopback else {
+                urlValue?.report("jwks_url must be an https:// URL (plain http only on 127.0.0.1, localhost or [::1])")
                 return nil
             }
             keys = .url(url)

@@ -42,8 +42,14 @@ extension Governance {
     /// policy applies to, such as the master key, are recorded in the request log only).
     ///
     /// - Parameter promptTokens: the prompt's estimated token count (the gateway's estimator).
+    /// The most tokens one request reserves for its prompt or its answer.
+    static let maximumTokens = 100_000_000
+
     public func admit(_ caller: Caller, model: String, promptTokens: Int, maxOutputTokens: Int?, requestID: String = "") async throws(GovernanceError) -> Reservation {
-        let maxOutput = maxOutputTokens ?? config.auth.defaultMaxTokens
+        // Clamped so the worst-case cost and the token count cannot overflow, whatever a client
+        // sends (no model produces anywhere near this many tokens in one answer).
+        let maxOutput = min(max(0, maxOutputTokens ?? config.auth.defaultMaxTokens), Self.maximumTokens)
+        let promptTokens = min(max(0, promptTokens), Self.maximumTokens)
         let (key, team) = try checkAccess(caller, model: model, requestID: requestID)
         var detail: JSONObject = ["model": .string(model)]
         if !requestID.isEmpty { detail["request_id"] = .string(requestID) }

@@ -70,7 +70,7 @@ struct AuthConfigTests {
         ("auth:\n  jwt: {jwks_file: f, audience: a}\n", "issuer"),
         ("auth:\n  jwt: {jwks_file: f, issuer: i, audience: a, role_map: {x: admin}}\n", "super_admin"),
         ("auth:\n  jwt: {jwks_file: f, issuer: i, audience: a, leeway_s: 900}\n", "between 0 and 300"),
-        ("auth:\n  model_limits: {gpt-4o-mini: {rpm: 0}}\n", "greater than 0"),
+        ("auth:\n  model_limits: {gpt-4o-mini: {rpm: 0}}\n", "must be between 1 and 1000000000000"),
         ("auth:\n  model_limits: {gpt-4o-mimi: {rpm: 5}}\n", "unknown model"),
         ("auth:\n  model_limits: {gpt-4o-mini: {rps: 5}}\n", "unknown key"),
         ("auth:\n  jtw: {}\n", "did you mean \"jwt\""),

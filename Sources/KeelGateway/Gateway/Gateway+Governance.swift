@@ -17,8 +17,10 @@ import KeelHTTP
 /// authentication ran) nothing happens.
 extension Gateway {
     /// Admits the request for `model`, noting the caller and the reservation on the recorder.
-    func admit(_ recorder: inout RequestRecorder, context: RequestContext, model: String, promptTokens: Int, maxOutputTokens: Int?, headers: HTTPHeaders, metadata: JSONValue?) async throws {
+    /// `promptTokens` is evaluated only when there is something to admit.
+    func admit(_ recorder: inout RequestRecorder, context: RequestContext, model: String, promptTokens: @autoclosure () -> Int, maxOutputTokens: Int?, headers: HTTPHeaders, metadata: JSONValue?) async throws {
         guard let governance, let caller = context.attributes[CallerKey.self] else { return }
+        let promptTokens = promptTokens()
         recorder.caller = caller
         recorder.tags = Governance.tags(headers: headers, metadata: metadata)
         let reservation = try await governance.admit(caller, model: model, promptTokens: promptTokens, maxOutputTokens: maxOutputTokens, requestID: recorder.id)

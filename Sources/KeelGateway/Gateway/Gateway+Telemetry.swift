@@ -132,9 +132,15 @@ extension Gateway {
     func noteChatRequest(_ call: ChatCall, _ telemetry: inout RequestTelemetry) {
         guard telemetry.span != nil else { return }
         telemetry.parameters = Self.chatParameters(call.body)
-        if telemetry.captureContent, let request = try? Codecs.decodeRequest(call.inbound, .object(call.body)) {
-            telemetry.inputMessages = GenAIContent.input(request)
-        }
+        noteChatContent(call, &telemetry)
+    }
+
+    /// Captures the request's messages when content capture is on (again after the input policy
+    /// redacted them, so the span holds what was sent upstream).
+    func noteChatContent(_ call: ChatCall, _ telemetry: inout RequestTelemetry) {
+        guard telemetry.span != nil, telemetry.captureContent,
+              let request = try? Codecs.decodeRequest(call.inbound, .object(call.body)) else { return }
+        telemetry.inputMessages = GenAIContent.input(request)
     }
 
     /// A trail for the attempts of the request `recorder` describes, with their spans under its span.

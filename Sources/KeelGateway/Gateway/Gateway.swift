@@ -120,9 +120,12 @@ public final class Gateway: Sendable {
         guard let model = models[parsed.model] else { throw ModelNotFound(model: parsed.model) }
 
         // Admission: the request is valid and names a served model; nothing has been sent upstream.
-        try await admit(&recorder, context: context, model: parsed.model, promptTokens: TokenEstimator.promptTokens(parsed.body),
-                        maxOutputTokens: Self.maxOutputTokens(parsed.body), headers: request.headers, metadata: parsed.body["metadata"])
+        let body = parsed.body
+        try await admit(&recorder, context: context, model: parsed.model, promptTokens: TokenEstimator.promptTokens(body),
+                        maxOutputTokens: Self.maxOutputTokens(body), headers: request.headers, metadata: body["metadata"])
         let chatGuard = try guardInput(&parsed, caller: recorder.caller, recorder: &recorder)
+        // Captured content (when enabled) is what goes upstream: after the input policy's redaction.
+        if chatGuard != nil { noteChatContent(parsed, &recorder.telemetry) }
         let call = parsed
         // Answers differ by team and by the output policy that shaped them.
         let partition = cachePartition(request, context) + (recorder.guardrails["guardrails_policy"].map { "|guardrails:" + $0 } ?? "")
@@ -159,7 +162,9 @@ public final class Gateway: Sendable {
             throw error
         }
         recorder.answeredBy(attempted.target)
+        // An answer de-anonymised with the caller's own values (input redaction) is never cached.
         let cacheable = cacheKey != nil && !call.noStore && attempted.target.model.name == model.name
+            && (chatGuard?.redaction.isEmpty ?? true)
         let headers = Self.addingRateLimitHeaders(recorder.routingHeaders, recorder)
 
         // Settlement: the answer is known (a stream settles when it ends).

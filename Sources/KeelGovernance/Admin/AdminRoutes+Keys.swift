@@ -111,8 +111,8 @@ extension AdminRoutes {
         switch fields.object["expires_at"] {
         case nil, .null?: return nil
         case .number(let n)?:
-            guard let seconds = n.double, seconds > 0 else { break }
-            return Int64(seconds * 1000)
+            guard let seconds = n.double, seconds > 0, let millis = AdminRoutes.millisecondsSinceEpoch(seconds) else { break }
+            return millis
         case .string(let text)?:
             return try time(text, name: "expires_at")
         default: break

@@ -79,7 +79,12 @@ public struct AdminRoutes: Sendable {
     /// Milliseconds since the epoch for `2025-01-31`, `2025-01-31T12:00:00Z` or Unix seconds.
     static func time(_ text: String?, name: String) throws(GovernanceError) -> Int64? {
         guard let text, !text.isEmpty else { return nil }
-        if let seconds = Double(text) { return Int64(seconds * 1000) }
+        if let seconds = Double(text) {
+            guard let millis = millisecondsSinceEpoch(seconds) else {
+                throw GovernanceError(.invalidRequest, "\(name) must be between 1970 and 9999.", param: name)
+            }
+            return millis
+        }
         let formatter = ISO8601DateFormatter()
         if text.count == 10 {
             formatter.formatOptions = [.withFullDate]
@@ -90,6 +95,13 @@ public struct AdminRoutes: Sendable {
             throw GovernanceError(.invalidRequest, "\(name) must be a date (2025-01-31), an RFC 3339 time or Unix seconds.", param: name)
         }
         return Int64(date.timeIntervalSince1970 * 1000)
+    }
+
+    /// Unix seconds as milliseconds, or nil when not finite or outside 1970…9999 (so no
+    /// conversion can overflow).
+    static func millisecondsSinceEpoch(_ seconds: Double) -> Int64? {
+        guard seconds.isFinite, seconds >= 0, seconds <= 253_402_300_799 else { return nil }
+        return Int64(seconds * 1000)
     }
 
     static func number(_ value: Double?) -> JSONValue { value.map { JSONValue($0) } ?? .null }
@@ -108,6 +120,9 @@ public struct AdminRoutes: Sendable {
 /// Reads typed fields of an admin request body and reports what is wrong with a 400 naming the field.
 struct AdminFields {
     var object: JSONObject
+    /// The largest rate limit accepted (requests or tokens per minute): far above any real need,
+    /// and small enough that the limiter's arithmetic cannot overflow.
+    static let maximumLimit = 1_000_000_000_000
 
     func has(_ key: String) -> Bool { object.contains(key: key) }
 
@@ -139,11 +154,11 @@ struct AdminFields {
         switch object[key] {
         case nil, .null?: return nil
         case .number(let n)?:
-            guard let i = n.int, i >= 1 else { break }
+            guard let i = n.int, i >= 1, i <= Self.maximumLimit else { break }
             return i
         default: break
         }
-        throw GovernanceError(.invalidRequest, "\(key) must be a whole number of at least 1.", param: key)
+        throw GovernanceError(.invalidRequest, "\(key) must be a whole number from 1 to \(Self.maximumLimit).", param: key)
     }
 
     func list(_ key: String) throws(GovernanceError) -> [String]? {

@@ -178,6 +178,7 @@ final class HTTPClientEngine: @unchecked Sendable {
         // The queue is closed: no new wakeups start; let those already started finish.
         while wakeupsInFlight.load(ordering: .acquiring) > 0 { sched_yield() }
         multi.cleanup()  // closes the idle connections too
+        loopThread.store(0, ordering: .releasing)
     }
 
     private func apply(_ command: Command) {

@@ -35,6 +35,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private struct Remote {
         var jobs: [UnownedJob] = []
         var closures: [@Sendable () -> Void] = []
+        /// The loop has exited: work is run by its submitter instead.
+        var closed = false
     }
 
     /// The loop's name, also its thread's name.
@@ -43,7 +45,6 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private let remote = Mutex(Remote())
     /// Remote submitters between deciding to wake the loop (under the lock) and having done it.
     private let wakeupsInFlight = Atomic<Int>(0)
-    private let stopRequested = Atomic<Bool>(false)
     /// The loop thread's `pthread_t` (0 until it runs).
     private let threadID = Atomic<UInt>(0)
     private let running = DispatchGroup()
@@ -87,7 +88,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             localJobs.append(job)
             return
         }
-        enqueueRemote { $0.jobs.append(job) }
+        if !enqueueRemote({ $0.jobs.append(job) }) {
+            // The loop has exited: run the job here rather than never.
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
     }
 
     /// Runs `work` on the loop's thread, soon; at once when called on it.
@@ -96,7 +100,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             work()
             return
         }
-        enqueueRemote { $0.closures.append(work) }
+        if !enqueueRemote({ $0.closures.append(work) }) { work() }
     }
 
     /// Runs `work` on the loop's thread and returns its result.
@@ -108,17 +112,21 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// Queues work from another thread and, when the queue was empty, interrupts the loop's poll
     /// (outside the lock). The count in `wakeupsInFlight` keeps the multi handle alive until the
-    /// wakeup is sent.
-    private func enqueueRemote(_ add: (inout Remote) -> Void) {
-        let wake = remote.withLock { r -> Bool in
+    /// wakeup is sent. False, with nothing queued, once the loop has exited.
+    private func enqueueRemote(_ add: (inout Remote) -> Void) -> Bool {
+        let wake = remote.withLock { r -> Bool? in
+            if r.closed { return nil }
             add(&r)
             guard r.jobs.count + r.closures.count == 1 else { return false }
             wakeupsInFlight.add(1, ordering: .acquiringAndReleasing)
             return true
         }
-        guard wake else { return }
-        engine.wakeUpPoll()
-        wakeupsInFlight.subtract(1, ordering: .acquiringAndReleasing)
+        guard let wake else { return false }
+        if wake {
+            engine.wakeUpPoll()
+            wakeupsInFlight.subtract(1, ordering: .acquiringAndReleasing)
+        }
+        return true
     }
 
     /// Notes that a source has work its poll descriptor may not show (libmicrohttpd resumed a
@@ -145,7 +153,6 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Asks the loop to stop once its client is shut down; waits for the thread to exit unless
     /// called on it.
     func stop() {
-        stopRequested.store(true, ordering: .releasing)
         engine.shutdown()
         if !isCurrent { running.wait() }
     }
@@ -169,12 +176,14 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             }
             engine.poll(timeoutMilliseconds: timeout)
         }
-        // Jobs and closures still queued run once more so nothing waits forever on a dead loop:
-        // tasks see their transfers fail with `.shutdown`.
-        runJobs()
+        // From here on submitters run their work themselves; no wakeup can reach the freed handle.
+        remote.withLock { $0.closed = true }
         while wakeupsInFlight.load(ordering: .acquiring) > 0 { sched_yield() }
         engine.finishShutdown()
-        runJobs()
+        // Everything still queued runs, so nothing waits forever on a dead loop: tasks see their
+        // transfers fail with `.shutdown`.
+        while !localJobs.isEmpty || hasRemoteWork() { runJobs() }
+        threadID.store(0, ordering: .releasing)
     }
 
     private func hasRemoteWork() -> Bool {

@@ -91,6 +91,8 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
             }
             state.withLock { s in
                 if !s.closed { s.task = task }
+                // Aborted (shutdown, disconnect) before the task could be stored: cancel it now.
+                if s.aborted { task.cancel() }
             }
         }
         enum Next { case queue(Response), close, wait }

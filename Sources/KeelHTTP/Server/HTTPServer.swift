@@ -159,10 +159,13 @@ final class ServerCore: Sendable {
                 keelAccessHandler, cls,
                 keelRequestCompleted, cls,
                 keelLog, cls,
-                UInt32(perDaemonLimit), UInt32(configuration.idleTimeoutSeconds), configuration.connectionMemoryLimit
+                UInt32(clamping: perDaemonLimit), UInt32(clamping: max(0, configuration.idleTimeoutSeconds)), configuration.connectionMemoryLimit
             )
             guard let d else {
                 for daemon in started { daemon.stopOnLoop() }
+                // The started daemons gave the shared socket up when they stopped: close it once.
+                if sharedFD >= 0, started.allSatisfy(\.releasedListenSocket) { close(sharedFD) }
+                listenFD.store(-1, ordering: .relaxed)
                 throw HTTPServer.StartError(message: "cannot listen on \(configuration.host):\(configuration.port) (address in use, not local, or not resolvable)")
             }
             daemon.daemon = d

@@ -1,6 +1,7 @@
 import Foundation
 import KeelConfig
 import KeelCore
+import KeelGovernance
 import KeelHTTP
 import KeelStore
 import KeelTelemetry
@@ -68,20 +69,22 @@ struct FeedbackRoutes: Sendable {
     }
 
     func register(in router: inout Router) {
-        router.post("/v1/feedback") { [self] request, _ in
-            try await handle(request)
+        router.post("/v1/feedback") { [self] request, context in
+            try await handle(request, caller: context.attributes[CallerKey.self])
         }
     }
 
-    func handle(_ request: Request) async throws -> Response {
+    /// Records feedback. A `request_id` must name a request of the caller's team (any request for
+    /// the master key): another team's request answers 404, as if it did not exist.
+    func handle(_ request: Request, caller: Caller? = nil) async throws -> Response {
         let body: JSONObject
         do {
             guard let object = try JSONValue(parsing: request.body).objectValue else {
-                throw HTTPError.badRequest("the request body must be a JSON object")
+                throw HTTPError.badRequest("the request body must be a JSON object", code: "invalid_type")
             }
             body = object
         } catch let error as JSONError {
-            throw HTTPError.badRequest("the request body is not valid JSON: \(error)")
+            throw HTTPError.badRequest("the request body is not valid JSON: \(error.message)", code: "invalid_json")
         }
         for key in body.keys where !Self.allowedFields.contains(key) {
             throw HTTPError.badRequest(
@@ -119,7 +122,7 @@ struct FeedbackRoutes: Sendable {
             traceID = parsed
         }
         if let id = requestID {
-            guard let entry = try await findRequest(id) else {
+            guard let entry = try await findRequest(id), Self.visible(entry, to: caller) else {
                 throw HTTPError.notFound("no request with id \"\(id)\"", code: "request_not_found")
             }
             requestID = entry.id
@@ -143,6 +146,14 @@ struct FeedbackRoutes: Sendable {
         out += ",\"score\":" + (JSONNumber(record.score)?.text ?? "0")
         out += "}"
         return .json(out, status: 201)
+    }
+
+    /// Whether `caller` may judge `entry`: the master key (or no authentication) any request,
+    /// everyone else their own team's.
+    static func visible(_ entry: RequestLogEntry, to caller: Caller?) -> Bool {
+        guard let caller, caller.role != .superAdmin else { return true }
+        guard let team = caller.teamID else { return false }
+        return entry.metadata[RequestLogEntry.MetadataKey.team] == team
     }
 
     /// The request log entry, flushing the log once when it is not readable yet.

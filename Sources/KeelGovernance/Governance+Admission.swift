@@ -25,10 +25,21 @@ extension Governance {
     /// The price of `model` (a configured model name): its configured `pricing` over the built-in price
     /// of `upstreamModel` (default: the model's first route's upstream model, then the name itself).
     public func price(model: String, upstreamModel: String? = nil) -> ModelPrice? {
+        let key = PriceCacheKey(model: model, upstreamModel: upstreamModel)
+        if let cached = priceCache.withLock({ $0[key] }) { return cached }
         let configured = config.model(named: model)
         let upstream = upstreamModel ?? configured?.routes.first?.model ?? model
-        return ModelPrice.resolve(configured: configured?.pricing, base: PriceTable.price(for: upstream) ?? PriceTable.price(for: model))
+        let price = ModelPrice.resolve(configured: configured?.pricing, base: PriceTable.price(for: upstream) ?? PriceTable.price(for: model))
+        priceCache.withLock { cache in
+            // Upstream model names come from providers' answers: bounded, in case one varies them.
+            if cache.count >= Self.priceCacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[key] = .some(price)
+        }
+        return price
     }
+
+    /// The most resolved prices kept.
+    static let priceCacheLimit = 4096
 
     /// Decides whether `caller` may send a request to `model` now, and holds its worst-case cost and
     /// tokens until ``settle(_:usage:status:upstreamModel:tags:)`` or ``release(_:)``.
@@ -249,4 +260,10 @@ extension Governance {
         }
         return h
     }
+}
+
+/// A ``Governance/price(model:upstreamModel:)`` question.
+struct PriceCacheKey: Hashable, Sendable {
+    var model: String
+    var upstreamModel: String?
 }

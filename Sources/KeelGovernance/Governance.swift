@@ -54,6 +54,9 @@ public final class Governance: Sendable {
     let now: @Sendable () -> Double
     let logger: Logger
     private let masterKeyDigest: [UInt8]?
+    /// Resolved prices by model and upstream model (see ``price(model:upstreamModel:)``); the
+    /// configuration and the price table never change while the process runs.
+    let priceCache = Mutex<[PriceCacheKey: ModelPrice?]>([:])
     private let nextReservation = Atomic<UInt64>(1)
 
     /// Builds governance over `store`: loads teams and keys, seeds the budget counters with this

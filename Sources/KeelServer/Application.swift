@@ -52,7 +52,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil, environm
     router.use(MetricsMiddleware(metrics: httpMetrics))
     // One set of event loops serves the connections and makes the upstream calls, so a proxied
     // request stays on one thread from the client's bytes to the provider's answer.
-    let loops = EventLoopGroup(threads: config.server.threads)
+    let loops = EventLoopGroup(threads: config.server.threads, busyPoll: config.server.busyPoll)
     let client = HTTPClient(group: loops)
     // Governance (KeelGovernance): authentication of every /v1 and /admin request, the /admin control plane.
     let governance: Governance

@@ -33,9 +33,11 @@ final class RequestLogReader: @unchecked Sendable {
         if let range = query.statusRange {
             add("status >= ? AND status < ?", .integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound)))
         }
+        // The status index holds error rows only; the literal term lets the planner use it.
+        if (query.status ?? 0) >= 400 || (query.statusRange?.lowerBound ?? 0) >= 400 { add("status >= 400") }
         if let provider = query.provider { add("provider = ?", .text(provider)) }
-        if let team = query.team { add("\(RequestLogRow.teamExpression) = ?", .text(team)) }
-        if let keyID = query.keyID { add("\(RequestLogRow.keyIDExpression) = ?", .text(keyID)) }
+        if let team = query.team { add("team_id = ?", .text(team)) }
+        if let keyID = query.keyID { add("key_id = ?", .text(keyID)) }
         if let minLatency = query.minLatencyMs { add("latency_ms >= ?", .real(minLatency)) }
         if let text = query.errorContains {
             add("error_message LIKE ? ESCAPE '\\'", .text("%" + Self.escapeLike(text) + "%"))

@@ -10,14 +10,13 @@ enum RequestLogRow {
         "attempts", "cache",
     ]
 
+    /// Columns written but not read back: copies of metadata values the filters index
+    /// (`team_id`, `key_id`), so an insert never parses the metadata JSON.
+    static let indexedColumns = ["team_id", "key_id"]
+
     /// Inserts one entry; a second entry with the same id replaces the first.
     static let insertSQL =
-        "INSERT OR REPLACE INTO requests (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
-
-    /// The team of a row, as the `requests_team_time` index is built on it.
-    static let teamExpression = "json_extract(metadata, '$.\(RequestLogEntry.MetadataKey.team)')"
-    /// The virtual key id of a row, as the `requests_key_time` index is built on it.
-    static let keyIDExpression = "json_extract(metadata, '$.\(RequestLogEntry.MetadataKey.keyID)')"
+        "INSERT OR REPLACE INTO requests (\((columns + indexedColumns).joined(separator: ", "))) VALUES (\((columns + indexedColumns).map { _ in "?" }.joined(separator: ", ")))"
 
     /// The column list for `SELECT`s that ``read(_:)`` decodes.
     static let selectColumns = columns.joined(separator: ", ")
@@ -41,6 +40,8 @@ enum RequestLogRow {
         try stmt.bind(encodeMetadata(entry.metadata), at: 15)
         try stmt.bind(encodeAttempts(entry.attempts), at: 16)
         try stmt.bind(entry.cache, at: 17)
+        try stmt.bind(entry.metadata[RequestLogEntry.MetadataKey.team], at: 18)
+        try stmt.bind(entry.metadata[RequestLogEntry.MetadataKey.keyID], at: 19)
     }
 
     /// Decodes the current row of a statement that selected ``selectColumns``.

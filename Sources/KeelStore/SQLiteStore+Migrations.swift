@@ -156,6 +156,25 @@ extension SQLiteStore {
             CREATE INDEX requests_key_time ON requests (json_extract(metadata, '$.key_id'), time, id);
             """
         ),
+        Migration(
+            version: 6,
+            name: "cheaper request log and spend indexes",
+            sql: """
+            ALTER TABLE requests ADD COLUMN team_id TEXT;
+            ALTER TABLE requests ADD COLUMN key_id TEXT;
+            UPDATE requests SET team_id = json_extract(metadata, '$.team'), key_id = json_extract(metadata, '$.key_id');
+            DROP INDEX requests_team_time;
+            DROP INDEX requests_key_time;
+            DROP INDEX requests_status_time;
+            CREATE INDEX requests_team_time ON requests (team_id, time, id) WHERE team_id IS NOT NULL;
+            CREATE INDEX requests_key_time ON requests (key_id, time, id) WHERE key_id IS NOT NULL;
+            CREATE INDEX requests_error_time ON requests (status, time, id) WHERE status >= 400;
+            DROP INDEX gov_spend_team_time;
+            DROP INDEX gov_spend_key_time;
+            CREATE INDEX gov_spend_team_time ON gov_spend (team_id, time) WHERE team_id IS NOT NULL;
+            CREATE INDEX gov_spend_key_time ON gov_spend (key_id, time) WHERE key_id IS NOT NULL;
+            """
+        ),
     ]
 
     /// The schema version this code creates and understands: the last migration's version.

@@ -59,6 +59,44 @@ struct MigrationTests {
         #expect(!lines().contains { $0.contains("store schema migrated") })
     }
 
+    @Test("migration 6 copies team and key out of the metadata, and the filters use the partial indexes")
+    func teamAndKeyColumnsAreBackfilled() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("keel.db")
+        do {
+            let db = try SQLiteConnection(filename: path, mode: .readWrite)
+            _ = try SQLiteStore.migrate(db, migrations: Array(SQLiteStore.migrations.prefix(5)))
+            try db.execute(
+                """
+                INSERT INTO requests (id, time, inbound_api, model, status, latency_ms, stream, metadata)
+                VALUES ('old-1', 1000, 'openai.chat_completions', 'gpt-4o', 200, 1.5, 0, '{"key_id":"key_a","team":"team_a"}'),
+                       ('old-2', 2000, 'openai.chat_completions', 'gpt-4o', 502, 1.5, 0, '{}')
+                """
+            )
+        }
+        let store = try SQLiteStore(path: path, logger: memoryLogger().0)
+        var entry = sampleEntry(7, time: 3000, status: 429)
+        entry.metadata = [RequestLogEntry.MetadataKey.team: "team_a", RequestLogEntry.MetadataKey.keyID: "key_b"]
+        store.record(entry)
+        try await store.flush()
+        #expect(try await store.requests(RequestLogQuery(team: "team_a")).map(\.id) == [entry.id, "old-1"])
+        #expect(try await store.requests(RequestLogQuery(keyID: "key_a")).map(\.id) == ["old-1"])
+        #expect(try await store.requests(RequestLogQuery(statusRange: 400..<600)).map(\.id) == [entry.id, "old-2"])
+        #expect(try await store.requests(RequestLogQuery(status: 502)).map(\.id) == ["old-2"])
+        #expect(try await store.requests(RequestLogQuery(status: 200)).map(\.id) == ["old-1"])
+        await store.shutdown()
+
+        let db = try rawConnection(path)
+        func plan(_ sql: String) throws -> String {
+            let stmt = try db.prepare("EXPLAIN QUERY PLAN " + sql)
+            var lines: [String] = []
+            while try stmt.step() { lines.append(stmt.columnText(3)) }
+            return lines.joined(separator: "; ")
+        }
+        #expect(try plan("SELECT id FROM requests WHERE team_id = 'team_a' ORDER BY time DESC, id DESC").contains("requests_team_time"))
+        #expect(try plan("SELECT id FROM requests WHERE status = 502 AND status >= 400 ORDER BY time DESC, id DESC").contains("requests_error_time"))
+    }
+
     @Test("a database with a newer schema version than the code knows is refused")
     func newerSchemaIsRefused() async throws {
         let directory = try TemporaryDirectory()

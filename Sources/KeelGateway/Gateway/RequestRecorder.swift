@@ -112,12 +112,18 @@ struct RequestRecorder: Sendable {
         if let keyID = caller?.keyID { metadata["key_id"] = keyID }
         if let team = caller?.teamID { metadata["team"] = team }
         if let user = caller?.userID { metadata["user"] = user }
-        if let costNanos {
-            var text = String(format: "%.9f", Double(costNanos) / 1e9)
-            while text.hasSuffix("0"), !text.hasSuffix(".0") { text.removeLast() }
-            metadata["cost_usd"] = text
-        }
+        if let costNanos { metadata["cost_usd"] = Self.dollars(nanos: costNanos) }
         return metadata
+    }
+
+    /// Nano-dollars as decimal dollars with up to nine decimals and no trailing zeros beyond the
+    /// first (`1500000` → `"0.0015"`, `2000000000` → `"2.0"`).
+    static func dollars(nanos: Int64) -> String {
+        let magnitude = nanos.magnitude
+        var fraction = String(magnitude % 1_000_000_000)
+        fraction = String(repeating: "0", count: 9 - fraction.utf8.count) + fraction
+        while fraction.utf8.count > 1, fraction.hasSuffix("0") { fraction.removeLast() }
+        return (nanos < 0 ? "-" : "") + String(magnitude / 1_000_000_000) + "." + fraction
     }
 
     static func milliseconds(_ d: Duration) -> Double {

@@ -65,26 +65,37 @@ final class HTTPClientActiveTransfer {
     /// `CURLOPT_HEADERFUNCTION`: one header line at a time, CRLF included.
     func receiveHeaderLine(_ data: UnsafeRawBufferPointer) -> Int {
         if headComplete { return data.count }  // trailers of a chunked body are ignored
-        var line = Substring(decoding: data, as: UTF8.self)
-        while let last = line.last, last == "\r\n" || last == "\n" || last == "\r" { line.removeLast() }
+        let bytes = data.assumingMemoryBound(to: UInt8.self)
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
 
-        if line.isEmpty {
+        if end == 0 {
             guard endOfHead() else { return 0 }  // returning a short count aborts the transfer
-        } else if line.hasPrefix("HTTP/") {
+        } else if end >= 5, bytes[0] == UInt8(ascii: "H"), bytes[1] == UInt8(ascii: "T"), bytes[2] == UInt8(ascii: "T"),
+            bytes[3] == UInt8(ascii: "P"), bytes[4] == UInt8(ascii: "/")
+        {
             // A new status line: after a 1xx interim response, or a proxy's answer to CONNECT.
-            beginHead(statusLine: line)
-        } else if let first = line.first, first == " " || first == "\t" {
+            beginHead(statusLine: Substring(decoding: UnsafeBufferPointer(rebasing: bytes[..<end]), as: UTF8.self))
+        } else if bytes[0] == UInt8(ascii: " ") || bytes[0] == UInt8(ascii: "\t") {
             // Obsolete line folding: continues the previous field's value.
-            if lastName != nil { lastValue += " " + line.trimmingCharacters(in: " \t") }
-        } else if let colon = line.firstIndex(of: ":") {
+            if lastName != nil { lastValue += " " + Self.trimmed(bytes, 0, end) }
+        } else if let colon = bytes[..<end].firstIndex(of: UInt8(ascii: ":")) {
             flushField()
-            lastName = String(line[..<colon])
-            lastValue = String(line[line.index(after: colon)...]).trimmingCharacters(in: " \t")
+            lastName = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<colon]), as: UTF8.self)
+            lastValue = Self.trimmed(bytes, colon + 1, end)
         } else {
             failure = HTTPClientError(.protocolError, "the response contains a malformed header line")
             return 0
         }
         return data.count
+    }
+
+    /// The text of `bytes[start..<end]` without leading and trailing spaces and tabs.
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        var start = start, end = end
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
+        while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     }
 
     private func beginHead(statusLine: Substring) {

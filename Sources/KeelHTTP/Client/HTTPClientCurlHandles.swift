@@ -63,6 +63,17 @@ final class HTTPClientEasyHandle {
         errorBuffer.deallocate()
     }
 
+    /// Returns the handle to its state right after ``init()`` (`curl_easy_reset`: every option
+    /// back to its default, the header list and the copied body freed), keeping what libcurl
+    /// allocated for it, so the next transfer reuses it instead of a new handle.
+    func reset() {
+        curl_easy_reset(raw)
+        curl_slist_free_all(headerList)
+        headerList = nil
+        errorBuffer[0] = 0
+        _ = keel_curl_easy_setopt_ptr(raw, CURLOPT_ERRORBUFFER, errorBuffer)
+    }
+
     func set(_ option: CURLoption, _ value: Int) throws(HTTPClientError) {
         try check(keel_curl_easy_setopt_long(raw, option, value), option)
     }

@@ -54,7 +54,15 @@ final class HTTPClientEngine: @unchecked Sendable {
     /// The `pthread_t` of the loop driving this engine; set once, on that thread, before it runs.
     private let loopThread = Atomic<UInt>(0)
     /// Loop thread only: extra descriptors `curl_multi_poll` watches (the loop's sources).
-    var pollDescriptors: [Int32] = []
+    var pollDescriptors: [Int32] = [] {
+        didSet { waitDescriptors = pollDescriptors.map { curl_waitfd(fd: $0, events: Int16(CURL_WAIT_POLLIN), revents: 0) } }
+    }
+    /// ``pollDescriptors`` as `curl_multi_poll` takes them, kept so a poll allocates nothing.
+    private var waitDescriptors: [curl_waitfd] = []
+    /// Loop thread only: easy handles of ended transfers, reset, for the next transfers.
+    private var idleHandles: [HTTPClientEasyHandle] = []
+    /// The most idle easy handles kept.
+    static let idleHandleLimit = 64
     /// Loop thread only.
     private var active: [UInt64: HTTPClientActiveTransfer] = [:]
 
@@ -151,16 +159,19 @@ final class HTTPClientEngine: @unchecked Sendable {
         return true
     }
 
-    /// Waits for socket activity, the poll descriptors, a wakeup or the timeout.
-    func poll(timeoutMilliseconds timeout: Int32) {
+    /// Waits for socket activity, the poll descriptors, a wakeup or the timeout; whether a
+    /// descriptor had activity.
+    @discardableResult
+    func poll(timeoutMilliseconds timeout: Int32) -> Bool {
+        var ready: Int32 = 0
         if pollDescriptors.isEmpty {
-            _ = curl_multi_poll(multi.raw, nil, 0, timeout, nil)
-            return
+            _ = curl_multi_poll(multi.raw, nil, 0, timeout, &ready)
+            return ready > 0
         }
-        var fds = pollDescriptors.map { curl_waitfd(fd: $0, events: Int16(CURL_WAIT_POLLIN), revents: 0) }
-        _ = fds.withUnsafeMutableBufferPointer { buffer in
-            curl_multi_poll(multi.raw, buffer.baseAddress, UInt32(buffer.count), timeout, nil)
+        _ = waitDescriptors.withUnsafeMutableBufferPointer { buffer in
+            curl_multi_poll(multi.raw, buffer.baseAddress, UInt32(buffer.count), timeout, &ready)
         }
+        return ready > 0
     }
 
     /// Ends the transfers still active and frees the multi handle, once no wakeup is in flight.
@@ -177,6 +188,7 @@ final class HTTPClientEngine: @unchecked Sendable {
         }
         // The queue is closed: no new wakeups start; let those already started finish.
         while wakeupsInFlight.load(ordering: .acquiring) > 0 { sched_yield() }
+        idleHandles.removeAll()
         multi.cleanup()  // closes the idle connections too
         loopThread.store(0, ordering: .releasing)
     }
@@ -203,7 +215,8 @@ final class HTTPClientEngine: @unchecked Sendable {
         guard !transfer.hasEnded else { return }  // cancelled before the I/O thread got to it
         counters.started.add(1, ordering: .relaxed)
         do throws(HTTPClientError) {
-            let easy = try HTTPClientEasyHandle()
+            let easy: HTTPClientEasyHandle
+            if let idle = idleHandles.popLast() { easy = idle } else { easy = try HTTPClientEasyHandle() }
             let activeTransfer = HTTPClientActiveTransfer(transfer: transfer, easy: easy, request: request, now: .now)
             try configure(easy, for: request, context: Unmanaged.passUnretained(activeTransfer).toOpaque())
             let code = curl_multi_add_handle(multi.raw, easy.raw)
@@ -336,6 +349,11 @@ final class HTTPClientEngine: @unchecked Sendable {
         counters.active.subtract(1, ordering: .relaxed)
         _ = curl_multi_remove_handle(multi.raw, transfer.easy.raw)
         active[transfer.transfer.id] = nil
+        // Nothing reaches the handle through the ended transfer any more: keep it for the next one.
+        if idleHandles.count < Self.idleHandleLimit {
+            transfer.easy.reset()
+            idleHandles.append(transfer.easy)
+        }
         // A held-back head is handed over together with the end, so its caller finds the body
         // complete and need not wait again.
         transfer.transfer.finish(error, deferredHead: error == nil ? transfer.deferredHead : nil)

@@ -14,10 +14,17 @@ public final class EventLoopGroup: Sendable {
     private let stopped = Atomic<Bool>(false)
 
     /// Starts `threads` loops (0: one per active CPU core). Their libcurl handles use
-    /// `clientConfiguration` (connection limits apply per loop).
-    public init(threads: Int = 0, clientConfiguration: HTTPClientConfiguration = HTTPClientConfiguration(), name: String = "keel-loop") {
+    /// `clientConfiguration` (connection limits apply per loop). With a `busyPoll` above zero, a
+    /// loop that just had work keeps polling without sleeping for that long before it blocks (see
+    /// ``EventLoop``).
+    public init(
+        threads: Int = 0, clientConfiguration: HTTPClientConfiguration = HTTPClientConfiguration(),
+        busyPoll: Duration = .zero, name: String = "keel-loop"
+    ) {
         let count = threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
-        loops = (0..<count).map { EventLoop(name: count == 1 ? name : "\(name)-\($0)", clientConfiguration: clientConfiguration) }
+        loops = (0..<count).map {
+            EventLoop(name: count == 1 ? name : "\(name)-\($0)", clientConfiguration: clientConfiguration, busyPoll: busyPoll)
+        }
         for loop in loops { loop.start() }
     }
 

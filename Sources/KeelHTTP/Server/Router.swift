@@ -166,10 +166,23 @@ final class RouterResponder: HTTPResponder {
     }
 
     private static func normalized(_ path: String) -> String {
-        if path.count > 1, path.hasSuffix("/") || path.contains("//") {
+        if needsNormalizing(path.utf8) {
             return "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
         }
         return path
+    }
+
+    /// Whether a path longer than "/" ends with a slash or holds an empty segment ("//").
+    private static func needsNormalizing(_ path: String.UTF8View) -> Bool {
+        var previousWasSlash = false
+        var length = 0
+        for byte in path {
+            let isSlash = byte == UInt8(ascii: "/")
+            if isSlash && previousWasSlash { return true }
+            previousWasSlash = isSlash
+            length += 1
+        }
+        return length > 1 && previousWasSlash
     }
 
     private func matchParameterized(method: String, path: String) -> (CompiledRoute, [String: String])? {

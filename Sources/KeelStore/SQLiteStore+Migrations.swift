@@ -156,6 +156,20 @@ extension SQLiteStore {
             CREATE INDEX requests_key_time ON requests (json_extract(metadata, '$.key_id'), time, id);
             """
         ),
+        Migration(
+            version: 6,
+            name: "captured request content",
+            sql: """
+            CREATE TABLE request_content (
+                request_id       TEXT PRIMARY KEY NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+                input            TEXT,
+                output           TEXT,
+                input_truncated  INTEGER NOT NULL DEFAULT 0,
+                output_truncated INTEGER NOT NULL DEFAULT 0,
+                redaction        TEXT NOT NULL
+            );
+            """
+        ),
     ]
 
     /// The schema version this code creates and understands: the last migration's version.

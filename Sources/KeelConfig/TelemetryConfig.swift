@@ -12,6 +12,8 @@ import KeelCore
 ///     timeout_ms: 10000
 ///   sampling_ratio: 1.0
 ///   capture_content: false
+///   capture_redaction: pii                 # or none
+///   capture_max_bytes: 65536
 ///   service_name: keel
 ///   resource_attributes: {deployment.environment.name: prod}
 /// ```
@@ -57,14 +59,30 @@ public struct TelemetryConfig: Sendable, Equatable, CustomReflectable {
         }
     }
 
+    /// How captured prompts and completions are redacted before they are kept.
+    public enum CaptureRedaction: String, Sendable, Hashable {
+        /// The `pii` detector's standard entity types and the `secrets` detector, replaced by
+        /// placeholders such as `[EMAIL_1]`.
+        case pii
+        /// Kept as sent and answered.
+        case none
+    }
+
     /// `otlp` — the exporter. Default: not set.
     public var otlp: OTLP?
     /// `sampling_ratio` — the fraction of new traces recorded, 0…1. Requests that continue an
     /// inbound `traceparent` follow the caller's sampled flag. Default: not set (1).
     public var samplingRatio: Double?
-    /// `capture_content` — record prompts and completions on spans (redacted by the PII detector
-    /// when PII redaction is configured). Default: not set (false).
+    /// `capture_content` — record prompts and completions on request spans and with the request
+    /// log entry (`GET /admin/requests/{id}`), redacted as ``captureRedaction`` says. Default: not
+    /// set (false).
     public var captureContent: Bool?
+    /// `capture_redaction` — `pii` (the PII and secrets detectors' redaction) or `none`. Default:
+    /// not set (`pii`).
+    public var captureRedaction: CaptureRedaction?
+    /// `capture_max_bytes` — the most UTF-8 bytes kept of each side (prompt, answer), 1024…16777216;
+    /// longer content is cut and marked truncated. Default: not set (65536).
+    public var captureMaxBytes: Int?
     /// `service_name` — the `service.name` resource attribute. Default: not set (`keel`).
     public var serviceName: String?
     /// `resource_attributes` — more resource attributes. Default none.
@@ -73,11 +91,14 @@ public struct TelemetryConfig: Sendable, Equatable, CustomReflectable {
     /// Telemetry settings; everything unset by default.
     public init(
         otlp: OTLP? = nil, samplingRatio: Double? = nil, captureContent: Bool? = nil,
-        serviceName: String? = nil, resourceAttributes: [String: String] = [:]
+        serviceName: String? = nil, resourceAttributes: [String: String] = [:],
+        captureRedaction: CaptureRedaction? = nil, captureMaxBytes: Int? = nil
     ) {
         self.otlp = otlp
         self.samplingRatio = samplingRatio
         self.captureContent = captureContent
+        self.captureRedaction = captureRedaction
+        self.captureMaxBytes = captureMaxBytes
         self.serviceName = serviceName
         self.resourceAttributes = resourceAttributes
     }
@@ -85,6 +106,7 @@ public struct TelemetryConfig: Sendable, Equatable, CustomReflectable {
     public var customMirror: Mirror {
         Mirror(self, children: [
             "otlp": otlp as Any, "samplingRatio": samplingRatio as Any, "captureContent": captureContent as Any,
+            "captureRedaction": captureRedaction as Any, "captureMaxBytes": captureMaxBytes as Any,
             "serviceName": serviceName as Any, "resourceAttributes": resourceAttributes,
         ], displayStyle: .struct)
     }
@@ -112,6 +134,10 @@ public struct TelemetrySettings: Sendable, Equatable, CustomReflectable {
     public var resourceAttributes: [(name: String, value: String)]
     /// Environment values that were ignored, with the reason (to log at start-up).
     public var warnings: [String]
+    /// How recorded prompts and completions are redacted.
+    public var captureRedaction: TelemetryConfig.CaptureRedaction = .pii
+    /// The most UTF-8 bytes recorded of each side.
+    public var captureMaxBytes: Int = TelemetryConfig.defaultCaptureMaxBytes
 
     /// Whether spans are exported.
     public var tracingEnabled: Bool { tracesEndpoint != nil }
@@ -120,6 +146,7 @@ public struct TelemetrySettings: Sendable, Equatable, CustomReflectable {
         lhs.tracesEndpoint == rhs.tracesEndpoint && lhs.protocol == rhs.protocol
             && lhs.headers.elementsEqual(rhs.headers, by: { $0 == $1 }) && lhs.timeout == rhs.timeout
             && lhs.samplingRatio == rhs.samplingRatio && lhs.captureContent == rhs.captureContent
+            && lhs.captureRedaction == rhs.captureRedaction && lhs.captureMaxBytes == rhs.captureMaxBytes
             && lhs.serviceName == rhs.serviceName && lhs.resourceAttributes.elementsEqual(rhs.resourceAttributes, by: { $0 == $1 })
             && lhs.warnings == rhs.warnings
     }
@@ -128,6 +155,7 @@ public struct TelemetrySettings: Sendable, Equatable, CustomReflectable {
         Mirror(self, children: [
             "tracesEndpoint": tracesEndpoint as Any, "protocol": `protocol`, "headers": headers.map { "\($0.name): ********" },
             "timeout": timeout, "samplingRatio": samplingRatio, "captureContent": captureContent,
+            "captureRedaction": captureRedaction, "captureMaxBytes": captureMaxBytes,
             "serviceName": serviceName, "resourceAttributes": resourceAttributes.map { "\($0.name)=\($0.value)" }, "warnings": warnings,
         ], displayStyle: .struct)
     }
@@ -136,6 +164,8 @@ public struct TelemetrySettings: Sendable, Equatable, CustomReflectable {
 extension TelemetryConfig {
     /// The default export timeout.
     public static let defaultTimeout: Duration = .seconds(10)
+    /// The default `capture_max_bytes`: 64 KiB per side.
+    public static let defaultCaptureMaxBytes = 65_536
 
     /// Combines the file with the standard OpenTelemetry environment variables. For every setting
     /// the file wins; the environment fills what the file leaves out; then the default applies.
@@ -150,6 +180,9 @@ extension TelemetryConfig {
     /// | service name | `OTEL_SERVICE_NAME`, `service.name` in `OTEL_RESOURCE_ATTRIBUTES` | `keel` |
     /// | resource | `OTEL_RESOURCE_ATTRIBUTES` (`k=v,…`, percent-decoded; the file's attributes override by name) | none |
     /// | content capture | `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (`true`/`false`) | false |
+    ///
+    /// `capture_redaction` (default `pii`) and `capture_max_bytes` (default 65536) come from the
+    /// file only.
     ///
     /// `OTEL_SDK_DISABLED=true` switches trace export off whatever else is set. An unusable
     /// environment value (an unknown protocol such as `grpc`, a malformed number) is ignored and
@@ -266,7 +299,9 @@ extension TelemetryConfig {
             captureContent: capture ?? false,
             serviceName: serviceName ?? environmentServiceName ?? "keel",
             resourceAttributes: resource.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) },
-            warnings: warnings
+            warnings: warnings,
+            captureRedaction: captureRedaction ?? .pii,
+            captureMaxBytes: captureMaxBytes ?? Self.defaultCaptureMaxBytes
         )
     }
 
@@ -308,6 +343,8 @@ extension TelemetryConfig {
             }
         }
         captureContent = reader.choice("capture_content", ["true": true, "false": false])
+        captureRedaction = reader.choice("capture_redaction", ["pii": .pii, "none": .none])
+        captureMaxBytes = reader.int("capture_max_bytes", .between(1024, 16 << 20))
         if let value = reader.take("service_name"), let name = value.string() {
             if name.isEmpty { value.report("must not be empty") } else { serviceName = name }
         }

@@ -79,11 +79,22 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil, environm
     let tracer = makeTracer(settings, client: client, logger: telemetryLogger)
     tracer?.registerMetrics(in: metrics)
     let genAIMetrics = GenAIMetrics(registry: metrics)
+    // Captured prompts and answers (span and request log) go through their own PII and secrets redaction.
+    var redactor: ContentRedactor?
+    if settings.captureContent, settings.captureRedaction == .pii {
+        do {
+            redactor = try ContentRedactor.pii()
+        } catch {
+            loops.shutdown()
+            throw StartupError("telemetry.capture_redaction: \(error)")
+        }
+    }
+    let capture = ContentCapture(enabled: settings.captureContent, maxBytes: settings.captureMaxBytes)
     // Cached answers are partitioned by the caller's team (the gateway's default partition).
     let gateway = Gateway(
         config: config, client: client, store: store, logger: logger.labeled("keel.gateway"),
         governance: governance, guardrails: guardrailsRoutes.guardrails,
-        telemetry: GatewayTelemetry(tracer: tracer, metrics: genAIMetrics, capture: ContentCapture(enabled: settings.captureContent))
+        telemetry: GatewayTelemetry(tracer: tracer, metrics: genAIMetrics, capture: capture, redactor: redactor)
     )
     gateway.register(in: &router)
     registerGatewayGauges(gateway, genAIMetrics: genAIMetrics, in: metrics)
@@ -92,7 +103,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil, environm
     let feedback = try FeedbackRoutes.openFeedbackStore(config)
     FeedbackRoutes(store: store, feedback: feedback, tracer: tracer).register(in: &router)
     // The request log is scoped like spend: the master key sees everything, team admins and
-    // viewers their own team's requests, developers nothing.
+    // viewers their own team's requests (captured prompts and answers included), developers nothing.
     RequestLogRoutes(store: store, feedback: feedback, scope: { _, context in
         guard let caller = context.attributes[CallerKey.self] else { return .all }
         switch caller.role {

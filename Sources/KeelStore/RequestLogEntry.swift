@@ -40,6 +40,9 @@ public struct RequestLogEntry: Sendable, Equatable, Hashable, Codable {
     public var attempts: [RequestLogAttempt]
     /// The response cache's verdict: `hit`, `miss`, or nil when the model has no cache (or it was bypassed).
     public var cache: String?
+    /// The captured prompt and answer, when content capture is on; kept in a table of its own and
+    /// read back only by ``Store/request(id:)``, never by list queries. Default nil.
+    public var content: RequestLogContent?
 
     /// An entry; only the id, the inbound API and the model have no default.
     public init(
@@ -59,7 +62,8 @@ public struct RequestLogEntry: Sendable, Equatable, Hashable, Codable {
         errorMessage: String? = nil,
         metadata: [String: String] = [:],
         attempts: [RequestLogAttempt] = [],
-        cache: String? = nil
+        cache: String? = nil,
+        content: RequestLogContent? = nil
     ) {
         self.id = id
         self.time = time
@@ -78,6 +82,7 @@ public struct RequestLogEntry: Sendable, Equatable, Hashable, Codable {
         self.metadata = metadata
         self.attempts = attempts
         self.cache = cache
+        self.content = content
     }
 
     /// ``time`` as a `Date`.

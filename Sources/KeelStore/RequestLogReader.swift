@@ -49,9 +49,21 @@ final class RequestLogReader: @unchecked Sendable {
         return try await select(sql, parameters)
     }
 
-    /// The entry with this id, or nil.
+    /// The entry with this id, with its captured content (from `request_content`) when it has some; or nil.
     func request(id: String) async throws -> RequestLogEntry? {
-        try await select("SELECT \(RequestLogRow.selectColumns) FROM requests WHERE id = ?", [.text(id)]).first
+        guard var entry = try await select("SELECT \(RequestLogRow.selectColumns) FROM requests WHERE id = ?", [.text(id)]).first else { return nil }
+        entry.content = try await content(id: id)
+        return entry
+    }
+
+    /// The captured content of the request `id`, or nil when none was captured.
+    func content(id: String) async throws -> RequestLogContent? {
+        try Task.checkCancellation()
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try self.contentOnQueue(id: id) })
+            }
+        }
     }
 
     /// Closes the connection after the reads already queued; later reads fail with ``StoreError/Code/closed``.
@@ -100,17 +112,25 @@ final class RequestLogReader: @unchecked Sendable {
         }
     }
 
-    private func selectOnQueue(_ sql: String, _ parameters: [Parameter]) throws -> [RequestLogEntry] {
+    private func contentOnQueue(id: String) throws -> RequestLogContent? {
+        let stmt = try statement(RequestLogContentRow.selectSQL)
+        defer { stmt.reset() }
+        try stmt.bind(id, at: 1)
+        return try stmt.step() ? RequestLogContentRow.read(stmt) : nil
+    }
+
+    /// A prepared statement for `sql`: cached for the common shapes, prepared afresh past the cache's size.
+    private func statement(_ sql: String) throws -> SQLiteStatement {
         guard let connection else { throw StoreError(.closed, "the store is shut down") }
-        let stmt: SQLiteStatement
-        if let cached = statements[sql] {
-            stmt = cached
-        } else if statements.count < Self.maxCachedStatements {
-            stmt = try connection.prepare(sql, persistent: true)
-            statements[sql] = stmt
-        } else {
-            stmt = try connection.prepare(sql)
-        }
+        if let cached = statements[sql] { return cached }
+        guard statements.count < Self.maxCachedStatements else { return try connection.prepare(sql) }
+        let stmt = try connection.prepare(sql, persistent: true)
+        statements[sql] = stmt
+        return stmt
+    }
+
+    private func selectOnQueue(_ sql: String, _ parameters: [Parameter]) throws -> [RequestLogEntry] {
+        let stmt = try statement(sql)
         // Resetting releases the read snapshot, so the next read sees the latest commits.
         defer { stmt.reset() }
         for (offset, parameter) in parameters.enumerated() {

@@ -3,7 +3,8 @@ import Foundation
 import KeelCore
 
 /// The background writer: one dedicated thread that owns the write connection and commits request-log
-/// entries in batches.
+/// entries in batches (an entry's captured content, when it has some, goes to `request_content` in the
+/// same transaction, right after its `requests` row).
 ///
 /// Producers append to a queue under an `NSCondition` and return at once. The thread wakes when the first
 /// entry arrives, keeps collecting for up to `flushInterval` (or until `batchSize` entries are queued, or a
@@ -12,7 +13,7 @@ import KeelCore
 /// as barriers: they are answered only after every entry queued before them has been committed.
 ///
 /// `@unchecked Sendable`: every mutable property below is guarded by `condition`, except `db`,
-/// `insertStatement`, `healthStatement`, `pruneStatement` and `lostSinceLastFlush`, which only the writer thread touches
+/// `insertStatement`, `contentStatement`, `healthStatement`, `pruneStatement` and `lostSinceLastFlush`, which only the writer thread touches
 /// once it has started (before that, only `init`).
 final class RequestLogWriter: @unchecked Sendable {
     private enum Item {
@@ -52,11 +53,16 @@ final class RequestLogWriter: @unchecked Sendable {
     private var dropped = 0
     /// Entries dropped because the queue was full, since it last had room again.
     private var overflowDrops = 0
+    /// UTF-8 bytes of captured content waiting in the queue (bounded by ``maxQueuedContentBytes``).
+    private var queuedContentBytes = 0
+    /// Contents left out because ``maxQueuedContentBytes`` were already waiting, since the last log line.
+    private var contentDrops = 0
     private var state = State.running
     private var shutdownWaiters: [OneShot<Void>] = []
 
     private let db: SQLiteConnection
     private var insertStatement: SQLiteStatement?
+    private var contentStatement: SQLiteStatement?
     private var healthStatement: SQLiteStatement?
     private var pruneStatement: SQLiteStatement?
     private var lostSinceLastFlush: (count: Int, reason: String) = (0, "")
@@ -96,6 +102,7 @@ final class RequestLogWriter: @unchecked Sendable {
 
     /// Queues an entry unless shutdown has started or the queue is at capacity (then it is counted as dropped).
     func enqueue(_ entry: RequestLogEntry) -> Admission {
+        var entry = entry
         condition.lock()
         defer { condition.unlock() }
         guard case .running = state else {
@@ -106,6 +113,17 @@ final class RequestLogWriter: @unchecked Sendable {
             dropped += 1
             overflowDrops += 1
             return .full(first: overflowDrops == 1)
+        }
+        if let content = entry.content {
+            // Captured content is large next to an entry: when the disk falls behind, entries keep
+            // their place in the queue but their content is left out beyond this bound.
+            let size = Self.size(of: content)
+            if queuedContentBytes + size > Self.maxQueuedContentBytes {
+                entry.content = nil
+                contentDrops += 1
+            } else {
+                queuedContentBytes += size
+            }
         }
         queue.append(.entry(entry))
         queuedEntries += 1
@@ -207,7 +225,16 @@ final class RequestLogWriter: @unchecked Sendable {
             if outcome.failed { failedBatches += 1 }
             let droppedWhileFull = overflowDrops
             overflowDrops = 0
+            let contentsLeftOut = contentDrops
+            contentDrops = 0
             condition.unlock()
+
+            if contentsLeftOut > 0 {
+                logger.warning(
+                    "request log writer is behind; captured content of some requests was not kept",
+                    ["requests": String(contentsLeftOut), "limit_bytes": String(Self.maxQueuedContentBytes)]
+                )
+            }
 
             if droppedWhileFull > 0 {
                 logger.warning(
@@ -238,6 +265,7 @@ final class RequestLogWriter: @unchecked Sendable {
 
         // Drained and stopping: release the statements, close the database, then wake the waiters.
         insertStatement = nil
+        contentStatement = nil
         healthStatement = nil
         pruneStatement = nil
         db.close()
@@ -286,6 +314,9 @@ final class RequestLogWriter: @unchecked Sendable {
         queuedEntries -= batch.entries.count
         queuedMarkers -= batch.flushes.count + batch.healthChecks.count + batch.prunes.count
         inFlight = batch.entries.count
+        for entry in batch.entries {
+            if let content = entry.content { queuedContentBytes -= Self.size(of: content) }
+        }
         return batch
     }
 
@@ -351,11 +382,30 @@ final class RequestLogWriter: @unchecked Sendable {
             } catch let error as StoreError where Self.isRowError(error) && !db.isAutocommit {
                 // Only this statement was undone; the transaction and the rest of the batch go on.
                 rejected.append((entry.id, error.message))
+                continue
             }
+            if let content = entry.content { try writeContent(content, id: entry.id) }
         }
         stmt.reset()
         try db.execute("COMMIT")
         return rejected
+    }
+
+    /// Inserts an entry's captured content after its row, inside the batch's transaction. A row the
+    /// database rejects is logged and skipped: the entry itself stays.
+    private func writeContent(_ content: RequestLogContent, id: String) throws {
+        if contentStatement == nil {
+            contentStatement = try db.prepare(RequestLogContentRow.insertSQL, persistent: true)
+        }
+        let stmt = contentStatement!
+        stmt.reset()
+        defer { stmt.reset() }
+        do {
+            try RequestLogContentRow.bind(content, id: id, to: stmt)
+            try stmt.run()
+        } catch let error as StoreError where Self.isRowError(error) && !db.isAutocommit {
+            logger.error("captured request content rejected by the database and dropped", ["request_id": id, "error": error.message])
+        }
     }
 
     /// Upserts the single `store_health` row in its own transaction; true once it is committed.
@@ -412,6 +462,15 @@ final class RequestLogWriter: @unchecked Sendable {
         case SQLITE_CONSTRAINT, SQLITE_MISMATCH, SQLITE_TOOBIG, SQLITE_RANGE: return true
         default: return false
         }
+    }
+
+    /// The most bytes of captured content waiting to be written; past it, new entries are queued without
+    /// their content.
+    static let maxQueuedContentBytes = 64 << 20
+
+    /// What a content holds in the queue, roughly: its texts' UTF-8 bytes.
+    private static func size(of content: RequestLogContent) -> Int {
+        (content.input?.utf8.count ?? 0) + (content.output?.utf8.count ?? 0)
     }
 
     private static func seconds(_ duration: Duration) -> TimeInterval {

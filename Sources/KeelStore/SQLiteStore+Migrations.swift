@@ -175,6 +175,20 @@ extension SQLiteStore {
             CREATE INDEX gov_spend_key_time ON gov_spend (key_id, time) WHERE key_id IS NOT NULL;
             """
         ),
+        Migration(
+            version: 7,
+            name: "captured request content",
+            sql: """
+            CREATE TABLE request_content (
+                request_id       TEXT PRIMARY KEY NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+                input            TEXT,
+                output           TEXT,
+                input_truncated  INTEGER NOT NULL DEFAULT 0,
+                output_truncated INTEGER NOT NULL DEFAULT 0,
+                redaction        TEXT NOT NULL
+            );
+            """
+        ),
     ]
 
     /// The schema version this code creates and understands: the last migration's version.

@@ -346,6 +346,8 @@ guardrails:
   policies:
     default:
       input: [{{detector: pii, action: redact}}]
+telemetry:
+  capture_content: true
 """)
         self.keel = self.spawn([keel, "serve", "--config", os.path.join(workdir, "keel.yaml")], "keel.log")
         self.url = f"http://127.0.0.1:{self.keel_port}"
@@ -536,6 +538,28 @@ def a_requests_detail_shows_the_attempt_timeline(b, ctx):
     rows = b.evaluate("[...document.querySelectorAll('#attempts-table tbody tr')].map(tr => tr.children[3].textContent)")
     assert rows == ["503", "200"], rows
     b.screenshot(ctx["shots"] / "request-detail.png")
+
+
+@check
+def a_requests_detail_shows_the_captured_content(b, ctx):
+    status, body, headers = http("POST", ctx["keel"] + "/v1/chat/completions", ctx["keys"][("search", "developer")],
+                                 {"model": "gpt-fake", "max_tokens": 32, "messages": [{"role": "user", "content": "Mail <b>ann@example.com</b>, then say hello"}]})
+    assert status == 200, (status, body)
+    ctx["sent"]["gpt-fake"] += 1
+    rid = next((v for k, v in headers.items() if k.lower() == "x-request-id"), None)
+    assert rid, headers
+    wait_until("the captured request", lambda: http("GET", ctx["keel"] + "/admin/requests/" + urllib.parse.quote(rid), MASTER_KEY)[0] == 200)
+    b.evaluate(f"location.hash = '#/requests/' + encodeURIComponent({json.dumps(rid)})")
+    b.wait_for("the captured content", "!!document.querySelector('#content-input .message pre') && !!document.querySelector('#content-output .message pre')")
+    prompt = b.evaluate("document.querySelector('#content-input .message pre').textContent")
+    # Shown as text (never parsed as HTML), with the address replaced by its placeholder.
+    assert prompt == "Mail <b>[EMAIL_1]</b>, then say hello", prompt
+    assert b.evaluate("document.querySelectorAll('#content-input b').length") == 0
+    answer = b.evaluate("document.querySelector('#content-output .message pre').textContent")
+    assert answer.strip(), "the answer is shown"
+    assert b.evaluate("document.querySelector('#content-output .role').textContent").startswith("assistant")
+    assert not b.evaluate("!!document.getElementById('content-not-captured')")
+    assert "placeholders" in b.evaluate("document.getElementById('content-redaction').textContent")
 
 
 @check

@@ -48,7 +48,7 @@ extension Gateway {
                 throw AttemptFailure.upstream(status: upstream.status, mapped: Codecs.decodeError(endpoint.chatFormat, status: upstream.status, body: bytes, headers: upstream.headers), headers: upstream.headers)
             }
             var summary = ResponseSummary()
-            let (answer, usage) = try Self.inboundAnswer(bytes, call: call, format: endpoint.chatFormat, translated: translated, provider: provider.name, summary: &summary, captureContent: telemetry.capture.enabled && UpstreamTrace.context?.isSampled == true)
+            let (answer, usage) = try Self.inboundAnswer(bytes, call: call, format: endpoint.chatFormat, translated: translated, provider: provider.name, summary: &summary, captureContent: telemetry.capture.enabled)
             return Attempted(value: .whole(answer, usage: usage), firstTokenAt: .now, response: summary)
         }
 

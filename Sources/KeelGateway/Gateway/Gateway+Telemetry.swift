@@ -12,14 +12,18 @@ public struct GatewayTelemetry: Sendable {
     public var tracer: Tracer?
     /// The GenAI metric families; nil records no metrics.
     public var metrics: GenAIMetrics?
-    /// Whether prompts and completions are recorded on request spans, and how they are redacted first.
+    /// Whether prompts and completions are captured (on sampled request spans and with every chat
+    /// request's log entry), and how many bytes of each side are kept.
     public var capture: ContentCapture
+    /// Redacts captured content before it is recorded; nil records it as sent and answered.
+    public var redactor: ContentRedactor?
 
     /// Telemetry settings; everything off by default.
-    public init(tracer: Tracer? = nil, metrics: GenAIMetrics? = nil, capture: ContentCapture = .off) {
+    public init(tracer: Tracer? = nil, metrics: GenAIMetrics? = nil, capture: ContentCapture = .off, redactor: ContentRedactor? = nil) {
         self.tracer = tracer
         self.metrics = metrics
         self.capture = capture
+        self.redactor = redactor
     }
 
     /// No spans, no metrics.
@@ -44,11 +48,12 @@ struct RequestTelemetry: Sendable {
     var response = ResponseSummary()
     /// Whether a fallback model answered.
     var fallback = false
-    /// Whether content is captured on the span.
+    /// Whether content is captured (for the request log, and for the span when it is sampled).
     var captureContent = false
-    /// `gen_ai.input.messages` / `gen_ai.output.messages` JSON, only when content is captured.
-    var inputMessages: String?
-    var outputMessages: String?
+    /// `gen_ai.input.messages` / `gen_ai.output.messages`, only when content is captured; redacted
+    /// and serialised once, when the request finishes (``CapturedContent``).
+    var inputMessages: [JSONValue]?
+    var outputMessages: [JSONValue]?
     /// The upstream attempts (for their spans); nil before the attempt loop.
     var trail: AttemptTrail?
     /// Who called: set by admission once requests carry a virtual key (nil until then).
@@ -70,7 +75,7 @@ struct ResponseSummary: Sendable, Equatable {
     var model: String?
     var finishReasons: [String] = []
     /// `gen_ai.output.messages`, read only when content is captured.
-    var outputMessages: String?
+    var outputMessages: [JSONValue]?
 
     /// The summary of a whole chat answer in `format` (already parsed).
     init(_ answer: JSONValue, format: WireFormat) {
@@ -118,27 +123,27 @@ extension Gateway {
     /// `tracestate`) when it is valid, else starting a new trace (sampled per `sampling_ratio`).
     func startTelemetry(_ request: Request, operation: String) -> RequestTelemetry {
         var telemetry = RequestTelemetry(operation: operation)
+        // Chat content is captured for the request log whether or not the trace is sampled.
+        telemetry.captureContent = self.telemetry.capture.enabled && operation == "chat"
         guard let tracer = self.telemetry.tracer else { return telemetry }
         let parent = request.headers.first(TraceContext.traceparentHeader).flatMap {
             TraceContext(traceparent: $0, tracestate: request.headers.values(TraceContext.tracestateHeader).joined(separator: ","))
         }
         telemetry.span = tracer.startSpan(operation, kind: .server, parent: parent)
-        telemetry.captureContent = self.telemetry.capture.enabled && telemetry.span?.isSampled == true
         return telemetry
     }
 
     /// Reads the `gen_ai.request.*` parameters of a chat body and, when content is captured, its
     /// messages; call once the body is parsed.
     func noteChatRequest(_ call: ChatCall, _ telemetry: inout RequestTelemetry) {
-        guard telemetry.span != nil else { return }
-        telemetry.parameters = Self.chatParameters(call.body)
+        if telemetry.span != nil { telemetry.parameters = Self.chatParameters(call.body) }
         noteChatContent(call, &telemetry)
     }
 
     /// Captures the request's messages when content capture is on (again after the input policy
-    /// redacted them, so the span holds what was sent upstream).
+    /// redacted them, so what is recorded is what was sent upstream).
     func noteChatContent(_ call: ChatCall, _ telemetry: inout RequestTelemetry) {
-        guard telemetry.span != nil, telemetry.captureContent,
+        guard telemetry.captureContent,
               let request = try? Codecs.decodeRequest(call.inbound, .object(call.body)) else { return }
         telemetry.inputMessages = GenAIContent.input(request)
     }
@@ -154,8 +159,9 @@ extension Gateway {
         return trail
     }
 
-    /// Ends a request: records its entry in the request log (with its trace and span ids), ends its
-    /// span and the answering attempt's span, and records its GenAI metrics.
+    /// Ends a request: records its entry in the request log (with its trace and span ids and, when
+    /// content is captured, its redacted prompt and answer), ends its span and the answering
+    /// attempt's span, and records its GenAI metrics.
     func finish(_ recorder: RequestRecorder, status: Int, error: String?, errorType: String? = nil) {
         var entry = recorder.entry(status: status, error: error)
         var t = recorder.telemetry
@@ -171,6 +177,8 @@ extension Gateway {
         if let team = t.team, entry.metadata[key.team] == nil { entry.metadata[key.team] = team }
         if let keyID = t.keyID, entry.metadata[key.keyID] == nil { entry.metadata[key.keyID] = keyID }
         if let cost = t.costUSD, entry.metadata[key.costUSD] == nil { entry.metadata[key.costUSD] = String(cost) }
+        let captured = t.captureContent ? capturedContent(t) : nil
+        if let captured, t.isLogged { entry.content = logContent(captured) }
         if t.isLogged { store.record(entry) }
         let failure = status >= 400 ? (errorType ?? String(status)) : nil
         let providerKind = entry.provider.flatMap { providers[$0]?.kind.rawValue }
@@ -202,7 +210,10 @@ extension Gateway {
                 attempts: entry.attempts.count
             )
             span.attributes.merge(GenAIConventions.requestAttributes(values, keel: keel))
-            span.attributes.merge(telemetry.capture.attributes(inputMessages: t.inputMessages, outputMessages: t.outputMessages ?? t.response.outputMessages))
+            if let captured, span.isSampled {
+                span.attributes.merge(telemetry.capture.attributes(inputMessages: captured.input, outputMessages: captured.output))
+                if captured.truncated { span.attributes["keel.content_truncated"] = .bool(true) }
+            }
             // As HTTP servers do: a client error is recorded (`error.type`) but is not the server's failure.
             if let failure, status >= 500 { span.status = .error(error ?? failure) }
             tracer.end(span, at: now)

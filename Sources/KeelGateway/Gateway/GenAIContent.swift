@@ -4,10 +4,11 @@ import KeelCore
 /// `gen_ai.input.messages` and `gen_ai.output.messages`, JSON arrays of
 /// `{"role", "parts": [{"type": "text", "content"} | {"type": "tool_call", "id", "name", "arguments"} |
 /// {"type": "tool_call_response", "id", "response"} | {"type": "uri" | "blob", "modality": "image", …}]}`
-/// (output messages also carry `finish_reason`). Only built when content capture is on.
+/// (output messages also carry `finish_reason`). Only built when content capture is on; the messages
+/// are redacted and serialised once per request by ``CapturedContent``.
 enum GenAIContent {
     /// The request's system instructions and messages.
-    static func input(_ request: ChatRequest) -> String {
+    static func input(_ request: ChatRequest) -> [JSONValue] {
         var messages: [JSONValue] = []
         if !request.system.isEmpty {
             messages.append(["role": "system", "parts": .array(request.system.map(part))])
@@ -15,17 +16,17 @@ enum GenAIContent {
         for message in request.messages {
             messages.append(["role": .string(message.role.rawValue), "parts": .array(message.content.map(part))])
         }
-        return JSONValue.array(messages).serializedString()
+        return messages
     }
 
     /// The answer's choices, with their finish reasons in the inbound API's words.
-    static func output(_ response: ChatResponse, inbound: WireFormat) -> String {
+    static func output(_ response: ChatResponse, inbound: WireFormat) -> [JSONValue] {
         func reason(_ stop: ChatStopReason) -> String { inbound == .anthropic ? stop.anthropic : stop.openAI }
         var messages: [JSONValue] = [["role": "assistant", "parts": .array(response.content.map(part)), "finish_reason": .string(reason(response.stopReason))]]
         for alternative in response.alternatives {
             messages.append(["role": "assistant", "parts": .array(alternative.content.map(part)), "finish_reason": .string(reason(alternative.stopReason))])
         }
-        return JSONValue.array(messages).serializedString()
+        return messages
     }
 
     private static func part(_ content: ChatContent) -> JSONValue {

@@ -4,7 +4,7 @@
 enum ConsoleAssets {
     /// Every file served under `/ui/`.
     static let all: [ConsoleAsset] = [
-        ConsoleAsset(name: "app.css", contentType: "text/css; charset=utf-8", etag: #""a8981840bedca330""#, text: #"""
+        ConsoleAsset(name: "app.css", contentType: "text/css; charset=utf-8", etag: #""69fde076a6268225""#, text: #"""
 :root {
   --bg: #f6f7f9; --panel: #fff; --text: #1d2330; --muted: #667085; --line: #e3e6ec;
   --accent: #2f5bea; --ok: #1f9d55; --warn: #d9822b; --bad: #d64545; --idle: #98a2b3;
@@ -84,9 +84,15 @@ svg .label { fill: var(--text); font-size: 12px; }
 pre { background: #f3f4f7; padding: 8px 10px; border-radius: 6px; overflow: auto; margin: 0; }
 .button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
 .scroll { overflow-x: auto; }
+.content-side { margin-top: 10px; }
+.content-side h3 { font-size: 13px; margin: 0 0 6px; }
+.content-side summary { cursor: pointer; font-weight: 600; margin-bottom: 6px; }
+.message { margin: 6px 0 10px; }
+.message .role { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .4px; margin-bottom: 2px; }
+.message pre { white-space: pre-wrap; word-break: break-word; }
 
 """#),
-        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""749fd9677ec4b939""#, text: #"""
+        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""21751cb2fd39368c""#, text: #"""
 // Keel web console: plain JavaScript, no build step, no libraries.
 // Pages are chosen by the URL's hash (#/overview, #/requests?model=x, #/requests/ID, #/spend,
 // #/guardrails, #/routes). Every API call carries the key the user pasted at login, kept in
@@ -230,6 +236,7 @@ function normalizeRequest(r) {
     cache: r.cache, cost_usd: cost, team: pick(r.team, metadata.team), key_id: pick(r.key_id, metadata.key_id),
     trace_id: pick(r.trace_id, metadata.trace_id), metadata, feedback: Array.isArray(r.feedback) ? r.feedback : [],
     guardrail_findings: Array.isArray(findings) ? findings : [],
+    content: r.content && typeof r.content === 'object' ? r.content : null,
   };
 }
 
@@ -736,6 +743,7 @@ async function renderRequestDetail(main, id, isCurrent) {
     attempts.length ? table(['#', 'Provider', 'Model', 'Status', 'Started', 'Took', 'Error'], attempts.map((a, i) => [
       String(i + 1), a.provider, a.model, statusBadge(a.status), num(fmt.ms(a.started_ms)), num(fmt.ms(a.latency_ms)), { wrap: true, text: a.error || '' },
     ]), { id: 'attempts-table' }) : h('p', { class: 'muted', text: r.cache === 'hit' ? 'Answered from the response cache: nothing was sent upstream.' : 'Nothing was sent upstream.' })));
+  main.append(capturedContent(r.content));
   if (r.guardrail_findings.length) {
     const cols = [...new Set(r.guardrail_findings.flatMap((f) => Object.keys(f || {})))];
     main.append(h('div', { class: 'panel', id: 'request-guardrails' }, h('h2', { text: 'Guardrail findings' }),
@@ -749,6 +757,51 @@ async function renderRequestDetail(main, id, isCurrent) {
   if (meta.length) {
     main.append(h('div', { class: 'panel' }, h('h2', { text: 'Metadata' }), h('dl', { class: 'kv' }, meta.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]))));
   }
+}
+
+// The captured prompt and answer (telemetry.capture_content): each message's role and texts, as
+// text; a long side starts collapsed.
+const CONTENT_COLLAPSE_CHARS = 1200;
+
+function capturedContent(content) {
+  const panel = h('div', { class: 'panel', id: 'request-content' }, h('h2', { text: 'Captured content' }));
+  if (!content) {
+    panel.append(h('p', { class: 'muted', id: 'content-not-captured', text: 'Not captured: prompts and answers are kept only with telemetry.capture_content on.' }));
+    return panel;
+  }
+  panel.append(h('p', { class: 'muted', id: 'content-redaction',
+    text: content.redaction === 'pii' ? 'Personal data and secrets are replaced by placeholders such as [EMAIL_1].' : 'Not redacted.' }));
+  const side = (name, messages, truncated) => {
+    const id = 'content-' + name.toLowerCase();
+    if (!Array.isArray(messages)) {
+      return h('div', { class: 'content-side', id }, h('h3', { text: name }),
+        h('p', { class: 'muted', text: typeof messages === 'string' ? messages : name === 'Output' ? 'No answer.' : 'Not captured.' }));
+    }
+    const rendered = messages.map(contentMessage);
+    const chars = JSON.stringify(messages).length;
+    const label = `${name}: ${messages.length} message${messages.length === 1 ? '' : 's'}` + (truncated ? ' (truncated to the size limit)' : '');
+    return h('div', { class: 'content-side', id },
+      h('details', { open: chars <= CONTENT_COLLAPSE_CHARS }, h('summary', { text: label }), rendered));
+  };
+  panel.append(side('Input', content.input_messages, content.input_truncated), side('Output', content.output_messages, content.output_truncated));
+  return panel;
+}
+
+function contentMessage(message) {
+  const parts = Array.isArray(message && message.parts) ? message.parts : [];
+  const texts = parts.map((p) => {
+    if (!p || typeof p !== 'object') return '';
+    switch (p.type) {
+      case 'text': return String(p.content ?? '');
+      case 'tool_call': return `→ tool call ${p.name || ''}(${typeof p.arguments === 'string' ? p.arguments : JSON.stringify(p.arguments ?? {})})`;
+      case 'tool_call_response': return `← tool result: ${String(p.response ?? '')}`;
+      case 'uri': return `[image: ${String(p.uri ?? '')}]`;
+      case 'blob': return `[image: ${p.mime_type || 'inline data'}]`;
+      default: return JSON.stringify(p);
+    }
+  });
+  const role = String((message && message.role) || '?') + (message && message.finish_reason ? ` · ${message.finish_reason}` : '');
+  return h('div', { class: 'message' }, h('div', { class: 'role', text: role }), h('pre', { text: texts.join('\n') }));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,8 +14,15 @@ struct RequestLogScope: Sendable, Equatable {
 }
 
 /// `GET /admin/requests` (a filtered, paginated list of the request log, newest first) and
-/// `GET /admin/requests/{id}` (one request with its attempts, timings, usage, cost, feedback and
-/// guardrail findings).
+/// `GET /admin/requests/{id}` (one request with its attempts, timings, usage, cost, feedback,
+/// guardrail findings and, when `telemetry.capture_content` is on, its captured prompt and answer).
+///
+/// Captured content is the detail's `content` member, null when nothing was captured:
+/// `{"redaction": "pii"|"none", "input_messages": [...]|null, "output_messages": [...]|null,
+/// "input_truncated": bool, "output_truncated": bool}`. The message arrays are the OpenTelemetry
+/// GenAI conventions' `gen_ai.input.messages` / `gen_ai.output.messages` (the same JSON as on the
+/// request span): `{"role", "parts": [{"type": "text", "content"} | {"type": "tool_call", …} | …]}`,
+/// output messages with their `finish_reason`. A failed request has input messages only.
 ///
 /// ```sh
 /// curl -s "localhost:4000/admin/requests?model=gpt-4o-mini&status=5xx&limit=20" -H "authorization: Bearer $KEEL_MASTER_KEY"
@@ -30,8 +37,9 @@ struct RequestLogScope: Sendable, Equatable {
 /// Pagination is keyset pagination on `(time, id)`: the cursor is opaque (base64url of the last
 /// entry's time and id), so pages neither skip nor repeat entries while new requests arrive.
 ///
-/// Access: every `/admin` route needs the master key (the auth middleware); the ``scope`` closure
-/// narrows what a caller sees (governance injects team scoping for team admins).
+/// Access: every `/admin` route needs the master key or an admin-capable virtual key (the auth
+/// middleware); the ``scope`` closure narrows what a caller sees (team admins and viewers see their
+/// own team's requests, content included; developer keys are refused the whole request log).
 struct RequestLogRoutes: Sendable {
     let store: any Store
     let feedback: (any FeedbackStore)?
@@ -262,6 +270,7 @@ struct RequestLogRoutes: Sendable {
             metadata[key] = .string(entry.metadata[key]!)
         }
         object["metadata"] = .object(metadata)
+        object["content"] = entry.content.map(Self.content) ?? .null
         if let feedback {
             let records = try await feedback.feedback(requestID: entry.id)
             object["feedback"] = .array(records.map { record in
@@ -274,6 +283,21 @@ struct RequestLogRoutes: Sendable {
             })
         }
         return .json(bytes: JSONValue.object(object).serialized())
+    }
+
+    /// The detail's `content` member: the captured message arrays, parsed back into JSON.
+    static func content(_ content: RequestLogContent) -> JSONValue {
+        func messages(_ text: String?) -> JSONValue {
+            guard let text else { return .null }
+            return (try? JSONValue(parsing: text)) ?? .string(text)
+        }
+        return [
+            "redaction": .string(content.redaction),
+            "input_messages": messages(content.input),
+            "output_messages": messages(content.output),
+            "input_truncated": .bool(content.inputTruncated),
+            "output_truncated": .bool(content.outputTruncated),
+        ]
     }
 
     /// The fields a list item shows.

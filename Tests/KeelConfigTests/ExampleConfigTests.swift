@@ -91,6 +91,7 @@ struct ExampleConfigTests {
           idle_timeout_s: 0
           shutdown_timeout_s: 5
           threads: 3
+          busy_poll_us: 200
           log_level: warning
         storage:
           url: "sqlite::memory:"
@@ -130,7 +131,7 @@ struct ExampleConfigTests {
         #expect(config.server == ServerConfig(
             listen: ListenAddress(host: "0.0.0.0", port: 8080), masterKey: Secret("sk-admin"),
             maxBodyBytes: 1_048_576, maxConnections: 10, idleTimeout: .zero, shutdownTimeout: .seconds(5),
-            threads: 3, logLevel: .warning
+            threads: 3, busyPoll: .microseconds(200), logLevel: .warning
         ))
         #expect(config.server.effectiveThreadCount == 3)
         #expect(config.storage == StorageConfig(url: .sqlite(path: ":memory:"), flushInterval: .milliseconds(250)))

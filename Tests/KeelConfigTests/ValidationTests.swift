@@ -53,6 +53,7 @@ struct ValidationTests {
         ("server:\n  max_body_bytes: 0\n", "server.max_body_bytes: 0 is out of range: must be greater than 0"),
         ("server:\n  idle_timeout_s: -1\n", "server.idle_timeout_s: -1 is out of range: must be at least 0"),
         ("storage:\n  flush_interval_ms: 60001\n", "storage.flush_interval_ms: 60001 is out of range: must be between 1 and 60000"),
+        ("server:\n  busy_poll_us: 10001\n", "server.busy_poll_us: 10001 is out of range: must be between 0 and 10000"),
         ("server:\n  max_connections: 99999999999999999999\n", #"server.max_connections: expected an integer, got "99999999999999999999""#),
     ])
     func outOfRange(yaml: String, expected: String) throws {

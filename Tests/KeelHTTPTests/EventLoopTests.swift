@@ -72,12 +72,13 @@ struct EventLoopTests {
         #expect(client.stats.transfersCompleted == 6)
     }
 
-    @Test func serverHandlersRunOnTheirConnectionsLoopAndProxyWithoutChangingThreads() async throws {
+    @Test(arguments: [Duration.zero, Duration.microseconds(200)])
+    func serverHandlersRunOnTheirConnectionsLoopAndProxyWithoutChangingThreads(busyPoll: Duration) async throws {
         let upstream = try TestHTTPServer { _, connection in
             try connection.respond(status: 200, headers: [("Content-Type", "application/json")], body: "{\"ok\":true}")
         }
         defer { upstream.stop() }
-        let group = EventLoopGroup(threads: 2)
+        let group = EventLoopGroup(threads: 2, busyPoll: busyPoll)
         let client = HTTPClient(group: group)
         let upstreamURL = upstream.url("/answer")
         var router = Router()
@@ -127,6 +128,44 @@ struct EventLoopTests {
         client.shutdown()
         group.shutdown()
         #expect(group.isShutDown)
+    }
+
+    @Test func aBusyPollingLoopRunsWorkFromOtherThreadsAndSleepsWhenIdle() async throws {
+        let group = EventLoopGroup(threads: 1, busyPoll: .milliseconds(2))
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        // Work handed over from other threads runs, on the loop, while it polls and after it slept.
+        for pause in [0, 20] {
+            try await Task.sleep(for: .milliseconds(pause))
+            let results = await withTaskGroup(of: Bool.self) { tasks in
+                for _ in 0..<50 { tasks.addTask { await loop.submit { loop.isCurrent } } }
+                var all: [Bool] = []
+                for await r in tasks { all.append(r) }
+                return all
+            }
+            #expect(results.count == 50 && results.allSatisfy { $0 })
+        }
+        // Once the window has passed without work, the loop blocks: its thread uses (almost) no CPU.
+        // `/proc/thread-self` names the calling thread: "PID/task/TID".
+        let link = await loop.submit { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self") }
+        let tid = try #require(link.flatMap { $0.split(separator: "/").last.flatMap { Int32($0) } })
+        try await Task.sleep(for: .milliseconds(50))
+        let before = try #require(Self.cpuTicks(thread: tid))
+        try await Task.sleep(for: .milliseconds(500))
+        let after = try #require(Self.cpuTicks(thread: tid))
+        // Clock ticks are 10 ms: a loop spinning all along would have used about 50.
+        #expect(after - before <= 10, "the idle loop used \(after - before) ticks of CPU in 500 ms")
+
+    }
+
+    /// User plus system CPU time of one of this process's threads, in clock ticks.
+    static func cpuTicks(thread: Int32) -> Int? {
+        guard let stat = try? String(contentsOfFile: "/proc/self/task/\(thread)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3 of the file, utime 14 and stime 15.
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return user + system
     }
 
     @Test func shuttingTheGroupDownFailsTransfersInFlight() async throws {

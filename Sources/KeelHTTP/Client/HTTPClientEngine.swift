@@ -59,6 +59,8 @@ final class HTTPClientEngine: @unchecked Sendable {
     }
     /// ``pollDescriptors`` as `curl_multi_poll` takes them, kept so a poll allocates nothing.
     private var waitDescriptors: [curl_waitfd] = []
+    /// Loop thread only: an empty command array that ``drive()`` swaps with the queue's.
+    private var spareCommands: [Command] = []
     /// Loop thread only: easy handles of ended transfers, reset, for the next transfers.
     private var idleHandles: [HTTPClientEasyHandle] = []
     /// The most idle easy handles kept.
@@ -141,9 +143,11 @@ final class HTTPClientEngine: @unchecked Sendable {
     /// Applies queued commands, lets libcurl do the I/O that is ready, completes finished
     /// transfers and enforces deadlines. False once the queue is closed (the loop then stops).
     func drive() -> Bool {
-        let (commands, closed) = queue.withLock { queue in
-            defer { queue.commands.removeAll() }
-            return (queue.commands, queue.closed)
+        // The queue's array and a spare one trade places, so taking the commands allocates nothing.
+        var commands = spareCommands
+        let closed = queue.withLock { queue in
+            swap(&commands, &queue.commands)
+            return queue.closed
         }
         if closed {
             for case .add(let transfer, _) in commands {
@@ -152,6 +156,8 @@ final class HTTPClientEngine: @unchecked Sendable {
             return false
         }
         for command in commands { apply(command) }
+        commands.removeAll(keepingCapacity: true)
+        spareCommands = commands
         var stillRunning: Int32 = 0
         _ = curl_multi_perform(multi.raw, &stillRunning)
         completeFinishedTransfers()

@@ -189,13 +189,14 @@ extension Gateway {
             let now = UnixNanos.now()
             if let answered = t.trail?.answered {
                 var attempt = answered.span
-                attempt.attributes.set("gen_ai.response.model", t.response.model)
-                attempt.attributes.set("gen_ai.response.id", t.response.id)
-                attempt.attributes.set("gen_ai.response.finish_reasons", t.response.finishReasons)
-                attempt.attributes.set("gen_ai.usage.input_tokens", usage.inputTokens)
-                attempt.attributes.set("gen_ai.usage.output_tokens", usage.outputTokens)
-                attempt.attributes.set("gen_ai.usage.cache_read.input_tokens", usage.cacheReadInputTokens)
-                attempt.attributes.set("gen_ai.usage.cache_creation.input_tokens", usage.cacheCreationInputTokens)
+                // The attempt span was started without any response attribute: append, no lookups.
+                attempt.attributes.append("gen_ai.response.model", t.response.model)
+                attempt.attributes.append("gen_ai.response.id", t.response.id)
+                attempt.attributes.append("gen_ai.response.finish_reasons", t.response.finishReasons)
+                attempt.attributes.append("gen_ai.usage.input_tokens", usage.inputTokens)
+                attempt.attributes.append("gen_ai.usage.output_tokens", usage.outputTokens)
+                attempt.attributes.append("gen_ai.usage.cache_read.input_tokens", usage.cacheReadInputTokens)
+                attempt.attributes.append("gen_ai.usage.cache_creation.input_tokens", usage.cacheCreationInputTokens)
                 tracer.end(attempt, at: recorder.stream ? now : answered.endedAt)
             }
             span.name = GenAIConventions.spanName(operation: t.operation, model: entry.model)
@@ -324,7 +325,7 @@ extension AttemptTrail {
     func endAttemptSpan(_ span: SpanBuilder?, failure: AttemptFailure?, cancelled: Bool) {
         guard var span, let tracing else { return }
         guard let failure else {
-            span.attributes["http.response.status_code"] = .int(200)
+            span.attributes.append("http.response.status_code", .int(200))  // not set when the attempt started
             keepAnswered(span)
             return
         }

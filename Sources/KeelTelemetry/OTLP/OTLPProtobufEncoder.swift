@@ -7,7 +7,7 @@
 public enum OTLPProtobufEncoder {
     /// The request body for `spans`.
     public static func encode(_ spans: [Span], resource: TelemetryResource, scope: InstrumentationScope) -> [UInt8] {
-        var writer = ProtobufWriter(capacity: 256 + spans.count * 512)
+        var writer = ProtobufWriter(capacity: 256 + spans.count * 1024)
         // ExportTraceServiceRequest.resource_spans = 1
         writer.message(1) { resourceSpans in
             // ResourceSpans.resource = 1

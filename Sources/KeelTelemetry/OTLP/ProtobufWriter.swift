@@ -5,7 +5,10 @@
 /// are skipped, as proto3 serialisers do, unless `force` is set (members of a `oneof`, which are
 /// always written). Nested messages are written in place: one byte is reserved for the length,
 /// and the contents are shifted only when the length needs more than one byte.
-struct ProtobufWriter {
+///
+/// The bytes live in one growable buffer written through a pointer (no per-byte bounds and
+/// uniqueness checks); the writer is non-copyable so the buffer has exactly one owner.
+struct ProtobufWriter: ~Copyable {
     enum WireType: UInt8 {
         case varint = 0
         case fixed64 = 1
@@ -13,21 +16,65 @@ struct ProtobufWriter {
         case fixed32 = 5
     }
 
-    private(set) var bytes: [UInt8]
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
 
     init(capacity: Int = 1024) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        self.capacity = max(16, capacity)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        storage.deallocate()
+    }
+
+    /// The bytes written so far.
+    var bytes: [UInt8] {
+        Array(UnsafeBufferPointer(start: storage, count: count))
+    }
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(count + extra) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newStorage.update(from: storage, count: count)
+        storage.deallocate()
+        storage = newStorage
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        reserve(1)
+        storage[count] = byte
+        count += 1
+    }
+
+    private mutating func append(_ source: UnsafeRawBufferPointer) {
+        guard let base = source.baseAddress, !source.isEmpty else { return }
+        reserve(source.count)
+        UnsafeMutableRawPointer(storage + count).copyMemory(from: base, byteCount: source.count)
+        count += source.count
     }
 
     @inline(__always)
     mutating func varint(_ value: UInt64) {
+        reserve(10)
         var value = value
         while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            storage[count] = UInt8(truncatingIfNeeded: value) | 0x80
+            count += 1
             value >>= 7
         }
-        bytes.append(UInt8(value))
+        storage[count] = UInt8(value)
+        count += 1
     }
 
     @inline(__always)
@@ -45,19 +92,19 @@ struct ProtobufWriter {
     mutating func bool(_ field: Int, _ value: Bool, force: Bool = false) {
         guard value || force else { return }
         tag(field, .varint)
-        bytes.append(value ? 1 : 0)
+        append(value ? 1 : 0)
     }
 
     mutating func fixed64(_ field: Int, _ value: UInt64, force: Bool = false) {
         guard value != 0 || force else { return }
         tag(field, .fixed64)
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.littleEndian) { append($0) }
     }
 
     mutating func fixed32(_ field: Int, _ value: UInt32, force: Bool = false) {
         guard value != 0 || force else { return }
         tag(field, .fixed32)
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.littleEndian) { append($0) }
     }
 
     mutating func double(_ field: Int, _ value: Double, force: Bool = false) {
@@ -72,7 +119,7 @@ struct ProtobufWriter {
         var value = value
         value.withUTF8 { utf8 in
             varint(UInt64(utf8.count))
-            bytes.append(contentsOf: utf8)
+            append(UnsafeRawBufferPointer(utf8))
         }
     }
 
@@ -80,47 +127,54 @@ struct ProtobufWriter {
         guard !value.isEmpty || force else { return }
         tag(field, .lengthDelimited)
         varint(UInt64(value.count))
-        bytes.append(contentsOf: value)
+        value.withUnsafeBytes { append($0) }
     }
 
     /// 8 big-endian bytes of `value` as a `bytes` field (span ids).
     mutating func bigEndianBytes(_ field: Int, _ value: UInt64) {
         tag(field, .lengthDelimited)
-        bytes.append(8)
-        appendBigEndian(value)
+        append(8)
+        withUnsafeBytes(of: value.bigEndian) { append($0) }
     }
 
     /// 16 big-endian bytes as a `bytes` field (trace ids).
     mutating func bigEndianBytes(_ field: Int, high: UInt64, low: UInt64) {
         tag(field, .lengthDelimited)
-        bytes.append(16)
-        appendBigEndian(high)
-        appendBigEndian(low)
-    }
-
-    private mutating func appendBigEndian(_ value: UInt64) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        append(16)
+        withUnsafeBytes(of: high.bigEndian) { append($0) }
+        withUnsafeBytes(of: low.bigEndian) { append($0) }
     }
 
     /// A nested message field whose contents `body` writes; always written (an empty message is
     /// a present, empty field).
     mutating func message(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
         tag(field, .lengthDelimited)
-        let lengthAt = bytes.count
-        bytes.append(0)
+        let lengthAt = count
+        append(0)
         body(&self)
-        let length = bytes.count - lengthAt - 1
+        let length = count - lengthAt - 1
         if length < 0x80 {
-            bytes[lengthAt] = UInt8(length)
+            storage[lengthAt] = UInt8(length)
             return
         }
-        var encoded: [UInt8] = []
+        // The length needs more than the one byte reserved: shift the contents up.
+        var lengthBytes = 1
+        var rest = UInt64(length) >> 7
+        while rest > 0 {
+            lengthBytes += 1
+            rest >>= 7
+        }
+        let shift = lengthBytes - 1
+        reserve(shift)
+        (storage + lengthAt + 1 + shift).update(from: storage + lengthAt + 1, count: length)
+        count += shift
         var value = UInt64(length)
+        var at = lengthAt
         while value >= 0x80 {
-            encoded.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            storage[at] = UInt8(truncatingIfNeeded: value) | 0x80
+            at += 1
             value >>= 7
         }
-        encoded.append(UInt8(value))
-        bytes.replaceSubrange(lengthAt..<(lengthAt + 1), with: encoded)
+        storage[at] = UInt8(value)
     }
 }

@@ -88,40 +88,41 @@ public struct SpanAttributes: Sendable, Hashable, Sequence, ExpressibleByDiction
     }
 
     // Appending without the lookup, for builders whose keys are distinct by construction (the
-    // GenAI attribute sets): a request's spans are built on the request path, so this matters.
+    // GenAI attribute sets, the response attributes of an attempt span): a request's spans are
+    // built on the request path, so this matters.
 
     /// Appends `key` (which must not be present yet).
-    mutating func append(_ key: String, _ value: AttributeValue) {
+    public mutating func append(_ key: String, _ value: AttributeValue) {
         entries.append((key, value))
     }
 
     /// Appends `key` (which must not be present yet) when `value` is not nil.
-    mutating func append(_ key: String, _ value: String?) {
+    public mutating func append(_ key: String, _ value: String?) {
         if let value { entries.append((key, .string(value))) }
     }
 
     /// Appends `key` (which must not be present yet) when `value` is not nil.
-    mutating func append(_ key: String, _ value: Int?) {
+    public mutating func append(_ key: String, _ value: Int?) {
         if let value { entries.append((key, .int(Int64(value)))) }
     }
 
     /// Appends `key` (which must not be present yet) when `value` is not nil.
-    mutating func append(_ key: String, _ value: Double?) {
+    public mutating func append(_ key: String, _ value: Double?) {
         if let value { entries.append((key, .double(value))) }
     }
 
     /// Appends `key` (which must not be present yet) when `value` is not nil.
-    mutating func append(_ key: String, _ value: Bool?) {
+    public mutating func append(_ key: String, _ value: Bool?) {
         if let value { entries.append((key, .bool(value))) }
     }
 
     /// Appends `key` (which must not be present yet) when `value` is not nil and not empty.
-    mutating func append(_ key: String, _ value: [String]?) {
+    public mutating func append(_ key: String, _ value: [String]?) {
         if let value, !value.isEmpty { entries.append((key, .stringArray(value))) }
     }
 
     /// Appends every attribute of `other`, none of whose keys may be present yet.
-    mutating func appendAll(_ other: SpanAttributes) {
+    public mutating func appendAll(_ other: SpanAttributes) {
         entries.append(contentsOf: other.entries)
     }
 

@@ -166,6 +166,7 @@ extension SQLiteStore {
             DROP INDEX requests_team_time;
             DROP INDEX requests_key_time;
             DROP INDEX requests_status_time;
+            DROP INDEX requests_provider_time;
             CREATE INDEX requests_team_time ON requests (team_id, time, id) WHERE team_id IS NOT NULL;
             CREATE INDEX requests_key_time ON requests (key_id, time, id) WHERE key_id IS NOT NULL;
             CREATE INDEX requests_error_time ON requests (status, time, id) WHERE status >= 400;

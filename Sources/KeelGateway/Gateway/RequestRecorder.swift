@@ -120,10 +120,32 @@ struct RequestRecorder: Sendable {
     /// first (`1500000` → `"0.0015"`, `2000000000` → `"2.0"`).
     static func dollars(nanos: Int64) -> String {
         let magnitude = nanos.magnitude
-        var fraction = String(magnitude % 1_000_000_000)
-        fraction = String(repeating: "0", count: 9 - fraction.utf8.count) + fraction
-        while fraction.utf8.count > 1, fraction.hasSuffix("0") { fraction.removeLast() }
-        return (nanos < 0 ? "-" : "") + String(magnitude / 1_000_000_000) + "." + fraction
+        var fraction = magnitude % 1_000_000_000
+        var digits = 9
+        while digits > 1, fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        let whole = String(magnitude / 1_000_000_000)
+        // Sign, whole part, point, then the fraction's digits right-aligned in `digits` places.
+        return String(unsafeUninitializedCapacity: 2 + whole.utf8.count + digits) { buffer in
+            var at = 0
+            if nanos < 0 {
+                buffer[0] = UInt8(ascii: "-")
+                at = 1
+            }
+            for byte in whole.utf8 {
+                buffer[at] = byte
+                at += 1
+            }
+            buffer[at] = UInt8(ascii: ".")
+            at += digits
+            for index in 0..<digits {
+                buffer[at - index] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                fraction /= 10
+            }
+            return at + 1
+        }
     }
 
     static func milliseconds(_ d: Duration) -> Double {

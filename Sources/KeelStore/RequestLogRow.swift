@@ -109,12 +109,15 @@ enum RequestLogRow {
 
     /// `metadata` as a JSON object with sorted keys.
     static func encodeMetadata(_ metadata: [String: String]) -> String {
+        if metadata.isEmpty { return "{}" }
+        let members = metadata.sorted { $0.key < $1.key }
         var out = "{"
-        for (index, key) in metadata.keys.sorted().enumerated() {
+        out.reserveCapacity(members.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        for (index, member) in members.enumerated() {
             if index > 0 { out += "," }
-            JSONString.append(key, to: &out)
+            JSONString.append(member.key, to: &out)
             out += ":"
-            JSONString.append(metadata[key]!, to: &out)
+            JSONString.append(member.value, to: &out)
         }
         out += "}"
         return out

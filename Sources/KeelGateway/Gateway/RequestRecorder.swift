@@ -108,6 +108,8 @@ struct RequestRecorder: Sendable {
     /// `cost_usd` and the guardrail verdicts.
     private var metadata: [String: String] {
         var metadata = guardrails
+        // The caller, cost and (with tracing) trace ids: room for them without rehashing.
+        metadata.reserveCapacity(guardrails.count + 8)
         if usageEstimated { metadata["usage"] = "estimated" }
         if let keyID = caller?.keyID { metadata["key_id"] = keyID }
         if let team = caller?.teamID { metadata["team"] = team }

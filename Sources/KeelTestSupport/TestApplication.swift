@@ -27,6 +27,9 @@ public func withTestApplication<T>(
     var config = KeelConfig()
     config.server.listen = ListenAddress(host: "127.0.0.1", port: 0)
     config.server.threads = 2
+    // Test suites run many servers at once on few cores: no busy polling here (the event-loop
+    // tests and the suites that run the `keel` binary cover it).
+    config.server.busyPoll = .zero
     config.server.shutdownTimeout = .seconds(5)
     config.storage.url = .sqlite(path: directory.path + "/keel.db")
     configure(&config)

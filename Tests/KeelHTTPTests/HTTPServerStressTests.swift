@@ -393,7 +393,8 @@ struct HTTPServerStressTests {
                 return total
             }
         }
-        #expect(await eventually { harness.started.value > 200 })
+        // The storm is under way (a liveness precondition, generous for a loaded machine).
+        #expect(await eventually(timeout: .seconds(30)) { harness.started.value > 100 })
         let stopped: Void? = try await finishes(within: .seconds(15)) {
             await server.shutdown(gracePeriod: .milliseconds(300))
         }

@@ -18,6 +18,14 @@ public struct ContentRedactor: Sendable {
 
     /// The standard redaction: every built-in PII type and every secret type.
     public static func pii() throws -> ContentRedactor {
+        try sharedPII.get()
+    }
+
+    /// Compiled once per process: the detectors' pattern databases take a moment to build, and
+    /// every application in the process redacts with the same standard types.
+    private static let sharedPII = Result<ContentRedactor, any Error> { try makePII() }
+
+    private static func makePII() throws -> ContentRedactor {
         let policy = Policy(name: "capture", input: [
             PolicyEntry(detector: try PIIDetector(), action: .redact),
             PolicyEntry(detector: try SecretsDetector(), action: .redact),

@@ -31,7 +31,8 @@ protocol EventLoopSource: AnyObject {
 /// loop that just saw activity keeps polling with a zero timeout for up to that long before it
 /// blocks, so an answer that arrives within the budget is picked up without a wake-up. The price
 /// is CPU time spent polling an otherwise idle core, at most the budget after each burst of
-/// activity; a loop with nothing to do for longer than the budget sleeps as before.
+/// activity; a loop with nothing to do for longer than the budget sleeps as before. Each polling
+/// round yields the core first, so threads with real work on it are not held up.
 ///
 /// Handlers must not block the loop's thread (no blocking system calls, no long computations
 /// without a suspension point): other requests on the same loop wait while they run.
@@ -190,7 +191,11 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             if spins, timeout != 0 {
                 let now = ContinuousClock.now
                 if busy { spinUntil = now + busyPoll }
-                if now < spinUntil { timeout = 0 }
+                if now < spinUntil {
+                    timeout = 0
+                    // Polling, not working: any other thread ready to run on this core goes first.
+                    sched_yield()
+                }
             }
             if engine.poll(timeoutMilliseconds: timeout), spins {
                 spinUntil = ContinuousClock.now + busyPoll

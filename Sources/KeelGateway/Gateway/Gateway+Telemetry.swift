@@ -136,7 +136,7 @@ extension Gateway {
     /// Reads the `gen_ai.request.*` parameters of a chat body and, when content is captured, its
     /// messages; call once the body is parsed.
     func noteChatRequest(_ call: ChatCall, _ telemetry: inout RequestTelemetry) {
-        if telemetry.span != nil { telemetry.parameters = Self.chatParameters(call.body) }
+        if telemetry.span?.isSampled == true { telemetry.parameters = Self.chatParameters(call.body) }
         noteChatContent(call, &telemetry)
     }
 
@@ -185,7 +185,9 @@ extension Gateway {
         let route = entry.provider.map { "\($0)/\(entry.upstreamModel ?? "")" }
         let usage = GenAIUsage(inputTokens: entry.inputTokens, outputTokens: entry.outputTokens, cacheReadInputTokens: recorder.usage.flatMap { $0.cachedInputTokens > 0 ? $0.cachedInputTokens : nil }, cacheCreationInputTokens: recorder.usage.flatMap { $0.cacheWriteTokens > 0 ? $0.cacheWriteTokens : nil })
 
-        if let tracer = telemetry.tracer, var span = t.span {
+        // An unsampled trace only propagates its context: no attributes are built for spans
+        // nobody exports.
+        if let tracer = telemetry.tracer, var span = t.span, span.isSampled {
             let now = UnixNanos.now()
             if let answered = t.trail?.answered {
                 var attempt = answered.span
@@ -306,6 +308,8 @@ extension AttemptTrail {
     func startAttemptSpan(_ target: RouteTarget) -> SpanBuilder? {
         guard let tracing else { return nil }
         let number = nextAttemptNumber()
+        // Unsampled: a context to send upstream is all the attempt needs.
+        guard tracing.parent.isSampled else { return tracing.parent.child(tracing.operation, kind: .client, attributes: SpanAttributes()) }
         let address = tracing.addresses[target.provider.name]
         let values = GenAISpanValues(
             operation: tracing.operation, requestModel: target.route.model, providerKind: target.provider.kind.rawValue,
@@ -323,7 +327,7 @@ extension AttemptTrail {
 
     /// Ends a failed (or cancelled) attempt's span, or keeps a successful one to end with the answer.
     func endAttemptSpan(_ span: SpanBuilder?, failure: AttemptFailure?, cancelled: Bool) {
-        guard var span, let tracing else { return }
+        guard var span, let tracing, span.isSampled else { return }
         guard let failure else {
             span.attributes.append("http.response.status_code", .int(200))  // not set when the attempt started
             keepAnswered(span)

@@ -51,7 +51,8 @@ function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return
 const fmt = {
   int: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : Math.round(n).toLocaleString('en-US'),
   ms: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : (n >= 10000 ? (n / 1000).toFixed(1) + ' s' : n >= 10 || n === 0 ? Math.round(n) + ' ms' : n.toFixed(1) + ' ms'),
-  usd: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : '$' + (n >= 100 ? n.toFixed(2) : n >= 1 ? n.toFixed(3) : n.toFixed(4)),
+  // Small amounts keep three significant digits (a single request often costs under $0.0001).
+  usd: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : '$' + (n >= 100 ? n.toFixed(2) : n >= 1 ? n.toFixed(3) : n >= 0.0001 || n === 0 ? n.toFixed(4) : String(Number(n.toPrecision(3)))),
   pct: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : (n * 100).toFixed(n < 0.1 ? 2 : 1) + '%',
   time: (ms) => (ms === null || ms === undefined || Number.isNaN(ms)) ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19),
   day: (ms) => new Date(ms).toISOString().slice(0, 10),

@@ -92,7 +92,7 @@ pre { background: #f3f4f7; padding: 8px 10px; border-radius: 6px; overflow: auto
 .message pre { white-space: pre-wrap; word-break: break-word; }
 
 """#),
-        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""21751cb2fd39368c""#, text: #"""
+        ConsoleAsset(name: "app.js", contentType: "text/javascript; charset=utf-8", etag: #""ac4a6f0872c6a375""#, text: #"""
 // Keel web console: plain JavaScript, no build step, no libraries.
 // Pages are chosen by the URL's hash (#/overview, #/requests?model=x, #/requests/ID, #/spend,
 // #/guardrails, #/routes). Every API call carries the key the user pasted at login, kept in
@@ -146,7 +146,8 @@ function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return
 const fmt = {
   int: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : Math.round(n).toLocaleString('en-US'),
   ms: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : (n >= 10000 ? (n / 1000).toFixed(1) + ' s' : n >= 10 || n === 0 ? Math.round(n) + ' ms' : n.toFixed(1) + ' ms'),
-  usd: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : '$' + (n >= 100 ? n.toFixed(2) : n >= 1 ? n.toFixed(3) : n.toFixed(4)),
+  // Small amounts keep three significant digits (a single request often costs under $0.0001).
+  usd: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : '$' + (n >= 100 ? n.toFixed(2) : n >= 1 ? n.toFixed(3) : n >= 0.0001 || n === 0 ? n.toFixed(4) : String(Number(n.toPrecision(3)))),
   pct: (n) => (n === null || n === undefined || Number.isNaN(n)) ? '—' : (n * 100).toFixed(n < 0.1 ? 2 : 1) + '%',
   time: (ms) => (ms === null || ms === undefined || Number.isNaN(ms)) ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19),
   day: (ms) => new Date(ms).toISOString().slice(0, 10),

@@ -118,6 +118,15 @@ extension Governance {
         _ = try checkAccess(caller, model: model, requestID: requestID)
     }
 
+    /// Whether the key's and the team's allow-lists (if any) include `model`; no audit entry. For
+    /// showing callers only what they may use.
+    public func allowLists(of caller: Caller, include model: String) -> Bool {
+        let (key, team) = directory.withLock { d in (caller.keyID.flatMap { d.keys[$0] }, caller.teamID.flatMap { d.teams[$0] }) }
+        if let allowed = key?.models, !allowed.contains(model) { return false }
+        if let allowed = team?.models, !allowed.contains(model) { return false }
+        return true
+    }
+
     /// The role and allow-list checks of admission; returns the caller's key and team records.
     private func checkAccess(_ caller: Caller, model: String, requestID: String) throws(GovernanceError) -> (KeyRecord?, TeamRecord?) {
         let (key, team) = directory.withLock { d in (caller.keyID.flatMap { d.keys[$0] }, caller.teamID.flatMap { d.teams[$0] }) }

@@ -122,6 +122,24 @@ struct ConsoleTests {
             let refused = try await Self.get(app.port, "/admin/routes", headers: [("authorization", "Bearer \(viewerKey)")])
             #expect(refused.status == 403)
             #expect(try JSONValue(parsing: refused.body)["error"]?["code"]?.stringValue == "permission_denied")
+
+            // A team admin sees only the models its team may use.
+            let admins = try await onThread {
+                let c = try RawHTTPConnection(port: app.port)
+                c.setReadTimeout(seconds: 10)
+                let team = try c.request("POST", "/admin/teams", headers: auth + [("content-type", "application/json")], body: Array(#"{"name":"narrow","models":["other"]}"#.utf8))
+                precondition(team.status == 201)
+                let narrow = try c.request("POST", "/admin/keys", headers: auth + [("content-type", "application/json")], body: Array(#"{"team":"narrow","role":"team_admin"}"#.utf8))
+                let wide = try c.request("POST", "/admin/keys", headers: auth + [("content-type", "application/json")], body: Array(#"{"team":"search","role":"team_admin"}"#.utf8))
+                return (narrow, wide)
+            }
+            let narrowKey = try #require(try JSONValue(parsing: admins.0.body)["key"]?.stringValue)
+            let wideKey = try #require(try JSONValue(parsing: admins.1.body)["key"]?.stringValue)
+            let narrow = try await Self.get(app.port, "/admin/routes", headers: [("authorization", "Bearer \(narrowKey)")])
+            #expect(narrow.status == 200)
+            #expect(try JSONValue(parsing: narrow.body)["data"]?.arrayValue?.isEmpty == true)
+            let wide = try await Self.get(app.port, "/admin/routes", headers: [("authorization", "Bearer \(wideKey)")])
+            #expect(try JSONValue(parsing: wide.body)["data"]?[0]?["model"]?.stringValue == "gpt")
         }
     }
 }

@@ -5,7 +5,8 @@ import KeelHTTP
 
 /// `GET /admin/routes`: every model's routing state — per route the circuit breaker, load, average
 /// latency and time to first token, attempts and failures; per model the request, retry, hedge,
-/// fallback and queue counters since start. For `super_admin` and `team_admin` callers.
+/// fallback and queue counters since start. For `super_admin` callers (every model) and `team_admin`
+/// callers (the models their key's and team's allow-lists include).
 struct RoutesHealthRoutes: Sendable {
     let routing: RoutingTable
     let governance: Governance
@@ -22,7 +23,9 @@ struct RoutesHealthRoutes: Sendable {
                 ])
                 throw error
             }
-            let body = JSONValue.object(["object": "list", "data": .array(routing.snapshot().map(Self.json))])
+            // A team admin sees the models its key and team may use; the super admin sees every one.
+            let models = routing.snapshot().filter { caller.role == .superAdmin || governance.allowLists(of: caller, include: $0.model) }
+            let body = JSONValue.object(["object": "list", "data": .array(models.map(Self.json))])
             return Response.json(bytes: body.serialized(), headers: ["cache-control": "no-store"])
         }
     }

@@ -62,6 +62,30 @@ struct GuardrailsRouteTests {
         }
     }
 
+    @Test("without a named policy the caller's team binding applies, as for its model calls")
+    func callerBinding() async throws {
+        try await withTestApplication(configure: { config in
+            Self.configure(&config)
+            config.guardrails.bindings = GuardrailBindingsConfig(teams: ["research": "pci"])
+        }) { app, _ in
+            let port = app.port
+            let auth = [("authorization", "Bearer \(Self.key)"), ("content-type", "application/json")]
+            try await onThread {
+                let c = try RawHTTPConnection(port: port)
+                let team = try c.request("POST", "/admin/teams", headers: auth, body: Array(#"{"id": "research", "name": "research"}"#.utf8))
+                #expect(team.status == 201)
+                let created = try c.request("POST", "/admin/keys", headers: auth, body: Array(#"{"team": "research", "role": "developer"}"#.utf8))
+                let key = try #require(try JSONValue(parsing: created.body)["key"]?.stringValue)
+                let text = Array(#"{"source": "output", "content": "card 4111111111111111"}"#.utf8)
+                let bound = try c.request("POST", "/v1/guardrails/apply", headers: [("authorization", "Bearer \(key)"), ("content-type", "application/json")], body: text)
+                #expect(try JSONValue(parsing: bound.body)["policy"]?.stringValue == "pci")
+                // The master key has no team: the default policy.
+                let master = try c.request("POST", "/v1/guardrails/apply", headers: auth, body: text)
+                #expect(try JSONValue(parsing: master.body)["policy"]?.stringValue == "default")
+            }
+        }
+    }
+
     @Test("bad input is a 400, an unknown policy a 404, both OpenAI-shaped; a key is required")
     func errors() async throws {
         try await withTestApplication(configure: Self.configure) { app, _ in

@@ -1,5 +1,6 @@
 import KeelConfig
 import KeelCore
+import KeelGovernance
 import KeelGuardrails
 import KeelHTTP
 import KeelTelemetry
@@ -8,7 +9,8 @@ import KeelTelemetry
 /// models outside Keel.
 ///
 /// Request: `{"policy"?: NAME, "source"?: "input"|"output", "content": STRING | [STRING], "model"?: NAME}`.
-/// Without `policy` the policy bound to `model` applies, else `default`; with neither the answer is
+/// Without `policy` the policy bound to the caller's key, else its team, else `model` applies, else
+/// `default`; with neither the answer is
 /// `allow`. Response: `{"action", "policy", "content", "findings": [{detector, type, start, end,
 /// score, action}]}` with `start`/`end` in Unicode code points; a list `content` gives a list back
 /// and each finding an `index`. A blocked text is still a 200 answer: the verdict is the result.
@@ -81,7 +83,9 @@ struct GuardrailsRoutes: Sendable {
                 }
                 policy = named
             case nil, .null?:
-                policy = guardrails.resolvePolicy(model: model, team: nil, key: nil)
+                // The same binding as for the caller's model calls: key, then team, then model.
+                let caller = context.attributes[CallerKey.self]
+                policy = guardrails.resolvePolicy(model: model, team: caller?.teamID, key: caller?.keyID)
             default:
                 throw HTTPError.badRequest("'policy' must be a string.", code: "invalid_type", param: "policy")
             }

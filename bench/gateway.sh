@@ -23,8 +23,9 @@
 # Environment (defaults in brackets):
 #   DURATION [20s] RUNS [3] CONNECTIONS [32] WARMUP [3s] TARGETS ["direct keel litellm"]
 #   SOAK_DURATION [10m] SOAK_INTERVAL [10] SOAK_CONNECTIONS [32]
-#   PIN [1] SERVER_CPU [0] LOAD_CPU [1] KEEL_THREADS [1] SKIP_BUILD [0]
+#   PIN [1] SERVER_CPU [0] LOAD_CPU [1] KEEL_THREADS [1] KEEL_BUSY_POLL_US [100] SKIP_BUILD [0]
 #   DURATION=5s RUNS=1 bench/gateway.sh          # quick trial
+#   KEEL_BUSY_POLL_US=0 TARGETS="direct keel" bench/gateway.sh   # Keel without busy polling
 #   SOAK_DURATION=1m bench/gateway.sh soak
 #
 # Raw wrk output, configs and logs go to bench/results/gateway-<mode>-<time>/; the Markdown
@@ -48,6 +49,7 @@ PIN=${PIN:-1}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 KEEL_THREADS=${KEEL_THREADS:-1}
+KEEL_BUSY_POLL_US=${KEEL_BUSY_POLL_US:-100}
 SKIP_BUILD=${SKIP_BUILD:-0}
 
 # LiteLLM is pinned, and so is everything it pulls in (litellm-constraints.txt), so that every
@@ -153,7 +155,7 @@ if wants keel; then
   KEEL_PORT=$(free_port)
   mkdir -p "$WORK/keel"
   render "$TEMPLATES/keel.yaml.in" "$OUT/keel.yaml" DIR="$WORK/keel" PORT="$KEEL_PORT" \
-    UPSTREAM_PORT="$UPSTREAM_PORT" MASTER_KEY="$MASTER_KEY" THREADS="$KEEL_THREADS"
+    UPSTREAM_PORT="$UPSTREAM_PORT" MASTER_KEY="$MASTER_KEY" THREADS="$KEEL_THREADS" BUSY_POLL_US="$KEEL_BUSY_POLL_US"
   "$KEEL" check-config "$OUT/keel.yaml" >/dev/null
   "${SERVER_PIN[@]}" "$KEEL" serve --config "$OUT/keel.yaml" >"$OUT/keel.log" 2>&1 &
   PIDS+=($!); PID[keel]=$!
@@ -205,7 +207,7 @@ describe() {
   cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
   echo "machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
   echo "pinning: $([ "$PIN" = 1 ] && echo "server under test on core $SERVER_CPU; wrk -t1 and the upstream nginx on core $LOAD_CPU" || echo none)"
-  echo "keel: $("$KEEL" --version 2>/dev/null || echo '?'), $KEEL_THREADS server thread(s)"
+  echo "keel: $("$KEEL" --version 2>/dev/null || echo '?'), $KEEL_THREADS server thread(s), busy_poll_us $KEEL_BUSY_POLL_US"
   wants litellm && echo "litellm: $LITELLM_VERSION, 1 worker, $("$VENV/bin/python" --version)"
   echo "nginx: $(nginx -v 2>&1 | sed 's/.*version: //'), 1 worker process"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

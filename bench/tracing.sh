@@ -131,7 +131,7 @@ for t in $TARGETS; do
   PORT[$t]=$(free_port)
   mkdir -p "$WORK/$t"
   render "$TEMPLATES/keel.yaml.in" "$OUT/$t.yaml" DIR="$WORK/$t" PORT="${PORT[$t]}" \
-    UPSTREAM_PORT="$UPSTREAM_PORT" MASTER_KEY="$MASTER_KEY" THREADS="$KEEL_THREADS"
+    UPSTREAM_PORT="$UPSTREAM_PORT" MASTER_KEY="$MASTER_KEY" THREADS="$KEEL_THREADS" BUSY_POLL_US=100
   if [ "$t" = keel-traced ]; then
     cat >>"$OUT/$t.yaml" <<EOF
 telemetry:

@@ -121,15 +121,29 @@ extension Governance {
     /// Whether the key's and the team's allow-lists (if any) include `model`; no audit entry. For
     /// showing callers only what they may use.
     public func allowLists(of caller: Caller, include model: String) -> Bool {
-        let (key, team) = directory.withLock { d in (caller.keyID.flatMap { d.keys[$0] }, caller.teamID.flatMap { d.teams[$0] }) }
-        if let allowed = key?.models, !allowed.contains(model) { return false }
-        if let allowed = team?.models, !allowed.contains(model) { return false }
-        return true
+        let (key, team) = records(of: caller)
+        return Self.allowListRefusal(key: key, team: team, model: model) == nil
+    }
+
+    /// The caller's key and team records.
+    private func records(of caller: Caller) -> (KeyRecord?, TeamRecord?) {
+        directory.withLock { d in (caller.keyID.flatMap { d.keys[$0] }, caller.teamID.flatMap { d.teams[$0] }) }
+    }
+
+    /// The 403 `model_not_allowed` when the key's or the team's allow-list leaves `model` out.
+    private static func allowListRefusal(key: KeyRecord?, team: TeamRecord?, model: String) -> GovernanceError? {
+        if let allowed = key?.models, !allowed.contains(model) {
+            return GovernanceError(.modelNotAllowed, "The model '\(model)' is not allowed for this key (allowed: \(allowed.joined(separator: ", "))).", param: "model")
+        }
+        if let team, let allowed = team.models, !allowed.contains(model) {
+            return GovernanceError(.modelNotAllowed, "The model '\(model)' is not allowed for team \(team.name) (allowed: \(allowed.joined(separator: ", "))).", param: "model")
+        }
+        return nil
     }
 
     /// The role and allow-list checks of admission; returns the caller's key and team records.
     private func checkAccess(_ caller: Caller, model: String, requestID: String) throws(GovernanceError) -> (KeyRecord?, TeamRecord?) {
-        let (key, team) = directory.withLock { d in (caller.keyID.flatMap { d.keys[$0] }, caller.teamID.flatMap { d.teams[$0] }) }
+        let (key, team) = records(of: caller)
         var detail: JSONObject = ["model": .string(model)]
         if !requestID.isEmpty { detail["request_id"] = .string(requestID) }
         guard caller.role.canUseModels else {
@@ -137,13 +151,7 @@ extension Governance {
             deny(caller, model: model, error: error, detail: detail)
             throw error
         }
-        if let allowed = key?.models, !allowed.contains(model) {
-            let error = GovernanceError(.modelNotAllowed, "The model '\(model)' is not allowed for this key (allowed: \(allowed.joined(separator: ", "))).", param: "model")
-            deny(caller, model: model, error: error, detail: detail)
-            throw error
-        }
-        if let allowed = team?.models, !allowed.contains(model) {
-            let error = GovernanceError(.modelNotAllowed, "The model '\(model)' is not allowed for team \(team!.name) (allowed: \(allowed.joined(separator: ", "))).", param: "model")
+        if let error = Self.allowListRefusal(key: key, team: team, model: model) {
             deny(caller, model: model, error: error, detail: detail)
             throw error
         }

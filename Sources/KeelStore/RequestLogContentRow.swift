@@ -1,4 +1,4 @@
-/// How a ``RequestLogContent`` maps to a row of the `request_content` table (migration 6), keyed by
+/// How a ``RequestLogContent`` maps to a row of the `request_content` table (migration 7), keyed by
 /// the request id and deleted with its `requests` row (`ON DELETE CASCADE`).
 enum RequestLogContentRow {
     /// Inserts (or replaces) the content of one request.

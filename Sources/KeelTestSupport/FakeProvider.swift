@@ -24,7 +24,7 @@ import KeelHTTP
 ///   answered with text, as a model does after using a tool;
 /// - the fault names of `FakeProvider+Faults.swift` (`hang`, `stall-stream`, `delay-N`,
 ///   `slow-tail`, `flaky-N`, `retry-after-N`, `retry-after-ms-N`, `fail-first-N`) inject those faults;
-/// - anything else is answered with the text of ``answer``.
+/// - anything else is answered with the text of ``answer`` (or the one given to the initialiser).
 ///
 /// Usage is reported as the real APIs report it: OpenAI with `prompt_tokens_details.cached_tokens`
 /// in the response (and, when `stream_options.include_usage` is set, `"usage": null` on every chunk
@@ -69,8 +69,9 @@ public final class FakeProvider: Sendable {
     /// How many characters of the arguments each streamed fragment carries.
     static let fragmentLength = 9
 
-    /// Starts the fake on `127.0.0.1:port` (0 picks a free port; read it back from ``port``).
-    public init(port: Int = 0) throws {
+    /// Starts the fake on `127.0.0.1:port` (0 picks a free port; read it back from ``port``),
+    /// answering text requests with `answer` (streamed one piece per event).
+    public init(port: Int = 0, answer: [String] = FakeProvider.answer) throws {
         let received = self.received
         let failure = self.failure
         let counters = self.faultCounters
@@ -78,7 +79,7 @@ public final class FakeProvider: Sendable {
         router.post("/v1/chat/completions") { request, _ in
             let body = try JSONValue(parsing: request.body)
             received.withLock { $0.append(Received(path: request.path, headers: request.headers, body: body)) }
-            if let f = failure.value { return Self.fail(f, anthropic: false) ?? Self.openAIStream(body: body, truncate: true) }
+            if let f = failure.value { return Self.fail(f, anthropic: false) ?? Self.openAIStream(body: body, answer: answer, truncate: true) }
             if let fault = await Self.injectFault(body, anthropic: false, counters: counters) { return fault }
             let behaviour = Behaviour(request: body, anthropic: false)
             if case .status(let status) = behaviour { return Self.errorResponse(status: status, anthropic: false, model: body["model"]?.stringValue ?? "") }
@@ -86,12 +87,12 @@ public final class FakeProvider: Sendable {
             if case .toolCalls(let names) = behaviour {
                 return stream ? Self.openAIToolStream(body: body, names: names) : Self.openAIToolResponse(body: body, names: names)
             }
-            return stream ? Self.openAIStream(body: body, truncate: behaviour == .cutStream) : Self.openAIResponse(body: body)
+            return stream ? Self.openAIStream(body: body, answer: answer, truncate: behaviour == .cutStream) : Self.openAIResponse(body: body, answer: answer)
         }
         router.post("/v1/messages") { request, _ in
             let body = try JSONValue(parsing: request.body)
             received.withLock { $0.append(Received(path: request.path, headers: request.headers, body: body)) }
-            if let f = failure.value { return Self.fail(f, anthropic: true) ?? Self.anthropicStream(body: body, truncate: true) }
+            if let f = failure.value { return Self.fail(f, anthropic: true) ?? Self.anthropicStream(body: body, answer: answer, truncate: true) }
             if let fault = await Self.injectFault(body, anthropic: true, counters: counters) { return fault }
             let behaviour = Behaviour(request: body, anthropic: true)
             if case .status(let status) = behaviour { return Self.errorResponse(status: status, anthropic: true, model: body["model"]?.stringValue ?? "") }
@@ -99,7 +100,7 @@ public final class FakeProvider: Sendable {
             if case .toolCalls(let names) = behaviour {
                 return stream ? Self.anthropicToolStream(body: body, names: names) : Self.anthropicToolResponse(body: body, names: names)
             }
-            return stream ? Self.anthropicStream(body: body, truncate: behaviour == .cutStream) : Self.anthropicResponse(body: body)
+            return stream ? Self.anthropicStream(body: body, answer: answer, truncate: behaviour == .cutStream) : Self.anthropicResponse(body: body, answer: answer)
         }
         router.post("/v1/messages/count_tokens") { request, _ in
             let body = try JSONValue(parsing: request.body)
@@ -266,7 +267,7 @@ public final class FakeProvider: Sendable {
         return .json(bytes: json.serialized())
     }
 
-    static func openAIResponse(body: JSONValue) -> Response {
+    static func openAIResponse(body: JSONValue, answer: [String]) -> Response {
         openAICompletion(
             model: body["model"]?.stringValue ?? "unknown",
             message: ["role": "assistant", "content": .string(answer.joined()), "refusal": nil, "annotations": []],
@@ -310,7 +311,7 @@ public final class FakeProvider: Sendable {
         }
     }
 
-    static func openAIStream(body: JSONValue, truncate: Bool) -> Response {
+    static func openAIStream(body: JSONValue, answer: [String], truncate: Bool) -> Response {
         let deltas: [JSONValue] = [["role": "assistant", "content": "", "refusal": nil]] + answer.map { ["content": .string($0)] }
         return openAIStream(body: body, deltas: deltas, finish: "stop", truncate: truncate)
     }
@@ -342,7 +343,7 @@ public final class FakeProvider: Sendable {
         return .json(bytes: json.serialized())
     }
 
-    static func anthropicResponse(body: JSONValue) -> Response {
+    static func anthropicResponse(body: JSONValue, answer: [String]) -> Response {
         anthropicMessage(model: body["model"]?.stringValue ?? "unknown", content: [["type": "text", "text": .string(answer.joined())]], stopReason: "end_turn")
     }
 
@@ -371,7 +372,7 @@ public final class FakeProvider: Sendable {
         }
     }
 
-    static func anthropicStream(body: JSONValue, truncate: Bool) -> Response {
+    static func anthropicStream(body: JSONValue, answer: [String], truncate: Bool) -> Response {
         anthropicStream(body: body, stopReason: "end_turn") { send in
             try await send("content_block_start", ["type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]])
             try await send("ping", ["type": "ping"])

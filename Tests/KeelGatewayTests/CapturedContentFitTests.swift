@@ -42,7 +42,7 @@ struct CapturedContentFitTests {
             ["role": "assistant", "parts": [["type": "tool_call", "id": "c1", "name": "send", "arguments": ["to": "ann@example.com", "n": 1]]]],
         ]
         var output: [JSONValue]? = [Self.message("assistant", ["ok, ann@example.com and joe@example.com"])]
-        CapturedContent.redact(&input, &output, with: try ContentRedactor.pii())
+        #expect(CapturedContent.redact(&input, &output, with: try ContentRedactor.pii()))
         let text = JSONValue.array(input! + output!).serializedString()
         #expect(!text.contains("@example.com"))
         #expect(input?[0]["parts"]?[0]?["content"]?.stringValue == "mail [EMAIL_1]")

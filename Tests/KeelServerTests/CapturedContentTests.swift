@@ -18,60 +18,17 @@ struct CapturedContentTests {
     /// What the upstream answers; streamed, the address is split across chunks.
     static let answerPieces = ["Sure. Write to bob.sm", "ith@exam", "ple.org today."]
 
-    /// An OpenAI-compatible upstream answering ``answerPieces`` (whole or streamed); the model
-    /// `refuse` is answered with a 400.
-    final class Upstream: Sendable {
-        let server: HTTPServer
-        let bodies = Locked<[JSONValue]>([])
+    /// The fake OpenAI-compatible upstream, answering ``answerPieces`` (whole or streamed); the
+    /// `refused` model's upstream name makes it answer 400.
+    static func upstream() throws -> FakeProvider { try FakeProvider(answer: answerPieces) }
 
-        init() throws {
-            let bodies = self.bodies
-            var router = Router()
-            router.post("/v1/chat/completions") { request, _ in
-                let body = try JSONValue(parsing: request.body)
-                bodies.withLock { $0.append(body) }
-                let model = body["model"]?.stringValue ?? ""
-                if model == "refuse" {
-                    let error: JSONValue = ["error": ["message": "bad request", "type": "invalid_request_error", "code": "bad"]]
-                    return .json(bytes: error.serialized(), status: 400)
-                }
-                let usage: JSONValue = ["prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21]
-                if body["stream"]?.boolValue == true {
-                    return .eventStream(headers: ["content-type": "text/event-stream"]) { writer in
-                        func chunk(_ delta: JSONValue, finish: JSONValue = .null) -> ServerSentEvent {
-                            let c: JSONValue = ["id": "chatcmpl-cap", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": .string(model),
-                                                "choices": [["index": 0, "delta": delta, "finish_reason": finish]]]
-                            return ServerSentEvent(data: c.serializedString())
-                        }
-                        try await writer.write(event: chunk(["role": "assistant", "content": ""]))
-                        for piece in CapturedContentTests.answerPieces { try await writer.write(event: chunk(["content": .string(piece)])) }
-                        try await writer.write(event: chunk([:], finish: "stop"))
-                        let u: JSONValue = ["id": "chatcmpl-cap", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": .string(model), "choices": [], "usage": usage]
-                        try await writer.write(event: ServerSentEvent(data: u.serializedString()))
-                        try await writer.write(event: ServerSentEvent(data: "[DONE]"))
-                    }
-                }
-                let answer: JSONValue = ["id": "chatcmpl-cap", "object": "chat.completion", "created": 1_700_000_000, "model": .string(model),
-                                         "choices": [["index": 0, "message": ["role": "assistant", "content": .string(CapturedContentTests.answerPieces.joined())], "finish_reason": "stop"]],
-                                         "usage": usage]
-                return .json(bytes: answer.serialized())
-            }
-            let (sink, _) = LogSink.memory()
-            server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, threads: 1), responder: router.buildResponder(), logger: Logger(label: "capture-upstream", sink: sink))
-            try server.start()
-        }
-
-        var baseURL: String { "http://127.0.0.1:\(server.port)/v1" }
-        func stop() async { await server.shutdown(gracePeriod: .seconds(1)) }
-    }
-
-    static func configure(_ upstream: Upstream, capture: Bool, telemetry: TelemetryConfig? = nil) -> (inout KeelConfig) -> Void {
+    static func configure(_ upstream: FakeProvider, capture: Bool, telemetry: TelemetryConfig? = nil) -> (inout KeelConfig) -> Void {
         { config in
             config.server.masterKey = Secret(master)
-            config.providers = [ProviderConfig(name: "oai", kind: .openai, baseURL: upstream.baseURL, apiKey: Secret("sk-upstream"))]
+            config.providers = [ProviderConfig(name: "oai", kind: .openai, baseURL: upstream.openAIBaseURL, apiKey: Secret("sk-upstream"))]
             config.models = [
                 ModelConfig(name: "m", routes: [RouteConfig(provider: "oai", model: "gpt-up")]),
-                ModelConfig(name: "refused", routes: [RouteConfig(provider: "oai", model: "refuse")]),
+                ModelConfig(name: "refused", routes: [RouteConfig(provider: "oai", model: "status-400")]),
             ]
             config.telemetry = telemetry ?? TelemetryConfig(captureContent: capture)
         }
@@ -117,7 +74,7 @@ struct CapturedContentTests {
 
     @Test("capture on: both inbound APIs, whole and streamed: the detail holds the redacted prompt and answer; the client and the upstream see the real text")
     func captured() async throws {
-        let upstream = try Upstream()
+        let upstream = try Self.upstream()
         // Traces are exported nowhere and never sampled: capture for the log does not depend on sampling.
         let telemetry = TelemetryConfig(otlp: .init(endpoint: "http://127.0.0.1:9", protocol: .httpJSON), samplingRatio: 0, captureContent: true)
         try await withTestApplication(configure: Self.configure(upstream, capture: true, telemetry: telemetry)) { app, _ in
@@ -148,7 +105,7 @@ struct CapturedContentTests {
                 }
             }
             // The upstream got the prompt as the client sent it (no policy applies).
-            #expect(upstream.bodies.value.allSatisfy { $0.serializedString().contains(Self.promptEmail) })
+            #expect(upstream.requests.allSatisfy { $0.body.serializedString().contains(Self.promptEmail) })
 
             // A failed request keeps its prompt only.
             let refused = try await Self.send(app, "POST", "/v1/chat/completions", body: Self.prompt("refused", stream: false, anthropic: false))
@@ -162,7 +119,7 @@ struct CapturedContentTests {
 
     @Test("capture off: nothing is kept, the detail says content null")
     func notCaptured() async throws {
-        let upstream = try Upstream()
+        let upstream = try Self.upstream()
         try await withTestApplication(configure: Self.configure(upstream, capture: false)) { app, _ in
             let response = try await Self.send(app, "POST", "/v1/chat/completions", body: Self.prompt(stream: false, anthropic: false))
             #expect(response.status == 200)
@@ -176,7 +133,7 @@ struct CapturedContentTests {
 
     @Test("capture_redaction none keeps the text as sent")
     func unredacted() async throws {
-        let upstream = try Upstream()
+        let upstream = try Self.upstream()
         let telemetry = TelemetryConfig(captureContent: true, captureRedaction: TelemetryConfig.CaptureRedaction.none)
         try await withTestApplication(configure: Self.configure(upstream, capture: true, telemetry: telemetry)) { app, _ in
             let response = try await Self.send(app, "POST", "/v1/chat/completions", body: Self.prompt(stream: true, anthropic: false))
@@ -191,7 +148,7 @@ struct CapturedContentTests {
 
     @Test("roles: a viewer of the team sees the content, a viewer of another team gets 404, a developer key is refused")
     func roles() async throws {
-        let upstream = try Upstream()
+        let upstream = try Self.upstream()
         try await withTestApplication(configure: Self.configure(upstream, capture: true)) { app, _ in
             func create(_ path: String, _ body: String) async throws -> JSONValue {
                 let response = try await Self.send(app, "POST", path, body: body)
@@ -220,7 +177,7 @@ struct CapturedContentTests {
 
     @Test("sampled spans carry the same redacted content")
     func spans() async throws {
-        let upstream = try Upstream()
+        let upstream = try Self.upstream()
         let receiver = try OTLPTestReceiver()
         defer { receiver.stop() }
         let telemetry = TelemetryConfig(otlp: .init(endpoint: receiver.baseURL, protocol: .httpJSON), captureContent: true)

@@ -55,7 +55,11 @@ struct CapturedContent: Sendable, Equatable {
     init(input: [JSONValue]?, output: [JSONValue]?, redactor: ContentRedactor?, maxBytes: Int) {
         var input = input
         var output = output
-        if let redactor { Self.redact(&input, &output, with: redactor) }
+        // Fail closed: content that could not be redacted is not recorded at all.
+        if let redactor, !Self.redact(&input, &output, with: redactor) {
+            input = nil
+            output = nil
+        }
         if let input {
             let fitted = Self.fit(input, maxBytes: maxBytes)
             self.input = fitted.text
@@ -76,8 +80,9 @@ struct CapturedContent: Sendable, Equatable {
     static let textMembers = ["content", "arguments", "response", "uri"]
 
     /// Replaces every text of both sides by its redaction. Inline image data (`blob` parts) is left
-    /// out: text detectors cannot see into it.
-    static func redact(_ input: inout [JSONValue]?, _ output: inout [JSONValue]?, with redactor: ContentRedactor) {
+    /// out: text detectors cannot see into it. False when the redaction did not answer for every
+    /// text (the caller then records nothing).
+    static func redact(_ input: inout [JSONValue]?, _ output: inout [JSONValue]?, with redactor: ContentRedactor) -> Bool {
         var texts: [String] = []
         func collect(_ text: String) -> String {
             texts.append(text)
@@ -85,9 +90,9 @@ struct CapturedContent: Sendable, Equatable {
         }
         if input != nil { mapTexts(&input!, collect) }
         if output != nil { mapTexts(&output!, collect) }
-        guard !texts.isEmpty else { return }
+        guard !texts.isEmpty else { return true }
         let redacted = redactor.redact(texts)
-        guard redacted.count == texts.count else { return }
+        guard redacted.count == texts.count else { return false }
         var index = 0
         func replace(_: String) -> String {
             defer { index += 1 }
@@ -95,6 +100,7 @@ struct CapturedContent: Sendable, Equatable {
         }
         if input != nil { mapTexts(&input!, replace) }
         if output != nil { mapTexts(&output!, replace) }
+        return true
     }
 
     /// Visits the texts of every part of `messages` in a fixed order, replacing each by `transform`'s

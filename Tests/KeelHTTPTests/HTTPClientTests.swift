@@ -254,7 +254,7 @@ struct HTTPClientTests {
             try connection.writeChunkedHead(headers: [("Content-Type", "text/event-stream")])
             try connection.writeChunk("data: first\n\n")
             // The rest is sent only once the client has seen the first chunk.
-            serverWaitedForClient.value = clientSawFirstChunk.waitBlocking(timeout: .seconds(10))
+            serverWaitedForClient.value = clientSawFirstChunk.waitBlocking(timeout: .seconds(30))
             try connection.writeChunk("data: second\n\n")
             try connection.writeChunk("data: third\n\n")
             try connection.finishChunks()
@@ -393,7 +393,7 @@ struct HTTPClientTests {
     func firstByteTimeout() async throws {
         let peerClosed = TestHTTPServerEvent()
         let server = try TestHTTPServer { _, connection in
-            if connection.waitForPeerClose(timeout: .seconds(10)) { peerClosed.signal() }
+            if connection.waitForPeerClose(timeout: .seconds(30)) { peerClosed.signal() }
         }
         defer { server.stop() }
         let client = HTTPClient()
@@ -405,7 +405,7 @@ struct HTTPClientTests {
             ))
         }
         #expect(error?.code == .firstByteTimeout)
-        #expect(await peerClosed.wait(timeout: .seconds(5)))
+        #expect(await peerClosed.wait(timeout: .seconds(20)))
         #expect(client.stats.activeTransfers == 0)
     }
 
@@ -437,7 +437,7 @@ struct HTTPClientTests {
         let server = try TestHTTPServer { _, connection in
             try connection.writeHead(headers: [("Content-Length", "100000")])
             try connection.write([UInt8](repeating: 0x62, count: 1000))
-            _ = clientGotData.waitBlocking(timeout: .seconds(10))
+            _ = clientGotData.waitBlocking(timeout: .seconds(30))
             connection.reset()
         }
         defer { server.stop() }
@@ -552,7 +552,7 @@ struct HTTPClientTests {
         let peerClosed = TestHTTPServerEvent()
         let server = try TestHTTPServer { _, connection in
             requestArrived.signal()
-            if connection.waitForPeerClose(timeout: .seconds(10)) { peerClosed.signal() }
+            if connection.waitForPeerClose(timeout: .seconds(30)) { peerClosed.signal() }
         }
         defer { server.stop() }
         let client = HTTPClient()
@@ -563,7 +563,7 @@ struct HTTPClientTests {
         task.cancel()
         let error = await clientError { _ = try await task.value }
         #expect(error?.code == .cancelled)
-        #expect(await peerClosed.wait(timeout: .seconds(5)))
+        #expect(await peerClosed.wait(timeout: .seconds(20)))
         #expect(client.stats.transfersCancelled == 1)
         #expect(client.stats.activeTransfers == 0)
     }
@@ -575,7 +575,7 @@ struct HTTPClientTests {
         let server = try TestHTTPServer { _, connection in
             try connection.writeChunkedHead()
             try connection.writeChunk("partial")
-            if connection.waitForPeerClose(timeout: .seconds(10)) { peerClosed.signal() }
+            if connection.waitForPeerClose(timeout: .seconds(30)) { peerClosed.signal() }
         }
         defer { server.stop() }
         let client = HTTPClient()
@@ -592,7 +592,7 @@ struct HTTPClientTests {
         task.cancel()
         let error = await clientError { try await task.value }
         #expect(error?.code == .cancelled)
-        #expect(await peerClosed.wait(timeout: .seconds(5)))
+        #expect(await peerClosed.wait(timeout: .seconds(20)))
     }
 
     @Test("dropping an unfinished response aborts the transfer")
@@ -601,14 +601,14 @@ struct HTTPClientTests {
         let server = try TestHTTPServer { _, connection in
             try connection.writeChunkedHead()
             try connection.writeChunk("partial")
-            if connection.waitForPeerClose(timeout: .seconds(10)) { peerClosed.signal() }
+            if connection.waitForPeerClose(timeout: .seconds(30)) { peerClosed.signal() }
         }
         defer { server.stop() }
         let client = HTTPClient()
         defer { client.shutdown() }
 
         try await Self.readOneChunkAndDrop(client: client, url: server.url("/stream"))
-        #expect(await peerClosed.wait(timeout: .seconds(5)))
+        #expect(await peerClosed.wait(timeout: .seconds(20)))
         #expect(client.stats.transfersCancelled == 1)
     }
 
@@ -624,7 +624,7 @@ struct HTTPClientTests {
         let requestArrived = TestHTTPServerEvent()
         let server = try TestHTTPServer { _, connection in
             requestArrived.signal()
-            _ = connection.waitForPeerClose(timeout: .seconds(10))
+            _ = connection.waitForPeerClose(timeout: .seconds(30))
         }
         defer { server.stop() }
         let client = HTTPClient()

@@ -356,7 +356,9 @@ final class HTTPClientEngine: @unchecked Sendable {
         _ = curl_multi_remove_handle(multi.raw, transfer.easy.raw)
         active[transfer.transfer.id] = nil
         // Nothing reaches the handle through the ended transfer any more: keep it for the next one.
-        if idleHandles.count < Self.idleHandleLimit {
+        // Only after a complete exchange: a handle whose transfer was aborted is freed, so nothing of
+        // the abandoned connection can outlive it.
+        if error == nil, idleHandles.count < Self.idleHandleLimit {
             transfer.easy.reset()
             idleHandles.append(transfer.easy)
         }

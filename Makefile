@@ -23,9 +23,12 @@ serve: release
 
 test: bootstrap test-swift test-cli test-docs test-conformance test-otlp test-console
 
+# The whole log goes to .build/test-swift.log; on failure its failed expectations are repeated last.
 test-swift:
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
-	$(SWIFT) test --skip-build
+	@bash -o pipefail -c '$(SWIFT) test --skip-build 2>&1 | tee .build/test-swift.log' || { \
+	  echo "--- failed tests (full log: .build/test-swift.log) ---"; \
+	  grep -E -A3 'recorded an issue|✘ Test .* failed' .build/test-swift.log | head -60; exit 1; }
 
 test-cli: release
 	./tests/cli/run.sh $(BIN)

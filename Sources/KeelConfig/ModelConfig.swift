@@ -47,6 +47,25 @@ public struct CacheConfig: Sendable, Equatable {
     public init(ttl: Duration) { self.ttl = ttl }
 }
 
+/// A model's `breaker:` settings: when a route's circuit breaker opens and for how long.
+public struct BreakerConfig: Sendable, Equatable {
+    /// `failures` — consecutive failed attempts that open a route's breaker, >= 1. Default 3.
+    public var failures: Int
+    /// `cooldown_ms` — how long the breaker stays open the first time (unless the upstream's
+    /// `retry-after` says otherwise), > 0. Default 1000.
+    public var cooldown: Duration
+    /// `max_cooldown_ms` — each further opening without a success in between doubles the
+    /// cooldown, up to this, >= `cooldown_ms`. Default 60000.
+    public var maxCooldown: Duration
+
+    /// The defaults: 3 failures, 1 s, doubling up to 60 s.
+    public init(failures: Int = 3, cooldown: Duration = .seconds(1), maxCooldown: Duration = .seconds(60)) {
+        self.failures = failures
+        self.cooldown = cooldown
+        self.maxCooldown = maxCooldown
+    }
+}
+
 /// A model's `pricing:`, in US dollars per million tokens; every field is optional and >= 0.
 public struct ModelPricing: Sendable, Equatable {
     /// `input_per_million` — prompt tokens.
@@ -98,6 +117,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var cache: CacheConfig?
     /// `pricing` — token prices for spend tracking. Default: none (spend is not computed).
     public var pricing: ModelPricing?
+    /// `breaker` — when its routes' circuit breakers open and for how long. Default: ``BreakerConfig/init(failures:cooldown:maxCooldown:)``'s.
+    public var breaker: BreakerConfig
 
     /// Creates a model; everything but `name` and `routes` defaults as documented on each property.
     public init(
@@ -112,7 +133,8 @@ public struct ModelConfig: Sendable, Equatable {
         queueTimeout: Duration? = nil,
         maxTimeout: Duration? = nil,
         cache: CacheConfig? = nil,
-        pricing: ModelPricing? = nil
+        pricing: ModelPricing? = nil,
+        breaker: BreakerConfig = BreakerConfig()
     ) {
         self.name = name
         self.routes = routes
@@ -126,6 +148,7 @@ public struct ModelConfig: Sendable, Equatable {
         self.maxTimeout = maxTimeout
         self.cache = cache
         self.pricing = pricing
+        self.breaker = breaker
     }
 }
 
@@ -204,8 +227,25 @@ extension ModelConfig {
             cache: reader.section("cache") { cache in
                 cache.seconds("ttl_s", .atLeast(1), required: true).map(CacheConfig.init(ttl:))
             } ?? nil,
-            pricing: modelPricing
+            pricing: modelPricing,
+            breaker: reader.section("breaker") { BreakerConfig(decoding: &$0) } ?? BreakerConfig()
         )
+    }
+}
+
+extension BreakerConfig {
+    /// Decodes a `breaker:` mapping; an omitted field keeps its default.
+    init(decoding breaker: inout MappingReader) {
+        let defaults = BreakerConfig()
+        let failures = breaker.int("failures", .atLeast(1)) ?? defaults.failures
+        let cooldown = breaker.milliseconds("cooldown_ms", .atLeast(1)) ?? defaults.cooldown
+        var maxCooldown = breaker.milliseconds("max_cooldown_ms", .atLeast(1)) ?? max(defaults.maxCooldown, cooldown)
+        if maxCooldown < cooldown {
+            breaker.context.report("max_cooldown_ms must be at least cooldown_ms",
+                                   at: breaker.mark, path: breaker.path.appending("max_cooldown_ms"), code: .invalidValue)
+            maxCooldown = cooldown
+        }
+        self.init(failures: failures, cooldown: cooldown, maxCooldown: maxCooldown)
     }
 }
 

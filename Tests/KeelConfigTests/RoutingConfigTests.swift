@@ -17,6 +17,7 @@ struct RoutingConfigTests {
             max_timeout_ms: 30000
             pricing: {input_per_million: 1, output_per_million: 2}
             cache: {ttl_s: 300}
+            breaker: {failures: 5, cooldown_ms: 2500, max_cooldown_ms: 20000}
           - name: plain
             routes: [{provider: openai, model: c}]
         """)
@@ -29,8 +30,10 @@ struct RoutingConfigTests {
         #expect(main.effectiveQueueTimeout == .milliseconds(1500))
         #expect(main.effectiveMaxTimeout == .seconds(30))
         #expect(main.cache == CacheConfig(ttl: .seconds(300)))
+        #expect(main.breaker == BreakerConfig(failures: 5, cooldown: .milliseconds(2500), maxCooldown: .seconds(20)))
         let plain = try #require(config.model(named: "plain"))
         #expect(plain.hedgeAfter == nil && plain.retries == 2 && plain.strategy == .weighted)
+        #expect(plain.breaker == BreakerConfig(failures: 3, cooldown: .seconds(1), maxCooldown: .seconds(60)))
         #expect(plain.effectiveQueueTimeout == ModelConfig.defaultQueueTimeout)
         #expect(plain.effectiveMaxTimeout == ModelConfig.defaultMaxTimeout)
         #expect(ModelConfig.defaultQueueTimeout == .seconds(1) && ModelConfig.defaultMaxTimeout == .seconds(600))
@@ -43,6 +46,10 @@ struct RoutingConfigTests {
         ("    retries: -1\n", "models[0].retries"),
         ("    cache: {ttl_s: 0}\n", "models[0].cache.ttl_s"),
         ("    cache: {}\n", "models[0].cache"),
+        ("    breaker: {failures: 0}\n", "models[0].breaker.failures"),
+        ("    breaker: {cooldown_ms: 0}\n", "models[0].breaker.cooldown_ms"),
+        ("    breaker: {cooldown_ms: 5000, max_cooldown_ms: 1000}\n", "models[0].breaker.max_cooldown_ms"),
+        ("    breaker: {cooldown: 5}\n", "models[0].breaker"),
     ])
     func invalidValues(extra: String, path: String) throws {
         let error = try #require(configError(minimalProviders + """

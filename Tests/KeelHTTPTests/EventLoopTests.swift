@@ -169,15 +169,19 @@ struct EventLoopTests {
     }
 
     @Test func shuttingTheGroupDownFailsTransfersInFlight() async throws {
+        let release = DispatchSemaphore(value: 0)
         let upstream = try TestHTTPServer { _, _ in
-            // Never answers.
-            Thread.sleep(forTimeInterval: 5)
+            // Never answers while the test runs.
+            _ = release.wait(timeout: .now() + 120)
         }
-        defer { upstream.stop() }
+        defer {
+            release.signal()
+            upstream.stop()
+        }
         let group = EventLoopGroup(threads: 1)
         let client = HTTPClient(group: group)
         let pending = Task { try await client.execute(HTTPClientRequest(url: upstream.url("/hang"))) }
-        #expect(await eventually { client.stats.activeTransfers == 1 })
+        #expect(await eventually(timeout: .seconds(30)) { client.stats.activeTransfers == 1 })
         group.shutdown()
         await #expect(throws: HTTPClientError.self) { _ = try await pending.value }
         await #expect(throws: HTTPClientError.self) {

@@ -293,7 +293,7 @@ struct HTTPServerStressTests {
             #expect(faults > 0)
             #expect(problems.isEmpty, "\(problems.prefix(5))")
             // Nothing is left behind: no exchange, no handler, no producer, no writer object.
-            #expect(await eventually { server.activeRequests == 0 }, "active: \(server.activeRequests)")
+            #expect(await eventually(timeout: .seconds(30)) { server.activeRequests == 0 }, "active: \(server.activeRequestStates.prefix(8))")
             #expect(await eventually { harness.liveHandlers.value == 0 }, "live handlers: \(harness.liveHandlers.value)")
             #expect(harness.writers.count > 0)
             #expect(await eventually { harness.writers.alive == 0 }, "writers alive: \(harness.writers.alive) of \(harness.writers.count)")

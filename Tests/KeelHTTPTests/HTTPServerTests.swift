@@ -422,7 +422,7 @@ struct HTTPServerTests {
                 #expect(throws: (any Error).self) { _ = try c.readResponse() }
                 // …and is served as soon as a slot frees up.
                 a.close()
-                c.setReadTimeout(seconds: 10)
+                c.setReadTimeout(seconds: 30)
                 #expect(try c.readResponse().status == 200)
             }
         }

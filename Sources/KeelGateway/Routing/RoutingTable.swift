@@ -8,10 +8,14 @@ public final class RoutingTable: Sendable {
     /// The backoff between retries of the same route.
     public let backoff: Backoff
 
-    /// Routing state for `models`, with fresh breakers and no measurements.
-    public init(models: [ModelConfig], policy: BreakerPolicy = BreakerPolicy(), backoff: Backoff = Backoff()) {
+    /// Routing state for `models`, with fresh breakers (each model's `breaker:` settings, or
+    /// `policy` for every model when given) and no measurements.
+    public init(models: [ModelConfig], policy: BreakerPolicy? = nil, backoff: Backoff = Backoff()) {
         var routers: [String: ModelRouter<ContinuousClock>] = [:]
-        for model in models { routers[model.name] = ModelRouter(model: model, clock: ContinuousClock(), policy: policy) }
+        for model in models {
+            let breaker = policy ?? BreakerPolicy(failureThreshold: model.breaker.failures, baseCooldown: model.breaker.cooldown, maxCooldown: model.breaker.maxCooldown)
+            routers[model.name] = ModelRouter(model: model, clock: ContinuousClock(), policy: breaker)
+        }
         self.routers = routers
         self.backoff = backoff
     }

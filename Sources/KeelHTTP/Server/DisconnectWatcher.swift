@@ -94,6 +94,11 @@ final class DisconnectWatcher: Sendable {
         }
     }
 
+    /// Whether `id` is pending, watched or neither (diagnostics).
+    func registration(of id: UInt64) -> String {
+        state.withLock { s in s.pending[id] != nil ? "pending" : s.watched[id] != nil ? "watched" : "none" }
+    }
+
     /// Stops the watcher thread and releases the descriptors.
     func stop() {
         guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }

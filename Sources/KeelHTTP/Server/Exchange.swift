@@ -70,6 +70,15 @@ final class Exchange: @unchecked Sendable, ResponseBodyWriter {
         self.path = path
     }
 
+    /// Where the exchange stands, for diagnostics. The loop-thread fields are read racily.
+    var stateDescription: String {
+        let s = state.withLock { s in
+            "suspended=\(s.suspended) closed=\(s.closed) aborted=\(s.aborted) ready=\(s.ready != nil) task=\(s.task != nil) "
+                + "finished=\(s.finished) failed=\(s.failed) buffered=\(s.buffered) writerWaiting=\(s.writerWaiting != nil)"
+        } + " watcher=" + server.watcher.registration(of: id)
+        return "#\(id) \(method) \(path) started=\(started) bodyTooLarge=\(bodyTooLarge) \(s)"
+    }
+
     // MARK: Loop thread
 
     /// Called by the access handler once the whole request has arrived (and again after each resume).

@@ -92,6 +92,10 @@ public final class HTTPServer: Sendable {
     /// Requests received and not yet completed.
     public var activeRequests: Int { core.activeCount() }
 
+    /// One line per request received and not yet completed, describing where it stands (for
+    /// diagnostics: a request that never completes shows what it was waiting for).
+    public var activeRequestStates: [String] { core.activeStates() }
+
     /// Whether the server is draining for shutdown.
     public var isDraining: Bool { core.draining.load(ordering: .relaxed) }
 
@@ -187,6 +191,10 @@ final class ServerCore: Sendable {
     }
 
     func activeCount() -> Int { exchanges.withLock { $0.map.count } }
+
+    func activeStates() -> [String] {
+        exchanges.withLock { Array($0.map.values) }.sorted { $0.id < $1.id }.map(\.stateDescription)
+    }
 
     // MARK: Callbacks (loop threads)
 

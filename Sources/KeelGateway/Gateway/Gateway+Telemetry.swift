@@ -100,8 +100,9 @@ struct ResponseSummary: Sendable, Equatable {
     }
 }
 
-/// The request span's context, for the attempt spans started under it.
-struct AttemptTracing: Sendable {
+/// The request span's context, for the attempt spans started under it (a class: the trail and
+/// every attempt share one).
+final class AttemptTracing: Sendable {
     let tracer: Tracer
     let parent: SpanBuilder
     let operation: String
@@ -110,6 +111,15 @@ struct AttemptTracing: Sendable {
     let parameters: GenAIRequestParameters
     /// Every provider's address, by provider name.
     let addresses: [String: UpstreamAddress]
+
+    init(tracer: Tracer, parent: SpanBuilder, operation: String, requestedModel: String, parameters: GenAIRequestParameters, addresses: [String: UpstreamAddress]) {
+        self.tracer = tracer
+        self.parent = parent
+        self.operation = operation
+        self.requestedModel = requestedModel
+        self.parameters = parameters
+        self.addresses = addresses
+    }
 }
 
 /// Where a provider is: `server.address` and `server.port`.
@@ -191,14 +201,11 @@ extension Gateway {
             let now = UnixNanos.now()
             if let answered = t.trail?.answered {
                 var attempt = answered.span
-                // The attempt span was started without any response attribute: append, no lookups.
-                attempt.attributes.append("gen_ai.response.model", t.response.model)
-                attempt.attributes.append("gen_ai.response.id", t.response.id)
-                attempt.attributes.append("gen_ai.response.finish_reasons", t.response.finishReasons)
-                attempt.attributes.append("gen_ai.usage.input_tokens", usage.inputTokens)
-                attempt.attributes.append("gen_ai.usage.output_tokens", usage.outputTokens)
-                attempt.attributes.append("gen_ai.usage.cache_read.input_tokens", usage.cacheReadInputTokens)
-                attempt.attributes.append("gen_ai.usage.cache_creation.input_tokens", usage.cacheCreationInputTokens)
+                // The answer's values join the attempt's convention values (written at export).
+                attempt.conventions?.values.responseModel = t.response.model
+                attempt.conventions?.values.responseID = t.response.id
+                attempt.conventions?.values.finishReasons = t.response.finishReasons
+                attempt.conventions?.values.usage = usage
                 tracer.end(attempt, at: recorder.stream ? now : answered.endedAt)
             }
             span.name = GenAIConventions.spanName(operation: t.operation, model: entry.model)
@@ -212,7 +219,7 @@ extension Gateway {
                 stream: recorder.stream, cache: recorder.cache, guardrailVerdicts: t.guardrailVerdicts, costUSD: t.costUSD,
                 attempts: entry.attempts.count
             )
-            span.attributes.merge(GenAIConventions.requestAttributes(values, keel: keel))
+            span.conventions = GenAISpanAttributes(values: values, keel: keel)
             if let captured, span.isSampled {
                 span.attributes.merge(telemetry.capture.attributes(inputMessages: captured.input, outputMessages: captured.output))
                 if captured.truncated { span.attributes["keel.content_truncated"] = .bool(true) }
@@ -315,8 +322,9 @@ extension AttemptTrail {
             operation: tracing.operation, requestModel: target.route.model, providerKind: target.provider.kind.rawValue,
             parameters: tracing.parameters, serverAddress: address?.host, serverPort: address?.port
         )
-        let attributes = GenAIConventions.attemptAttributes(values, attempt: KeelAttemptValues(number: number, route: target.name, isFallback: target.model.name != tracing.requestedModel))
-        return tracing.parent.child(GenAIConventions.spanName(operation: tracing.operation, model: target.route.model), kind: .client, attributes: attributes)
+        var span = tracing.parent.child(GenAIConventions.spanName(operation: tracing.operation, model: target.route.model), kind: .client)
+        span.conventions = GenAISpanAttributes(values: values, attempt: KeelAttemptValues(number: number, route: target.name, isFallback: target.model.name != tracing.requestedModel))
+        return span
     }
 
     /// Runs `operation` with `span`'s context as the one sent upstream.
@@ -329,11 +337,11 @@ extension AttemptTrail {
     func endAttemptSpan(_ span: SpanBuilder?, failure: AttemptFailure?, cancelled: Bool) {
         guard var span, let tracing, span.isSampled else { return }
         guard let failure else {
-            span.attributes.append("http.response.status_code", .int(200))  // not set when the attempt started
+            span.conventions?.attempt?.httpStatus = 200
             keepAnswered(span)
             return
         }
-        span.attributes.set("http.response.status_code", failure.upstreamStatus)
+        span.conventions?.attempt?.httpStatus = failure.upstreamStatus
         let type: String = if cancelled { "cancelled" } else if failure.timedOut { "timeout" } else if let status = failure.upstreamStatus { String(status) } else { failure.error.code ?? String(failure.error.status) }
         span.recordError(type: type, message: cancelled ? "cancelled" : failure.error.message)
         tracing.tracer.end(span)

@@ -101,9 +101,24 @@ public final class OTLPHTTPExporter: SpanExporter {
         }
     }
 
+    /// `http/protobuf` takes spans encoded when they end.
+    public var exportsEncodedSpans: Bool { configuration.encoding == .protobuf }
+
     public func export(_ spans: [Span], resource: TelemetryResource, scope: InstrumentationScope) async -> SpanExportResult {
         guard !spans.isEmpty else { return .success }
-        let body = encode(spans, resource: resource, scope: scope)
+        return await send(encode(spans, resource: resource, scope: scope))
+    }
+
+    public func export(encoded spans: EncodedSpans, resource: TelemetryResource, scope: InstrumentationScope) async -> SpanExportResult {
+        guard spans.count > 0 else { return .success }
+        switch configuration.encoding {
+        case .protobuf: return await send(OTLPProtobufEncoder.encode(spans, resource: resource, scope: scope))
+        case .json: return .failure("an http/json exporter was given protobuf spans")
+        }
+    }
+
+    /// Sends one request body, retrying as configured.
+    private func send(_ body: [UInt8]) async -> SpanExportResult {
         var headers = configuration.headers
         headers["content-type"] = configuration.encoding.contentType
         if !headers.contains("user-agent") { headers["user-agent"] = "keel-otlp-exporter" }
@@ -116,7 +131,7 @@ public final class OTLPHTTPExporter: SpanExporter {
         var attempt = 1
         while true {
             counters.requests.wrappingAdd(1, ordering: .relaxed)
-            let outcome = await send(request)
+            let outcome = await self.attempt(request)
             let retryAfter: Duration?
             switch outcome {
             case .delivered:
@@ -167,7 +182,7 @@ public final class OTLPHTTPExporter: SpanExporter {
         case retryable(String, retryAfter: Duration?)
     }
 
-    private func send(_ request: HTTPClientRequest) async -> Outcome {
+    private func attempt(_ request: HTTPClientRequest) async -> Outcome {
         do {
             let (response, _) = try await client.fetch(request, upTo: 1 << 20)
             switch response.status {

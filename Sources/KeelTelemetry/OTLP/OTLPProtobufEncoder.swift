@@ -23,33 +23,110 @@ public enum OTLPProtobufEncoder {
                 }
                 // ScopeSpans.spans = 2
                 for span in spans {
-                    scopeSpans.message(2) { writeSpan(span, into: &$0) }
+                    writeSpanField(span, into: &scopeSpans)
                 }
             }
         }
         return writer.bytes
     }
 
-    static func writeSpan(_ span: Span, into writer: inout ProtobufWriter) {
-        writer.bigEndianBytes(1, high: span.traceID.high, low: span.traceID.low)
-        writer.bigEndianBytes(2, span.spanID.value)
-        writer.string(3, span.traceState.header)
-        if let parent = span.parentSpanID {
-            writer.bigEndianBytes(4, parent.value)
+    /// The request body for spans encoded one by one with ``writeSpanField(_:into:)``: the same
+    /// bytes ``encode(_:resource:scope:)`` produces for those spans.
+    public static func encode(_ spans: EncodedSpans, resource: TelemetryResource, scope: InstrumentationScope) -> [UInt8] {
+        // Everything before the spans is small: encode it apart to know the enclosing lengths.
+        var resourceMessage = ProtobufWriter(capacity: 512)
+        writeAttributes(resource.attributes, field: 1, into: &resourceMessage)
+        var scopeMessage = ProtobufWriter(capacity: 128)
+        scopeMessage.string(1, scope.name)
+        scopeMessage.string(2, scope.version)
+        let resourceField = fieldSize(resourceMessage.count)
+        let scopeSpansLength = fieldSize(scopeMessage.count) + spans.bytes.count
+        let resourceSpansLength = resourceField + fieldSize(scopeSpansLength)
+        var writer = ProtobufWriter(capacity: fieldSize(resourceSpansLength))
+        // ExportTraceServiceRequest.resource_spans = 1
+        writer.lengthDelimitedHeader(1, length: resourceSpansLength)
+        // ResourceSpans.resource = 1
+        writer.lengthDelimitedHeader(1, length: resourceMessage.count)
+        resourceMessage.withBytes { writer.raw($0) }
+        // ResourceSpans.scope_spans = 2
+        writer.lengthDelimitedHeader(2, length: scopeSpansLength)
+        // ScopeSpans.scope = 1, then ScopeSpans.spans = 2 (already framed)
+        writer.lengthDelimitedHeader(1, length: scopeMessage.count)
+        scopeMessage.withBytes { writer.raw($0) }
+        spans.bytes.withUnsafeBytes { writer.raw($0) }
+        return writer.bytes
+    }
+
+    /// One span as a `ScopeSpans.spans` field (tag, length, message).
+    static func writeSpanField(_ span: Span, into writer: inout ProtobufWriter) {
+        writer.message(2) { writeSpan(span, into: &$0) }
+    }
+
+    /// The size of a length-delimited field with a one-byte tag and `length` bytes of contents.
+    private static func fieldSize(_ length: Int) -> Int {
+        var size = 2
+        var rest = UInt64(length) >> 7
+        while rest > 0 {
+            size += 1
+            rest >>= 7
         }
-        writer.string(5, span.name)
-        writer.int64(6, Int64(span.kind.rawValue))
-        writer.fixed64(7, span.startTimeUnixNano)
-        writer.fixed64(8, span.endTimeUnixNano)
-        writeAttributes(span.attributes, field: 9, into: &writer)
-        for event in span.events {
+        return size + length
+    }
+
+    static func writeSpan(_ span: Span, into writer: inout ProtobufWriter) {
+        writeSpan(
+            traceID: span.traceID, spanID: span.spanID, traceState: span.traceState, parentSpanID: span.parentSpanID,
+            name: span.name, kind: span.kind, start: span.startTimeUnixNano, end: span.endTimeUnixNano,
+            attributes: span.attributes, conventions: nil, events: span.events, links: span.links, status: span.status,
+            flags: span.otlpFlags, into: &writer
+        )
+    }
+
+    /// A span still being built, ended at `end`, as a `ScopeSpans.spans` field: the bytes
+    /// `writeSpanField(span.end(at: end))` gives, without making the `Span`.
+    static func writeSpanField(_ span: SpanBuilder, end: UInt64, into writer: inout ProtobufWriter) {
+        writer.message(2) {
+            writeSpan(
+                traceID: span.context.traceID, spanID: span.context.spanID, traceState: span.context.traceState,
+                parentSpanID: span.parentSpanID, name: span.name, kind: span.kind,
+                start: span.startTimeUnixNano, end: max(end, span.startTimeUnixNano),
+                attributes: span.attributes, conventions: span.conventions, events: span.events, links: span.links, status: span.status,
+                flags: Span.otlpFlags(span.context.flags, parentIsRemote: span.parentIsRemote),
+                into: &$0
+            )
+        }
+    }
+
+    private static func writeSpan(
+        traceID: TraceID, spanID: SpanID, traceState: TraceState, parentSpanID: SpanID?, name: String, kind: SpanKind,
+        start: UInt64, end: UInt64, attributes: SpanAttributes, conventions: GenAISpanAttributes?, events: [SpanEvent],
+        links: [SpanLink], status: SpanStatus, flags: UInt32, into writer: inout ProtobufWriter
+    ) {
+        writer.bigEndianBytes(1, high: traceID.high, low: traceID.low)
+        writer.bigEndianBytes(2, spanID.value)
+        writer.string(3, traceState.header)
+        if let parentSpanID {
+            writer.bigEndianBytes(4, parentSpanID.value)
+        }
+        writer.string(5, name)
+        writer.int64(6, Int64(kind.rawValue))
+        writer.fixed64(7, start)
+        writer.fixed64(8, end)
+        // Convention attributes straight from their values (none replaced by an explicit one),
+        // then the explicit ones: the attributes of `SpanBuilder.allAttributes`.
+        conventions?.forEachAttribute { key, value in
+            if !attributes.isEmpty, attributes[key] != nil { return }
+            writeKeyValue(key, value, field: 9, into: &writer)
+        }
+        writeAttributes(attributes, field: 9, into: &writer)
+        for event in events {
             writer.message(11) { eventMessage in
                 eventMessage.fixed64(1, event.timeUnixNano)
                 eventMessage.string(2, event.name)
                 writeAttributes(event.attributes, field: 3, into: &eventMessage)
             }
         }
-        for link in span.links {
+        for link in links {
             writer.message(13) { linkMessage in
                 linkMessage.bigEndianBytes(1, high: link.context.traceID.high, low: link.context.traceID.low)
                 linkMessage.bigEndianBytes(2, link.context.spanID.value)
@@ -58,20 +135,25 @@ public enum OTLPProtobufEncoder {
                 linkMessage.fixed32(6, UInt32(link.context.flags.rawValue) | 0x100 | (link.context.isRemote ? 0x200 : 0))
             }
         }
-        writer.message(15) { status in
-            status.string(2, span.status.message)
-            status.int64(3, Int64(span.status.code.rawValue))
+        writer.message(15) { statusMessage in
+            statusMessage.string(2, status.message)
+            statusMessage.int64(3, Int64(status.code.rawValue))
         }
-        writer.fixed32(16, span.otlpFlags)
+        writer.fixed32(16, flags)
     }
 
     /// Repeated `KeyValue` entries under `field`.
     static func writeAttributes(_ attributes: SpanAttributes, field: Int, into writer: inout ProtobufWriter) {
         for (key, value) in attributes {
-            writer.message(field) { keyValue in
-                keyValue.string(1, key)
-                keyValue.message(2) { writeAnyValue(value, into: &$0) }
-            }
+            writeKeyValue(key, value, field: field, into: &writer)
+        }
+    }
+
+    /// One `KeyValue` under `field`.
+    static func writeKeyValue(_ key: String, _ value: AttributeValue, field: Int, into writer: inout ProtobufWriter) {
+        writer.message(field) { keyValue in
+            keyValue.string(1, key)
+            keyValue.message(2) { writeAnyValue(value, into: &$0) }
         }
     }
 

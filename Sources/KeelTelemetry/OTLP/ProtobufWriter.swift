@@ -18,7 +18,7 @@ struct ProtobufWriter: ~Copyable {
 
     private var storage: UnsafeMutablePointer<UInt8>
     private var capacity: Int
-    private var count = 0
+    private(set) var count = 0
 
     init(capacity: Int = 1024) {
         self.capacity = max(16, capacity)
@@ -32,6 +32,22 @@ struct ProtobufWriter: ~Copyable {
     /// The bytes written so far.
     var bytes: [UInt8] {
         Array(UnsafeBufferPointer(start: storage, count: count))
+    }
+
+    /// Calls `body` with the bytes written so far (valid only during the call).
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: storage, count: count))
+    }
+
+    /// Bytes already encoded elsewhere (whole fields), as they are.
+    mutating func raw(_ source: UnsafeRawBufferPointer) {
+        append(source)
+    }
+
+    /// The tag and length of a length-delimited field whose `length` bytes the caller writes next.
+    mutating func lengthDelimitedHeader(_ field: Int, length: Int) {
+        tag(field, .lengthDelimited)
+        varint(UInt64(length))
     }
 
     /// Makes room for `extra` more bytes.

@@ -2,7 +2,8 @@ import Synchronization
 
 /// Queues finished spans and exports them in batches from a background task.
 ///
-/// ``enqueue(_:)`` is what the request path pays: one short lock and an array append. When the
+/// ``enqueue(_:)`` is what the request path pays: one short lock and an append (of the span, or
+/// of its OTLP protobuf encoding when the exporter takes spans encoded). When the
 /// queue holds ``Configuration/maxQueueSize`` spans, new spans are dropped and counted instead of
 /// blocking or growing without bound. The background task exports when a full batch is waiting,
 /// every ``Configuration/scheduleDelay`` otherwise, on ``forceFlush()`` and on ``shutdown()``
@@ -26,7 +27,7 @@ public final class BatchSpanProcessor: Sendable {
     }
 
     private struct State {
-        var queue: [Span] = []
+        var queue: PendingSpans
         /// The worker, suspended while there is nothing to do.
         var waiter: CheckedContinuation<Void, Never>?
         /// Callers of `forceFlush()` waiting for the queue to be drained.
@@ -40,6 +41,8 @@ public final class BatchSpanProcessor: Sendable {
     /// The configuration in force.
     public let configuration: Configuration
     private let exporter: any SpanExporter
+    /// Whether spans are queued encoded (the exporter takes them so).
+    private let encodesSpans: Bool
     private let resource: TelemetryResource
     private let scope: InstrumentationScope
     private let onResult: @Sendable (Int, SpanExportResult) -> Void
@@ -71,13 +74,12 @@ public final class BatchSpanProcessor: Sendable {
         onResult: @escaping @Sendable (Int, SpanExportResult) -> Void = { _, _ in }
     ) {
         self.exporter = exporter
+        self.encodesSpans = exporter.exportsEncodedSpans
         self.resource = resource
         self.scope = scope
         self.configuration = configuration
         self.onResult = onResult
-        var initial = State()
-        initial.queue.reserveCapacity(configuration.maxExportBatchSize)
-        self.state = Mutex(initial)
+        self.state = Mutex(State(queue: PendingSpans(encoded: encodesSpans, batchSize: configuration.maxExportBatchSize)))
         worker.withLock { $0 = Task.detached { await self.run() } }
         let delay = configuration.scheduleDelay
         timer.withLock {
@@ -93,14 +95,34 @@ public final class BatchSpanProcessor: Sendable {
 
     /// Queues a finished span; never blocks. Returns false (and counts a drop) when the queue is
     /// full or the processor is shut down.
+    ///
+    /// For an exporter that takes encoded spans (OTLP `http/protobuf`), the span is encoded here,
+    /// outside the lock, and only its bytes are queued: nothing of the `Span` value outlives the
+    /// call, and the background task only joins bytes.
     @discardableResult
     public func enqueue(_ span: Span) -> Bool {
-        let batchSize = configuration.maxExportBatchSize
+        guard encodesSpans else { return enqueue { $0.append(span) } }
+        var writer = ProtobufWriter(capacity: 1024)
+        OTLPProtobufEncoder.writeSpanField(span, into: &writer)
+        return writer.withBytes { bytes in enqueue { $0.append(encoded: bytes) } }
+    }
+
+    /// Queues a span as it ends at `end`; for an exporter that takes encoded spans the `Span`
+    /// value is never made.
+    @discardableResult
+    func enqueue(_ span: SpanBuilder, end: UInt64) -> Bool {
+        guard encodesSpans else { return enqueue { $0.append(span.end(at: end)) } }
+        var writer = ProtobufWriter(capacity: 1024)
+        OTLPProtobufEncoder.writeSpanField(span, end: end, into: &writer)
+        return writer.withBytes { bytes in enqueue { $0.append(encoded: bytes) } }
+    }
+
+    private func enqueue(_ add: (inout PendingSpans) -> Void) -> Bool {
         let capacity = configuration.maxQueueSize
         let (accepted, wake): (Bool, CheckedContinuation<Void, Never>?) = state.withLock { state in
             guard !state.closed, state.queue.count < capacity else { return (false, nil) }
-            state.queue.append(span)
-            if state.queue.count >= batchSize, let waiter = state.waiter {
+            add(&state.queue)
+            if state.queue.hasFullBatch, let waiter = state.waiter {
                 state.waiter = nil
                 return (true, waiter)
             }
@@ -176,7 +198,7 @@ public final class BatchSpanProcessor: Sendable {
 
     private func timerFired() {
         let wake: CheckedContinuation<Void, Never>? = state.withLock { state in
-            guard !state.queue.isEmpty else { return nil }
+            guard state.queue.count > 0 else { return nil }
             state.timerDue = true
             let waiter = state.waiter
             state.waiter = nil
@@ -191,8 +213,11 @@ public final class BatchSpanProcessor: Sendable {
             // Drain: full batches, and everything when flushing, closing or the timer fired.
             while true {
                 let (batch, flushed, finished) = takeBatch()
-                if !batch.isEmpty {
-                    let result = await exporter.export(batch, resource: resource, scope: scope)
+                if let batch {
+                    let result = switch batch {
+                    case .spans(let spans): await exporter.export(spans, resource: resource, scope: scope)
+                    case .encoded(let encoded): await exporter.export(encoded: encoded, resource: resource, scope: scope)
+                    }
                     switch result {
                     case .success: counters.exported.wrappingAdd(batch.count, ordering: .relaxed)
                     case .failure: counters.failed.wrappingAdd(batch.count, ordering: .relaxed)
@@ -201,7 +226,7 @@ public final class BatchSpanProcessor: Sendable {
                 }
                 for waiter in flushed { waiter.resume() }
                 if finished { return }
-                if batch.isEmpty { break }
+                if batch == nil { break }
             }
         }
     }
@@ -209,32 +234,23 @@ public final class BatchSpanProcessor: Sendable {
     /// The next batch to export; when the queue is empty afterwards the flush waiters are handed
     /// back too (every span queued before they asked has been taken), and `finished` is set once
     /// the processor is closed and empty.
-    private func takeBatch() -> (batch: [Span], flushed: [CheckedContinuation<Void, Never>], finished: Bool) {
-        let batchSize = configuration.maxExportBatchSize
-        return state.withLock { state in
+    private func takeBatch() -> (batch: PendingSpans.Batch?, flushed: [CheckedContinuation<Void, Never>], finished: Bool) {
+        state.withLock { state in
             let draining = state.closed || state.timerDue || !state.flushWaiters.isEmpty
-            var batch: [Span] = []
-            if state.queue.count >= batchSize {
-                batch = Array(state.queue.prefix(batchSize))
-                state.queue.removeFirst(batchSize)
-            } else if draining, !state.queue.isEmpty {
-                batch = state.queue
-                state.queue.removeAll(keepingCapacity: true)
-            }
-            guard state.queue.isEmpty, batch.isEmpty else { return (batch, [], false) }
+            let batch = state.queue.takeBatch(all: draining)
+            guard state.queue.count == 0, batch == nil else { return (batch, [], false) }
             state.timerDue = false
             let flushed = state.flushWaiters
             state.flushWaiters = []
             if state.closed { state.finished = true }
-            return ([], flushed, state.closed)
+            return (nil, flushed, state.closed)
         }
     }
 
     private func waitForWork() async {
-        let batchSize = configuration.maxExportBatchSize
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state in
-                if state.closed || state.timerDue || !state.flushWaiters.isEmpty || state.queue.count >= batchSize {
+                if state.closed || state.timerDue || !state.flushWaiters.isEmpty || state.queue.hasFullBatch {
                     return true
                 }
                 state.waiter = continuation
@@ -242,6 +258,85 @@ public final class BatchSpanProcessor: Sendable {
             }
             if ready { continuation.resume() }
         }
+    }
+}
+
+/// Finished spans waiting for export, in the form the exporter takes: `Span` values, or OTLP
+/// protobuf bytes cut into batches as they arrive (so taking a batch moves one buffer).
+struct PendingSpans {
+    /// One export's worth of spans.
+    enum Batch: Equatable {
+        case spans([Span])
+        case encoded(EncodedSpans)
+
+        var count: Int {
+            switch self {
+            case .spans(let spans): spans.count
+            case .encoded(let encoded): encoded.count
+            }
+        }
+    }
+
+    let encoded: Bool
+    let batchSize: Int
+    /// Spans queued, in either form.
+    private(set) var count = 0
+    private var spans: [Span] = []
+    /// Complete encoded batches, oldest first, and the one being filled.
+    private var full: [EncodedSpans] = []
+    private var current = EncodedSpans(bytes: [], count: 0)
+
+    init(encoded: Bool, batchSize: Int) {
+        self.encoded = encoded
+        self.batchSize = batchSize
+        if !encoded { spans.reserveCapacity(batchSize) }
+    }
+
+    /// Whether a whole batch is waiting.
+    var hasFullBatch: Bool { encoded ? !full.isEmpty : spans.count >= batchSize }
+
+    mutating func append(_ span: Span) {
+        spans.append(span)
+        count += 1
+    }
+
+    /// Appends one encoded `ScopeSpans.spans` field.
+    mutating func append(encoded bytes: UnsafeRawBufferPointer) {
+        if current.bytes.isEmpty { current.bytes.reserveCapacity(batchSize * 1024) }
+        current.bytes.append(contentsOf: bytes)
+        current.count += 1
+        count += 1
+        if current.count >= batchSize {
+            full.append(current)
+            current = EncodedSpans(bytes: [], count: 0)
+        }
+    }
+
+    /// A full batch, or with `all` whatever is queued; nil when there is none.
+    mutating func takeBatch(all: Bool) -> Batch? {
+        if encoded {
+            if !full.isEmpty {
+                let batch = full.removeFirst()
+                count -= batch.count
+                return .encoded(batch)
+            }
+            guard all, current.count > 0 else { return nil }
+            let batch = current
+            current = EncodedSpans(bytes: [], count: 0)
+            count -= batch.count
+            return .encoded(batch)
+        }
+        if spans.count >= batchSize {
+            let batch = Array(spans.prefix(batchSize))
+            spans.removeFirst(batchSize)
+            count -= batch.count
+            return .spans(batch)
+        }
+        guard all, !spans.isEmpty else { return nil }
+        let batch = spans
+        spans.removeAll(keepingCapacity: true)
+        count = 0
+        return .spans(batch)
     }
 }
 

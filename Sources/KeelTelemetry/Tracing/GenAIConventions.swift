@@ -38,53 +38,57 @@ public enum GenAIConventions {
     public static func attributes(_ values: GenAISpanValues) -> SpanAttributes {
         var attributes = SpanAttributes()
         attributes.reserveCapacity(32)
-        attributes.append("gen_ai.operation.name", .string(values.operation))
-        attributes.append("gen_ai.provider.name", values.providerKind.map(providerName(forKind:)))
-        attributes.append("gen_ai.request.model", values.requestModel)
-        let parameters = values.parameters
-        attributes.append("gen_ai.request.temperature", parameters.temperature)
-        attributes.append("gen_ai.request.top_p", parameters.topP)
-        attributes.append("gen_ai.request.top_k", parameters.topK)
-        attributes.append("gen_ai.request.max_tokens", parameters.maxTokens)
-        attributes.append("gen_ai.request.frequency_penalty", parameters.frequencyPenalty)
-        attributes.append("gen_ai.request.presence_penalty", parameters.presencePenalty)
-        attributes.append("gen_ai.request.stop_sequences", parameters.stopSequences)
-        attributes.append("gen_ai.request.seed", parameters.seed)
-        if let count = parameters.choiceCount, count != 1 {
-            attributes.append("gen_ai.request.choice.count", .int(Int64(count)))
-        }
-        attributes.append("gen_ai.request.encoding_formats", parameters.encodingFormats)
-        attributes.append("gen_ai.response.model", values.responseModel)
-        attributes.append("gen_ai.response.id", values.responseID)
-        attributes.append("gen_ai.response.finish_reasons", values.finishReasons)
-        attributes.append("gen_ai.usage.input_tokens", values.usage.inputTokens)
-        attributes.append("gen_ai.usage.output_tokens", values.usage.outputTokens)
-        attributes.append("gen_ai.usage.cache_read.input_tokens", values.usage.cacheReadInputTokens)
-        attributes.append("gen_ai.usage.cache_creation.input_tokens", values.usage.cacheCreationInputTokens)
-        attributes.append("server.address", values.serverAddress)
-        attributes.append("server.port", values.serverPort)
-        attributes.append("error.type", values.errorType)
+        forEachAttribute(values) { attributes.append($0, $1) }
         return attributes
     }
 
     /// The request (SERVER) span's attributes: the GenAI attributes of the final outcome plus
     /// Keel's own (`keel.*`).
     public static func requestAttributes(_ values: GenAISpanValues, keel: KeelSpanValues) -> SpanAttributes {
-        var attributes = Self.attributes(values)
-        attributes.appendAll(keel.attributes)  // keel.* keys: distinct from the conventions'
-        return attributes
+        GenAISpanAttributes(values: values, keel: keel).attributes
     }
 
     /// An upstream attempt (CLIENT) span's attributes: the GenAI attributes as sent to and
     /// answered by the provider, plus `keel.attempt`, `keel.route`, `keel.fallback` and
     /// `http.response.status_code`.
     public static func attemptAttributes(_ values: GenAISpanValues, attempt: KeelAttemptValues) -> SpanAttributes {
-        var attributes = Self.attributes(values)
-        attributes.append("keel.attempt", .int(Int64(attempt.number)))
-        attributes.append("keel.route", attempt.route)
-        if attempt.isFallback { attributes.append("keel.fallback", .bool(true)) }
-        attributes.append("http.response.status_code", attempt.httpStatus)
-        return attributes
+        GenAISpanAttributes(values: values, attempt: attempt).attributes
+    }
+
+    /// Calls `body` with each convention attribute of `values` that has a value, in a fixed
+    /// order: what ``attributes(_:)`` holds, without making it (the span encoder writes them
+    /// straight from the values).
+    static func forEachAttribute(_ values: GenAISpanValues, _ body: (String, AttributeValue) -> Void) {
+        func add(_ key: String, _ value: String?) { if let value { body(key, .string(value)) } }
+        func add(_ key: String, _ value: Int?) { if let value { body(key, .int(Int64(value))) } }
+        func add(_ key: String, _ value: Double?) { if let value { body(key, .double(value)) } }
+        func add(_ key: String, _ value: [String]?) { if let value, !value.isEmpty { body(key, .stringArray(value)) } }
+        body("gen_ai.operation.name", .string(values.operation))
+        add("gen_ai.provider.name", values.providerKind.map(providerName(forKind:)))
+        add("gen_ai.request.model", values.requestModel)
+        let parameters = values.parameters
+        add("gen_ai.request.temperature", parameters.temperature)
+        add("gen_ai.request.top_p", parameters.topP)
+        add("gen_ai.request.top_k", parameters.topK)
+        add("gen_ai.request.max_tokens", parameters.maxTokens)
+        add("gen_ai.request.frequency_penalty", parameters.frequencyPenalty)
+        add("gen_ai.request.presence_penalty", parameters.presencePenalty)
+        add("gen_ai.request.stop_sequences", parameters.stopSequences)
+        add("gen_ai.request.seed", parameters.seed)
+        if let count = parameters.choiceCount, count != 1 {
+            body("gen_ai.request.choice.count", .int(Int64(count)))
+        }
+        add("gen_ai.request.encoding_formats", parameters.encodingFormats)
+        add("gen_ai.response.model", values.responseModel)
+        add("gen_ai.response.id", values.responseID)
+        add("gen_ai.response.finish_reasons", values.finishReasons)
+        add("gen_ai.usage.input_tokens", values.usage.inputTokens)
+        add("gen_ai.usage.output_tokens", values.usage.outputTokens)
+        add("gen_ai.usage.cache_read.input_tokens", values.usage.cacheReadInputTokens)
+        add("gen_ai.usage.cache_creation.input_tokens", values.usage.cacheCreationInputTokens)
+        add("server.address", values.serverAddress)
+        add("server.port", values.serverPort)
+        add("error.type", values.errorType)
     }
 }
 
@@ -239,17 +243,23 @@ public struct KeelSpanValues: Sendable, Hashable {
     /// The attributes, nil values left out.
     public var attributes: SpanAttributes {
         var attributes = SpanAttributes()
-        attributes.append("keel.request_id", requestID)
-        attributes.append("keel.team", team)
-        attributes.append("keel.key_id", keyID)
-        attributes.append("keel.route", route)
-        attributes.append("keel.inbound_api", inboundAPI)
-        attributes.append("keel.stream", stream)
-        attributes.append("keel.cache", cache)
-        attributes.append("keel.guardrail.verdicts", guardrailVerdicts)
-        attributes.append("keel.cost_usd", costUSD)
-        attributes.append("keel.attempts", attempts)
+        forEachAttribute { attributes.append($0, $1) }
         return attributes
+    }
+
+    /// Calls `body` with each attribute that has a value, in the order of ``attributes``.
+    func forEachAttribute(_ body: (String, AttributeValue) -> Void) {
+        func add(_ key: String, _ value: String?) { if let value { body(key, .string(value)) } }
+        add("keel.request_id", requestID)
+        add("keel.team", team)
+        add("keel.key_id", keyID)
+        add("keel.route", route)
+        add("keel.inbound_api", inboundAPI)
+        if let stream { body("keel.stream", .bool(stream)) }
+        add("keel.cache", cache)
+        if !guardrailVerdicts.isEmpty { body("keel.guardrail.verdicts", .stringArray(guardrailVerdicts)) }
+        if let costUSD { body("keel.cost_usd", .double(costUSD)) }
+        if let attempts { body("keel.attempts", .int(Int64(attempts))) }
     }
 }
 
@@ -319,5 +329,52 @@ public struct ContentCapture: Sendable {
         attributes.append("gen_ai.output.messages", outputMessages.map(prepare))
         if truncated { attributes.append("keel.content_truncated", .bool(true)) }
         return attributes
+    }
+}
+
+extension KeelAttemptValues {
+    /// Calls `body` with `keel.attempt`, `keel.route`, `keel.fallback` (when set) and
+    /// `http.response.status_code` (when known), in that order.
+    func forEachAttribute(_ body: (String, AttributeValue) -> Void) {
+        body("keel.attempt", .int(Int64(number)))
+        if let route { body("keel.route", .string(route)) }
+        if isFallback { body("keel.fallback", .bool(true)) }
+        if let httpStatus { body("http.response.status_code", .int(Int64(httpStatus))) }
+    }
+}
+
+/// The convention attributes of a request span or an attempt span, kept as values while the span
+/// is open and written out only when it is exported: the OTLP protobuf encoder writes them
+/// straight from these values, and ``attributes`` (what ``SpanBuilder/end(at:)`` merges into a
+/// `Span` for other exporters) makes them on demand. The gateway fills in the response values as
+/// they arrive instead of appending attributes.
+public struct GenAISpanAttributes: Sendable, Hashable {
+    /// The `gen_ai.*`, `server.*` and `error.type` values.
+    public var values: GenAISpanValues
+    /// Keel's request attributes (`keel.*`), for a request's SERVER span.
+    public var keel: KeelSpanValues?
+    /// The attempt's attributes, for an upstream attempt's CLIENT span.
+    public var attempt: KeelAttemptValues?
+
+    /// Values for a request span (with `keel`) or an attempt span (with `attempt`).
+    public init(values: GenAISpanValues, keel: KeelSpanValues? = nil, attempt: KeelAttemptValues? = nil) {
+        self.values = values
+        self.keel = keel
+        self.attempt = attempt
+    }
+
+    /// The attributes: the conventions' (``GenAIConventions/attributes(_:)``), then Keel's.
+    public var attributes: SpanAttributes {
+        var attributes = SpanAttributes()
+        attributes.reserveCapacity(36)
+        forEachAttribute { attributes.append($0, $1) }
+        return attributes
+    }
+
+    /// Calls `body` with each attribute, in the order of ``attributes``.
+    func forEachAttribute(_ body: (String, AttributeValue) -> Void) {
+        GenAIConventions.forEachAttribute(values, body)
+        keel?.forEachAttribute(body)
+        attempt?.forEachAttribute(body)
     }
 }

@@ -72,7 +72,9 @@ public struct Span: Sendable, Hashable {
 
     /// The OTLP `Span.flags` field: the trace flags in bits 0–7, plus bit 8 ("has is-remote") and
     /// bit 9 ("parent is remote").
-    public var otlpFlags: UInt32 {
+    public var otlpFlags: UInt32 { Self.otlpFlags(traceFlags, parentIsRemote: parentIsRemote) }
+
+    static func otlpFlags(_ traceFlags: TraceFlags, parentIsRemote: Bool) -> UInt32 {
         var flags = UInt32(traceFlags.rawValue) | 0x100
         if parentIsRemote { flags |= 0x200 }
         return flags

@@ -26,8 +26,11 @@ public struct SpanBuilder: Sendable {
     public let kind: SpanKind
     /// When the span started, in Unix nanoseconds.
     public let startTimeUnixNano: UInt64
-    /// The attributes recorded so far.
+    /// The attributes recorded so far (besides ``conventions``).
     public var attributes: SpanAttributes
+    /// The GenAI convention attributes, kept as values until the span is exported; they come
+    /// first, and an attribute in ``attributes`` with the same key replaces theirs. Default none.
+    public var conventions: GenAISpanAttributes?
     /// The events recorded so far.
     public var events: [SpanEvent]
     /// Links to other spans.
@@ -62,6 +65,7 @@ public struct SpanBuilder: Sendable {
         self.parentSpanID = parent?.spanID
         self.parentIsRemote = parent?.isRemote ?? false
         self.attributes = attributes
+        self.conventions = nil
         self.events = []
         self.links = []
         self.status = SpanStatus()
@@ -99,6 +103,13 @@ public struct SpanBuilder: Sendable {
         status = .error(message)
     }
 
+    /// ``conventions`` followed by ``attributes`` (which win on a shared key).
+    public var allAttributes: SpanAttributes {
+        guard var all = conventions?.attributes else { return attributes }
+        all.merge(attributes)
+        return all
+    }
+
     /// The finished span, ending at `timeUnixNano` (now by default; never before the start).
     public func end(at timeUnixNano: UInt64 = UnixNanos.now()) -> Span {
         Span(
@@ -112,7 +123,7 @@ public struct SpanBuilder: Sendable {
             kind: kind,
             startTimeUnixNano: startTimeUnixNano,
             endTimeUnixNano: max(timeUnixNano, startTimeUnixNano),
-            attributes: attributes,
+            attributes: allAttributes,
             events: events,
             links: links,
             status: status

@@ -109,7 +109,7 @@ public final class Tracer: Sendable {
     @discardableResult
     public func end(_ span: SpanBuilder, at timeUnixNano: UInt64 = UnixNanos.now()) -> Bool {
         guard span.isSampled else { return false }
-        return processor.enqueue(span.end(at: timeUnixNano))
+        return processor.enqueue(span, end: timeUnixNano)
     }
 
     /// Queues a finished span for export (regardless of sampling: the caller decided). Never blocks.

@@ -76,7 +76,7 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil, environm
     let settings = config.telemetry.resolved(environment: environment)
     let telemetryLogger = logger.labeled("keel.telemetry")
     for warning in settings.warnings { telemetryLogger.warning(warning) }
-    let tracer = makeTracer(settings, client: client, logger: telemetryLogger)
+    let tracer = makeTracer(settings, logger: telemetryLogger)
     tracer?.registerMetrics(in: metrics)
     let genAIMetrics = GenAIMetrics(registry: metrics)
     // Captured prompts and answers (span and request log) go through their own PII and secrets redaction.
@@ -141,8 +141,10 @@ public func buildApplication(config: KeelConfig, logger: Logger? = nil, environm
 }
 
 /// A tracer exporting with OTLP/HTTP as `settings` say, or nil when no endpoint is configured.
-func makeTracer(_ settings: TelemetrySettings, client: HTTPClient, logger: Logger) -> Tracer? {
+func makeTracer(_ settings: TelemetrySettings, logger: Logger) -> Tracer? {
     guard let endpoint = settings.tracesEndpoint else { return nil }
+    // The export has its own client and I/O thread: its large, occasional transfers never run on
+    // (or wake) the loops serving requests.
     let exporter = OTLPHTTPExporter(
         configuration: .init(
             tracesURL: endpoint,
@@ -150,7 +152,8 @@ func makeTracer(_ settings: TelemetrySettings, client: HTTPClient, logger: Logge
             headers: HTTPHeaders(settings.headers.map { ($0.name, $0.value) }),
             timeout: settings.timeout
         ),
-        client: client
+        client: HTTPClient(threadName: "keel-otlp"),
+        ownsClient: true
     )
     var attributes = SpanAttributes()
     for (name, value) in settings.resourceAttributes { attributes[name] = .string(value) }
@@ -263,7 +266,7 @@ public final class Application: Sendable {
         await gateway.cache?.close()
         await governance.shutdown()
         await retention?.stop()
-        // The exporter sends through the client: flush the spans before the client stops.
+        // The spans still queued are exported (through the exporter's own client) before the store closes.
         await tracer?.shutdown()
         client.shutdown()
         loops.shutdown()

@@ -42,6 +42,32 @@ import Testing
         #expect(otlp.stats == OTLPExporterStats(requests: 1, retries: 0, failedBatches: 0))
     }
 
+    @Test("http/protobuf takes spans encoded as they end; the body is the same")
+    func protobufExportOfEncodedSpans() async throws {
+        let received = Mutex<[TestHTTPServerRequest]>([])
+        let server = try TestHTTPServer { request, connection in
+            received.withLock { $0.append(request) }
+            try connection.respond(status: 200, headers: [], body: [])
+        }
+        defer { server.stop() }
+        // The exporter's own client, stopped with it.
+        let client = HTTPClient(threadName: "test-otlp")
+        let otlp = OTLPHTTPExporter(
+            configuration: .init(tracesURL: server.url("/v1/traces"), timeout: .seconds(5)), client: client, ownsClient: true
+        )
+        #expect(otlp.exportsEncodedSpans)
+        var writer = ProtobufWriter(capacity: 64)
+        for span in OTLPFixtureSpans.spans { OTLPProtobufEncoder.writeSpanField(span, into: &writer) }
+        let encoded = EncodedSpans(bytes: writer.bytes, count: OTLPFixtureSpans.spans.count)
+        #expect(await otlp.export(encoded: encoded, resource: OTLPFixtureSpans.resource, scope: OTLPFixtureSpans.scope) == .success)
+        #expect(received.withLock { $0.first?.body } == hexBytes(OTLPFixtures.protobufHex))
+        await otlp.shutdown()
+        await #expect(throws: HTTPClientError.self) { _ = try await client.execute(HTTPClientRequest(url: server.url("/late"))) }
+        // An http/json exporter takes Span values.
+        let json = OTLPHTTPExporter(configuration: .init(tracesURL: server.url("/v1/traces"), encoding: .json), client: HTTPClient())
+        #expect(!json.exportsEncodedSpans)
+    }
+
     @Test("http/json: the OTLP/JSON body with application/json")
     func jsonExport() async throws {
         let received = Mutex<[TestHTTPServerRequest]>([])

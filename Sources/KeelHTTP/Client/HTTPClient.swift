@@ -28,10 +28,10 @@ public final class HTTPClient: Sendable {
     /// The settings this client was created with (for a shared group: the group's).
     public let configuration: HTTPClientConfiguration
 
-    /// Creates a client with its own single event loop (one I/O thread).
-    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
+    /// Creates a client with its own single event loop (one I/O thread, named `threadName`).
+    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration(), threadName: String = "keel-http-client") {
         self.configuration = configuration
-        group = EventLoopGroup(threads: 1, clientConfiguration: configuration, name: "keel-http-client")
+        group = EventLoopGroup(threads: 1, clientConfiguration: configuration, name: threadName)
         ownsGroup = true
     }
 

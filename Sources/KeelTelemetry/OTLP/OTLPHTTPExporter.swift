@@ -78,6 +78,7 @@ public final class OTLPHTTPExporter: SpanExporter {
     /// The configuration in force.
     public let configuration: Configuration
     private let client: HTTPClient
+    private let ownsClient: Bool
     private let counters = Counters()
 
     private final class Counters: Sendable {
@@ -86,11 +87,13 @@ public final class OTLPHTTPExporter: SpanExporter {
         let failedBatches = Atomic<Int>(0)
     }
 
-    /// An exporter sending through `client` (share the process's client; the exporter does not
-    /// shut it down).
-    public init(configuration: Configuration, client: HTTPClient) {
+    /// An exporter sending through `client`, which it shuts down with itself when `ownsClient`
+    /// (a client of its own keeps export transfers off the request loops: a batch of hundreds of
+    /// kilobytes then never wakes the loops that drive the upstream calls).
+    public init(configuration: Configuration, client: HTTPClient, ownsClient: Bool = false) {
         self.configuration = configuration
         self.client = client
+        self.ownsClient = ownsClient
     }
 
     /// Encodes the batch in the configured encoding.
@@ -165,7 +168,9 @@ public final class OTLPHTTPExporter: SpanExporter {
         }
     }
 
-    public func shutdown() async {}
+    public func shutdown() async {
+        if ownsClient { client.shutdown() }
+    }
 
     /// Export requests sent (retries included), retries, and batches given up on.
     public var stats: OTLPExporterStats {

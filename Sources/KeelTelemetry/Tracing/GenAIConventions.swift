@@ -287,8 +287,10 @@ public struct KeelAttemptValues: Sendable, Hashable {
 /// `gen_ai.output.messages`), and how they are redacted first.
 ///
 /// Off by default: content often holds personal data. When on, each text passes through
-/// `redact` (Keel wires the PII detector's redaction here when PII redaction is configured) and is
-/// cut to ``maxBytes``.
+/// `redact`, if one is given, and is cut to ``maxBytes``. (Keel's gateway redacts the prompt and
+/// the answer together before they get here, with the `pii` and `secrets` detectors as
+/// `telemetry.capture_redaction` says, so the span and the request log hold the same text; it
+/// passes no `redact` of its own.)
 public struct ContentCapture: Sendable {
     /// Whether content is recorded at all.
     public var enabled: Bool

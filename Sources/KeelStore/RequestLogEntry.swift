@@ -43,6 +43,12 @@ public struct RequestLogEntry: Sendable, Equatable, Hashable, Codable {
     /// The captured prompt and answer, when content capture is on; kept in a table of its own and
     /// read back only by ``Store/request(id:)``, never by list queries. Default nil.
     public var content: RequestLogContent?
+    /// The W3C trace id of the request's span (32 hex digits), when it was traced. Stored in its
+    /// own column; a read entry also shows it in ``metadata`` as `trace_id`, as earlier versions
+    /// stored it.
+    public var traceID: String?
+    /// The request span's id (16 hex digits), when it was traced; in ``metadata`` as `span_id` too.
+    public var spanID: String?
 
     /// An entry; only the id, the inbound API and the model have no default.
     public init(
@@ -63,7 +69,9 @@ public struct RequestLogEntry: Sendable, Equatable, Hashable, Codable {
         metadata: [String: String] = [:],
         attempts: [RequestLogAttempt] = [],
         cache: String? = nil,
-        content: RequestLogContent? = nil
+        content: RequestLogContent? = nil,
+        traceID: String? = nil,
+        spanID: String? = nil
     ) {
         self.id = id
         self.time = time
@@ -83,6 +91,8 @@ public struct RequestLogEntry: Sendable, Equatable, Hashable, Codable {
         self.attempts = attempts
         self.cache = cache
         self.content = content
+        self.traceID = traceID
+        self.spanID = spanID
     }
 
     /// ``time`` as a `Date`.

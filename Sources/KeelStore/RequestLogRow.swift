@@ -7,7 +7,7 @@ enum RequestLogRow {
     static let columns = [
         "id", "time", "inbound_api", "model", "provider", "upstream_model", "status", "latency_ms", "ttft_ms",
         "input_tokens", "output_tokens", "cached_input_tokens", "stream", "error_message", "metadata",
-        "attempts", "cache",
+        "attempts", "cache", "trace_id", "span_id",
     ]
 
     /// Columns written but not read back: copies of metadata values the filters index
@@ -40,13 +40,15 @@ enum RequestLogRow {
         try stmt.bind(encodeMetadata(entry.metadata), at: 15)
         try stmt.bind(encodeAttempts(entry.attempts), at: 16)
         try stmt.bind(entry.cache, at: 17)
-        try stmt.bind(entry.metadata[RequestLogEntry.MetadataKey.team], at: 18)
-        try stmt.bind(entry.metadata[RequestLogEntry.MetadataKey.keyID], at: 19)
+        try stmt.bind(entry.traceID, at: 18)
+        try stmt.bind(entry.spanID, at: 19)
+        try stmt.bind(entry.metadata[RequestLogEntry.MetadataKey.team], at: 20)
+        try stmt.bind(entry.metadata[RequestLogEntry.MetadataKey.keyID], at: 21)
     }
 
     /// Decodes the current row of a statement that selected ``selectColumns``.
     static func read(_ stmt: SQLiteStatement) -> RequestLogEntry {
-        RequestLogEntry(
+        var entry = RequestLogEntry(
             id: stmt.columnText(0),
             time: stmt.columnInt64(1),
             inboundAPI: stmt.columnText(2),
@@ -63,8 +65,14 @@ enum RequestLogRow {
             errorMessage: stmt.columnTextOrNil(13),
             metadata: decodeMetadata(stmt.columnTextOrNil(14)),
             attempts: decodeAttempts(stmt.columnTextOrNil(15)),
-            cache: stmt.columnTextOrNil(16)
+            cache: stmt.columnTextOrNil(16),
+            traceID: stmt.columnTextOrNil(17),
+            spanID: stmt.columnTextOrNil(18)
         )
+        // Readers find the ids in the metadata, where entries written before migration 8 keep them.
+        if let traceID = entry.traceID { entry.metadata[RequestLogEntry.MetadataKey.traceID] = traceID }
+        if let spanID = entry.spanID { entry.metadata[RequestLogEntry.MetadataKey.spanID] = spanID }
+        return entry
     }
 
     /// `attempts` as a JSON array of objects (`provider`, `model`, `status`, `error`, `latency_ms`, `started_ms`).

@@ -190,6 +190,16 @@ extension SQLiteStore {
             );
             """
         ),
+        Migration(
+            version: 8,
+            name: "trace and span ids in their own columns",
+            // Written by traced requests instead of two metadata members; rows from before keep
+            // theirs in the metadata, which is where readers look (the reader copies the columns there).
+            sql: """
+            ALTER TABLE requests ADD COLUMN trace_id TEXT;
+            ALTER TABLE requests ADD COLUMN span_id TEXT;
+            """
+        ),
     ]
 
     /// The schema version this code creates and understands: the last migration's version.

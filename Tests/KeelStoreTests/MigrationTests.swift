@@ -97,6 +97,43 @@ struct MigrationTests {
         #expect(try plan("SELECT id FROM requests WHERE status = 502 AND status >= 400 ORDER BY time DESC, id DESC").contains("requests_error_time"))
     }
 
+    @Test("migration 8: trace and span ids get columns; old rows keep theirs in the metadata, and readers see both in the metadata")
+    func traceIDsHaveTheirOwnColumns() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("keel.db")
+        do {
+            let db = try SQLiteConnection(filename: path, mode: .readWrite)
+            _ = try SQLiteStore.migrate(db, migrations: Array(SQLiteStore.migrations.prefix(7)))
+            try db.execute(
+                """
+                INSERT INTO requests (id, time, inbound_api, model, status, latency_ms, stream, metadata)
+                VALUES ('old-1', 1000, 'openai.chat_completions', 'gpt-4o', 200, 1.5, 0,
+                        '{"span_id":"00f067aa0ba902b7","team":"t","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}')
+                """
+            )
+        }
+        let store = try SQLiteStore(path: path, logger: memoryLogger().0)
+        var entry = sampleEntry(8, time: 3000)
+        entry.traceID = "0af7651916cd43dd8448eb211c80319c"
+        entry.spanID = "b7ad6b7169203331"
+        store.record(entry)
+        try await store.flush()
+        let new = try #require(try await store.request(id: entry.id))
+        #expect(new.traceID == entry.traceID && new.spanID == entry.spanID)
+        #expect(new.metadata["trace_id"] == entry.traceID && new.metadata["span_id"] == entry.spanID)
+        let old = try #require(try await store.request(id: "old-1"))
+        #expect(old.traceID == nil)
+        #expect(old.metadata == ["span_id": "00f067aa0ba902b7", "team": "t", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"])
+        await store.shutdown()
+        // The metadata column of the new row holds no ids: they are only in their columns.
+        let db = try rawConnection(path)
+        let stmt = try db.prepare("SELECT metadata, trace_id, span_id FROM requests WHERE id = ?")
+        try stmt.bind(entry.id, at: 1)
+        #expect(try stmt.step())
+        #expect(!stmt.columnText(0).contains("trace_id") && !stmt.columnText(0).contains("span_id"))
+        #expect(stmt.columnText(1) == entry.traceID && stmt.columnText(2) == entry.spanID)
+    }
+
     @Test("a database with a newer schema version than the code knows is refused")
     func newerSchemaIsRefused() async throws {
         let directory = try TemporaryDirectory()

@@ -181,8 +181,8 @@ extension Gateway {
         t.costUSD = t.costUSD ?? recorder.costNanos.map { Double($0) / 1e9 }
         let key = RequestLogEntry.MetadataKey.self
         if let span = t.span {
-            entry.metadata[key.traceID] = span.context.traceID.hex
-            entry.metadata[key.spanID] = span.context.spanID.hex
+            entry.traceID = span.context.traceID.hex
+            entry.spanID = span.context.spanID.hex
         }
         if let team = t.team, entry.metadata[key.team] == nil { entry.metadata[key.team] = team }
         if let keyID = t.keyID, entry.metadata[key.keyID] == nil { entry.metadata[key.keyID] = keyID }

@@ -285,6 +285,7 @@ struct PendingSpans {
     /// Complete encoded batches, oldest first, and the one being filled.
     private var full: [EncodedSpans] = []
     private var current = EncodedSpans(bytes: [], count: 0)
+    private var lastFullBatchBytes = 0
 
     init(encoded: Bool, batchSize: Int) {
         self.encoded = encoded
@@ -302,11 +303,14 @@ struct PendingSpans {
 
     /// Appends one encoded `ScopeSpans.spans` field.
     mutating func append(encoded bytes: UnsafeRawBufferPointer) {
-        if current.bytes.isEmpty { current.bytes.reserveCapacity(batchSize * 1024) }
+        // A new batch buffer is sized like the last full one (spans of one service vary little),
+        // so filling it copies nothing, and an idle trickle of spans does not reserve a full batch.
+        if current.bytes.isEmpty { current.bytes.reserveCapacity(max(4096, lastFullBatchBytes + lastFullBatchBytes / 8)) }
         current.bytes.append(contentsOf: bytes)
         current.count += 1
         count += 1
         if current.count >= batchSize {
+            lastFullBatchBytes = current.bytes.count
             full.append(current)
             current = EncodedSpans(bytes: [], count: 0)
         }

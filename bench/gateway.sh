@@ -67,35 +67,16 @@ wants() { [[ " $TARGETS " == *" $1 "* ]]; }
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=bench/results/gateway-$MODE-$STAMP
 mkdir -p "$OUT"
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-log() { echo "gateway.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
+. bench/lib.sh
+bench_setup gateway.sh
 SERVER_PIN=(); LOAD_PIN=()
 if [ "$PIN" = 1 ]; then SERVER_PIN=(taskset -c "$SERVER_CPU"); LOAD_PIN=(taskset -c "$LOAD_CPU"); fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 seconds() { # 90, 90s, 10m, 1h -> seconds
   case "$1" in
     *h) echo $(( ${1%h} * 3600 )) ;; *m) echo $(( ${1%m} * 60 )) ;; *s) echo "${1%s}" ;; *) echo "$1" ;;
   esac
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-wait_up() { # name url pid seconds
-  local name=$1 url=$2 pid=$3 limit=$4
-  for _ in $(seq 1 $(( limit * 10 ))); do
-    curl -fs -o /dev/null "$url" && return 0
-    kill -0 "$pid" 2>/dev/null || die "$name exited during startup (log: $OUT/$name.log)"
-    sleep 0.1
-  done
-  die "$name did not answer $url within ${limit}s (log: $OUT/$name.log)"
-}
 
 # --- build and install ---------------------------------------------------------------------------
 command -v wrk >/dev/null && command -v nginx >/dev/null && command -v taskset >/dev/null \
@@ -117,21 +98,6 @@ fi
 # --- configuration -------------------------------------------------------------------------------
 RESPONSE=$(tr -d '\n' < "$TEMPLATES/chat-completion.json")
 case "$RESPONSE" in *"'"*|*'\'*|*'$'*) die "chat-completion.json must not contain ' \\ or \$ (it goes into an nginx string)";; esac
-render() { # template output KEY=VALUE...
-  local template=$1 output=$2; shift 2
-  python3 - "$template" "$output" "$@" <<'PY'
-import sys
-template, output, *pairs = sys.argv[1:]
-text = open(template).read()
-for pair in pairs:
-    key, value = pair.split("=", 1)
-    text = text.replace("@" + key + "@", value)
-import re
-if re.search(r"@[A-Z_]+@", text):
-    sys.exit(f"unfilled fields in {template}: {sorted(set(re.findall(r'@[A-Z_]+@', text)))}")
-open(output, "w").write(text)
-PY
-}
 start_nginx() { # name port pin... — sets NGINX_PID
   local name=$1 port=$2 dir=$WORK/$1; shift 2
   mkdir -p "$dir"

@@ -39,22 +39,14 @@ KEY=sk-bench-routing-key
 
 OUT=bench/results/routing-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-log() { echo "routing.sh: $*" >&2; }
+. bench/lib.sh
+bench_setup routing.sh
 
 if [ "$SKIP_BUILD" != 1 ]; then
   log "building keel (release)"
   swift build -c release --product keel >/dev/null
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() {
   for _ in $(seq 1 100); do
     curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0

@@ -43,28 +43,10 @@ TARGETS="keel keel-traced"
 
 OUT=bench/results/tracing-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-log() { echo "tracing.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
+. bench/lib.sh
+bench_setup tracing.sh
 SERVER_PIN=(); LOAD_PIN=()
 if [ "$PIN" = 1 ]; then SERVER_PIN=(taskset -c "$SERVER_CPU"); LOAD_PIN=(taskset -c "$LOAD_CPU"); fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() { # name url pid seconds
-  for _ in $(seq 1 $(( $4 * 10 ))); do
-    curl -fs -o /dev/null "$2" && return 0
-    kill -0 "$3" 2>/dev/null || die "$1 exited during startup (log: $OUT/$1.log)"
-    sleep 0.1
-  done
-  die "$1 did not answer $2 within $4s (log: $OUT/$1.log)"
-}
 
 command -v wrk >/dev/null && command -v nginx >/dev/null && command -v taskset >/dev/null \
   || die "wrk, nginx and taskset are needed: run scripts/bootstrap"
@@ -75,19 +57,6 @@ fi
 [ -x "$KEEL" ] || die "$KEEL is missing"
 
 RESPONSE=$(tr -d '\n' < "$TEMPLATES/chat-completion.json")
-render() { # template output KEY=VALUE...
-  python3 - "$@" <<'PY'
-import re, sys
-template, output, *pairs = sys.argv[1:]
-text = open(template).read()
-for pair in pairs:
-    key, value = pair.split("=", 1)
-    text = text.replace("@" + key + "@", value)
-if re.search(r"@[A-Z_]+@", text):
-    sys.exit(f"unfilled fields in {template}: {sorted(set(re.findall(r'@[A-Z_]+@', text)))}")
-open(output, "w").write(text)
-PY
-}
 
 # --- the upstream and the OTLP sink (both nginx, on the load core) --------------------------------
 UPSTREAM_PORT=$(free_port)

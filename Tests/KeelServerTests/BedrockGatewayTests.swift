@@ -93,7 +93,7 @@ struct BedrockGatewayTests {
             #expect(!plain.bodyText.contains("\"prompt_tokens\""))
             #expect(Self.chunks(plain).done)
 
-            let entries = try await P.logged(app)
+            let entries = try await P.logged(app, atLeast: 3)
             #expect(entries.count == 3)
             #expect(entries.allSatisfy {
                 $0.status == 200 && $0.provider == "aws" && $0.upstreamModel == Self.claude && $0.model == "sonnet"
@@ -212,7 +212,7 @@ struct BedrockGatewayTests {
                 ["toolResult": ["toolUseId": "tooluse_Paris01", "content": [["text": "timeout"]], "status": "error"]],
                 ["text": "Try again?"],
             ])
-            let entries = try await P.logged(app)
+            let entries = try await P.logged(app, atLeast: 5)
             #expect(entries.count == 5)
             #expect(entries.allSatisfy { $0.status == 200 && $0.inboundAPI == "anthropic.messages" && $0.inputTokens == 18 && $0.cachedInputTokens == 6 && $0.outputTokens == 4 })
         }

@@ -43,6 +43,18 @@ struct GatewayPassthroughTests {
         return try await app.store.requests(RequestLogQuery())
     }
 
+    /// The request log once it holds at least `count` entries (or whatever it holds after 30 s): a
+    /// streamed request is recorded just after its last bytes reach the client, so a test that reads
+    /// the log right after a stream waits for the entry instead of guessing how long that takes.
+    static func logged(_ app: Application, atLeast count: Int) async throws -> [RequestLogEntry] {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            let entries = try await logged(app)
+            if entries.count >= count || ContinuousClock.now >= deadline { return entries }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     @Test func openAIRequestsAreForwardedWithTheRouteModelAndProviderCredentials() async throws {
         let fake = try FakeProvider()
         try await withTestApplication(configure: Self.configure(fake)) { app, logs in
@@ -90,7 +102,7 @@ struct GatewayPassthroughTests {
             let withUsage = try await Self.post(app.port, "/v1/chat/completions", #"{"model":"gpt","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}"#)
             #expect(withUsage.bodyText.contains(#""usage":{"prompt_tokens":12"#))
             #expect(withUsage.bodyText.contains(#""usage":null"#))
-            let entries = try await Self.logged(app)
+            let entries = try await Self.logged(app, atLeast: 2)
             #expect(entries.count == 2)
             #expect(entries.allSatisfy { $0.stream && $0.status == 200 && $0.inputTokens == 12 && $0.outputTokens == 4 && $0.timeToFirstTokenMs != nil })
         }
@@ -122,7 +134,7 @@ struct GatewayPassthroughTests {
             #expect(a.status == 200)
             #expect(a.bodyText.contains(#""output_tokens":4"#))
 
-            let entries = try await Self.logged(app)
+            let entries = try await Self.logged(app, atLeast: 2)
             #expect(entries.count == 2)
             #expect(entries.allSatisfy { $0.metadata["usage"] == "estimated" && $0.outputTokens == 4 && ($0.inputTokens ?? 0) > 0 })
         }
@@ -145,7 +157,7 @@ struct GatewayPassthroughTests {
             let s = try await Self.post(app.port, "/v1/messages", #"{"model":"haiku","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#, headers: headers)
             let names = s.bodyText.components(separatedBy: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
             #expect(names == ["message_start", "content_block_start", "ping", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"])
-            let entries = try await Self.logged(app)
+            let entries = try await Self.logged(app, atLeast: 2)
             #expect(entries.count == 2)
             // input = 5 uncached + 7 cache reads + 2 cache writes; cached = the reads.
             #expect(entries.allSatisfy { $0.inputTokens == 14 && $0.cachedInputTokens == 7 && $0.outputTokens == 4 && $0.inboundAPI == "anthropic.messages" })
@@ -258,7 +270,7 @@ struct GatewayTranslationTests {
             #expect(text == "Hello, world!")
             #expect(chunks.contains { $0["choices"]?[0]?["finish_reason"]?.stringValue == "stop" })
             #expect(chunks.last?["usage"]?["completion_tokens"]?.intValue == 4)
-            let entries = try await P.logged(app)
+            let entries = try await P.logged(app, atLeast: 2)
             #expect(entries.count == 2)
             #expect(entries.allSatisfy { $0.status == 200 && $0.provider == "claude" && $0.inputTokens == 14 && $0.outputTokens == 4 })
         }

@@ -77,7 +77,7 @@ struct GovernanceEnforcementTests {
             #expect(anthropicBody["type"]?.stringValue == "error")
             #expect(anthropicBody["error"]?["type"]?.stringValue == "rate_limit_error")
             #expect(fake.requests.isEmpty)
-            let entries = try await P.logged(app)
+            let entries = try await P.logged(app, atLeast: 2)
             #expect(entries.count == 2)
             #expect(entries.allSatisfy { $0.status == 429 && $0.attempts.isEmpty && $0.errorMessage?.hasPrefix("Budget exceeded") == true })
         }
@@ -163,8 +163,7 @@ struct GovernanceEnforcementTests {
             #expect(r.status == 200)
             let claude = try await Self.chat(app, key: secret, #"{"model":"priced-claude","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"Hi"}]}"#, path: "/v1/messages")
             #expect(claude.status == 200)
-            try await Task.sleep(for: .milliseconds(100))
-            let entries = try await P.logged(app)
+            let entries = try await P.logged(app, atLeast: 2)
             #expect(entries.count == 2)
             for entry in entries {
                 #expect(entry.metadata["key_id"] == keyID)

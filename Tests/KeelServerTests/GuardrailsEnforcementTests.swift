@@ -165,7 +165,7 @@ struct GuardrailsEnforcementTests {
             #expect(body["error"]?["message"]?.stringValue?.contains("prompt_injection") == true)
             #expect(fake.requests.isEmpty)
 
-            let entries = try await P.logged(app)
+            let entries = try await P.logged(app, atLeast: 2)
             #expect(entries.count == 2)
             #expect(entries.allSatisfy { $0.status == 400 && $0.attempts.isEmpty && $0.metadata["guardrails_input"]?.hasPrefix("prompt_injection/") == true })
         }
@@ -192,8 +192,7 @@ struct GuardrailsEnforcementTests {
             #expect(!anthropic.bodyText.contains("jane"))
             #expect(anthropic.bodyText.contains("event: message_stop"))
 
-            try await Task.sleep(for: .milliseconds(100))
-            let entries = try await P.logged(app)
+            let entries = try await P.logged(app, atLeast: 2)
             #expect(entries.count == 2)
             #expect(entries.allSatisfy { $0.metadata["guardrails_output"] == "pii/EMAIL/redact=1" && $0.outputTokens == 8 })
         }
@@ -214,8 +213,7 @@ struct GuardrailsEnforcementTests {
             #expect(anthropic.bodyText.contains("event: error"))
             #expect(anthropic.bodyText.contains("banned_words (BANNED_WORD)"))
             #expect(!anthropic.bodyText.contains("office"))
-            try await Task.sleep(for: .milliseconds(100))
-            let entries = try await P.logged(app)
+            let entries = try await P.logged(app, atLeast: 2)
             #expect(entries.count == 2)
             #expect(entries.allSatisfy { $0.status == 400 && $0.metadata["guardrails_output"] == "banned_words/BANNED_WORD/block=1" })
         }

@@ -276,7 +276,7 @@ struct ResilienceTests {
                 #expect(r.header("x-keel-route") == "oai/gpt-healthy")
                 #expect(r.header("x-keel-attempts") == "2")
             }
-            let entries = try await P.logged(app)
+            let entries = try await P.logged(app, atLeast: 2)
             #expect(entries.count == 2)
             for entry in entries {
                 #expect(Self.statuses(entry) == ["delay-2000:499", "gpt-healthy:200"])

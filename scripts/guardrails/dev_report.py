@@ -135,30 +135,29 @@ def main() -> None:
             sc.add(ex, findings(row, "pii"))
         return sc
 
+    def print_errors(sc, limit):
+        """The first `limit` misses and false findings of each type."""
+        for kind in PII_TYPES:
+            for m in sc.misses.get(kind, [])[:limit]:
+                print(f"  miss {kind}: {m}")
+        for kind, items in sorted(sc.false.items()):
+            for m in items[:limit]:
+                print(f"  false {kind}: {m}")
+
     print("== Faker sentences (the evaluation's development set)")
     sc = scan(pii_examples())
     print_table(sc, PII_TYPES)
     for (kind, variant), c in sorted(sc.variants.items()):
         if c["fn"]:
             print(f"  recall {kind} {variant}: {c['tp'] / (c['tp'] + c['fn']):.3f} of {c['tp'] + c['fn']}")
-    for kind in PII_TYPES:
-        for m in sc.misses.get(kind, [])[:args.errors]:
-            print(f"  miss {kind}: {m}")
-    for kind, items in sorted(sc.false.items()):
-        for m in items[:args.errors]:
-            print(f"  false {kind}: {m}")
+    print_errors(sc, args.errors)
 
     print("== format catalogue")
     sc = scan(catalogue())
     print_table(sc, PII_TYPES)
     for (kind, variant), c in sorted(sc.variants.items()):
         print(f"  {kind} {variant:28} {c['tp']:3}/{c['tp'] + c['fn']:3}")
-    for kind in PII_TYPES:
-        for m in sc.misses.get(kind, [])[:args.errors]:
-            print(f"  miss {kind}: {m}")
-    for kind, items in sorted(sc.false.items()):
-        for m in items[:args.errors]:
-            print(f"  false {kind}: {m}")
+    print_errors(sc, args.errors)
 
     print("== hard negatives")
     negatives = hard_negatives()

@@ -265,7 +265,7 @@ public final class BatchSpanProcessor: Sendable {
 /// protobuf bytes cut into batches as they arrive (so taking a batch moves one buffer).
 struct PendingSpans {
     /// One export's worth of spans.
-    enum Batch: Equatable {
+    enum Batch {
         case spans([Span])
         case encoded(EncodedSpans)
 

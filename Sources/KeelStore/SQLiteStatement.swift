@@ -111,9 +111,12 @@ final class SQLiteStatement {
         isNull(column) ? nil : columnText(column)
     }
 
-    private func check(_ rc: Int32, _ what: String) throws {
+    /// Throws unless `rc` is `SQLITE_OK`; `what` is only built for the error (binding is on the
+    /// request log writer's path, once per column of every row).
+    @inline(__always)
+    private func check(_ rc: Int32, _ what: @autoclosure () -> String) throws {
         guard rc == SQLITE_OK else {
-            throw StoreError(.queryFailed, "could not \(what): \(connection.lastErrorMessage) (sqlite code \(rc))", sqliteCode: rc)
+            throw StoreError(.queryFailed, "could not \(what()): \(connection.lastErrorMessage) (sqlite code \(rc))", sqliteCode: rc)
         }
     }
 }

@@ -93,6 +93,37 @@ struct HTTPClientTests {
         #expect(request.body.isEmpty)
     }
 
+    @Test("each request on a reused connection sends exactly its own header fields, many and long or few")
+    func headersOfSuccessiveRequests() async throws {
+        let received = Shared<[TestHTTPServerRequest]>([])
+        let server = try TestHTTPServer { request, connection in
+            received.update { $0.append(request) }
+            try connection.respond(body: "ok")
+        }
+        defer { server.stop() }
+        let client = HTTPClient()
+        defer { client.shutdown() }
+
+        // Far more header bytes than the first request's list holds, then fewer fields again.
+        var many = HTTPHeaders()
+        for i in 0..<40 { many.add(name: "X-Field-\(i)", value: String(repeating: "v\(i)", count: 20)) }
+        let sizes: [HTTPHeaders] = [["X-One": "1"], many, ["X-Two": "2", "X-Blank": ""]]
+        for headers in sizes {
+            let response = try await client.execute(HTTPClientRequest(method: "POST", url: server.url("/h"), headers: headers, body: Array("{}".utf8)))
+            #expect(try await response.collect(upTo: 16) == Array("ok".utf8))
+        }
+
+        let requests = received.value
+        try #require(requests.count == 3)
+        for (request, sent) in zip(requests, sizes) {
+            let custom = request.headers.filter { $0.name.lowercased().hasPrefix("x-") }
+            #expect(custom.map { $0.name.lowercased() } == sent.map { $0.name.lowercased() })
+            #expect(custom.map { $0.value } == sent.map { $0.value })
+            #expect(request.headers["expect"] == nil)
+            #expect(request.headers["content-type"] == nil)
+        }
+    }
+
     @Test("POST and PATCH send their bodies as given, without Expect or a form content type")
     func postWithBody() async throws {
         let received = Shared<[TestHTTPServerRequest]>([])

@@ -44,7 +44,10 @@ final class HTTPClientMultiHandle: @unchecked Sendable {
 /// Used only by the client's I/O thread.
 final class HTTPClientEasyHandle {
     let raw: UnsafeMutableRawPointer
-    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// The `CURLOPT_HTTPHEADER` list: `curl_slist` nodes followed by their NUL-terminated lines, in
+    /// one block the handle owns and reuses from transfer to transfer (libcurl only reads the list).
+    private var headerBlock: UnsafeMutableRawPointer?
+    private var headerBlockCapacity = 0
     /// libcurl writes a detailed message here when a transfer fails (`CURLOPT_ERRORBUFFER`).
     let errorBuffer: UnsafeMutablePointer<CChar>
 
@@ -59,17 +62,15 @@ final class HTTPClientEasyHandle {
 
     deinit {
         curl_easy_cleanup(raw)
-        curl_slist_free_all(headerList)
+        headerBlock?.deallocate()
         errorBuffer.deallocate()
     }
 
     /// Returns the handle to its state right after ``init()`` (`curl_easy_reset`: every option
-    /// back to its default, the header list and the copied body freed), keeping what libcurl
-    /// allocated for it, so the next transfer reuses it instead of a new handle.
+    /// back to its default and the copied body freed), keeping what libcurl allocated for it and
+    /// the header block, so the next transfer reuses them instead of a new handle.
     func reset() {
         curl_easy_reset(raw)
-        curl_slist_free_all(headerList)
-        headerList = nil
         errorBuffer[0] = 0
         _ = keel_curl_easy_setopt_ptr(raw, CURLOPT_ERRORBUFFER, errorBuffer)
     }
@@ -107,19 +108,80 @@ final class HTTPClientEasyHandle {
         try check(keel_curl_easy_setopt_write_fn(raw, option, callback), option)
     }
 
-    /// Sets `CURLOPT_HTTPHEADER` to `lines` (each `Name: value`); the list lives as long as the handle.
-    func setHeaderLines(_ lines: [String]) throws(HTTPClientError) {
-        var list: UnsafeMutablePointer<curl_slist>?
-        for line in lines {
-            guard let appended = curl_slist_append(list, line) else {
-                curl_slist_free_all(list)
-                throw HTTPClientError(.other, "out of memory building the header list")
-            }
-            list = appended
+    /// Fields libcurl adds to a request on its own.
+    struct DefaultFields: OptionSet {
+        let rawValue: UInt8
+        /// `Expect: 100-continue` before a large body.
+        static let expect = DefaultFields(rawValue: 1)
+        /// `Content-Type: application/x-www-form-urlencoded` with a POST body.
+        static let contentType = DefaultFields(rawValue: 2)
+
+        /// Each field with its `Name:` line, libcurl's syntax for leaving it out.
+        static let removalLines: [(field: DefaultFields, line: StaticString)] = [(.expect, "Expect:"), (.contentType, "Content-Type:")]
+    }
+
+    /// Sets `CURLOPT_HTTPHEADER`: each field as `Name: value` (`Name;`, libcurl's syntax for an
+    /// empty value), then a `Name:` line for each of `removed`. The list lives in the handle's
+    /// header block until the next call, so a request costs no allocation once the block is big enough.
+    func setHeaders(_ fields: HTTPHeaders, removing removed: DefaultFields) throws(HTTPClientError) {
+        let lineCount = fields.count + removed.rawValue.nonzeroBitCount
+        guard lineCount > 0 else {
+            try check(keel_curl_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, nil), CURLOPT_HTTPHEADER)
+            return
         }
-        curl_slist_free_all(headerList)
-        headerList = list
-        try check(keel_curl_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, list), CURLOPT_HTTPHEADER)
+        let nodeBytes = lineCount * MemoryLayout<curl_slist>.stride
+        var byteCount = nodeBytes
+        for field in fields { byteCount += field.name.utf8.count + 2 + field.value.utf8.count + 1 }
+        for (field, line) in DefaultFields.removalLines where removed.contains(field) { byteCount += line.utf8CodeUnitCount + 1 }
+        if byteCount > headerBlockCapacity {
+            headerBlock?.deallocate()
+            headerBlockCapacity = max(byteCount, 512)
+            headerBlock = UnsafeMutableRawPointer.allocate(byteCount: headerBlockCapacity, alignment: MemoryLayout<curl_slist>.alignment)
+        }
+        let block = headerBlock!
+        let nodes = block.bindMemory(to: curl_slist.self, capacity: lineCount)
+        var text = (block + nodeBytes).assumingMemoryBound(to: UInt8.self)
+        var index = 0
+        func addLine(_ write: (inout UnsafeMutablePointer<UInt8>) -> Void) {
+            let start = text
+            write(&text)
+            text.pointee = 0
+            text += 1
+            (nodes + index).initialize(to: curl_slist(
+                data: UnsafeMutableRawPointer(start).assumingMemoryBound(to: CChar.self),
+                next: index + 1 < lineCount ? nodes + index + 1 : nil
+            ))
+            index += 1
+        }
+        func copy(_ string: String, to out: inout UnsafeMutablePointer<UInt8>) {
+            var string = string
+            string.withUTF8 { bytes in
+                guard let base = bytes.baseAddress else { return }
+                out.update(from: base, count: bytes.count)
+                out += bytes.count
+            }
+        }
+        for field in fields {
+            addLine { out in
+                copy(field.name, to: &out)
+                if field.value.isEmpty {
+                    out.pointee = UInt8(ascii: ";")
+                    out += 1
+                } else {
+                    out.pointee = UInt8(ascii: ":")
+                    (out + 1).pointee = UInt8(ascii: " ")
+                    out += 2
+                    copy(field.value, to: &out)
+                }
+            }
+        }
+        for (field, line) in DefaultFields.removalLines where removed.contains(field) {
+            addLine { out in
+                out.update(from: line.utf8Start, count: line.utf8CodeUnitCount)
+                out += line.utf8CodeUnitCount
+            }
+        }
+        try check(keel_curl_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, nodes), CURLOPT_HTTPHEADER)
     }
 
     func info(_ item: CURLINFO) -> Int {

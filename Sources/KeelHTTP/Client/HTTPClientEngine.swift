@@ -268,13 +268,9 @@ final class HTTPClientEngine: @unchecked Sendable {
             try easy.set(CURLOPT_TIMEOUT_MS, total.curlMilliseconds)
         }
 
-        var headerLines: [String] = []
-        for field in request.headers {
-            // "Name;" is libcurl's syntax for a field with an empty value.
-            headerLines.append(field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)")
-        }
-        // "Name:" removes a field libcurl would add on its own.
-        if !request.headers.contains("expect") { headerLines.append("Expect:") }
+        // Fields libcurl would add on its own unless told not to.
+        var removed: HTTPClientEasyHandle.DefaultFields = []
+        if !request.headers.contains("expect") { removed.insert(.expect) }
 
         switch (request.method, request.body) {
         case ("GET", nil):
@@ -283,12 +279,12 @@ final class HTTPClientEngine: @unchecked Sendable {
             try easy.set(CURLOPT_NOBODY, 1)
         case (let method, let body):
             if let body = body ?? (method == "POST" ? [] : nil) {
-                if !request.headers.contains("content-type") { headerLines.append("Content-Type:") }
+                if !request.headers.contains("content-type") { removed.insert(.contentType) }
                 try easy.setBody(body)
             }
             if method != "POST" { try easy.set(CURLOPT_CUSTOMREQUEST, method) }
         }
-        try easy.setHeaderLines(headerLines)
+        try easy.setHeaders(request.headers, removing: removed)
 
         try easy.set(CURLOPT_WRITEFUNCTION, callback: httpClientWriteCallback)
         try easy.set(CURLOPT_WRITEDATA, pointer: context)

@@ -21,7 +21,6 @@ public struct HTTPClientResponse: Sendable {
     /// - Throws: ``HTTPClientError`` with code `.responseTooLarge` (and aborts the transfer) if the
     ///   body exceeds `maxBytes`, or any error the body iterator throws.
     public func collect(upTo maxBytes: Int) async throws -> [UInt8] {
-        let tooLarge = HTTPClientError(.responseTooLarge, "the response body exceeds \(maxBytes) bytes")
         var collected: [UInt8] = []
         // (A HEAD or 304 response may declare a length without having a body; the check is on bytes.)
         // The declared length comes from the server: reserve at most 1 MiB up front on its word.
@@ -30,6 +29,7 @@ public struct HTTPClientResponse: Sendable {
         }
         for try await chunk in body {
             guard collected.count + chunk.count <= maxBytes else {
+                let tooLarge = HTTPClientError(.responseTooLarge, "the response body exceeds \(maxBytes) bytes")
                 body.storage.abort(tooLarge)
                 throw tooLarge
             }

@@ -271,9 +271,10 @@ final class ServerCore: Sendable {
         guard let mhdResponse else { return KEEL_MHD_NO }
         defer { MHD_destroy_response(mhdResponse) }
         for field in response.headers {
-            let lower = field.name.lowercased()
-            if lower == "content-length" || lower == "transfer-encoding" || lower == "connection" { continue }
-            _ = MHD_add_response_header(mhdResponse, field.name, field.value)
+            // libmicrohttpd frames the body and manages the connection itself.
+            if HTTPHeaders.equalNames(field.name, "content-length") || HTTPHeaders.equalNames(field.name, "transfer-encoding")
+                || HTTPHeaders.equalNames(field.name, "connection") { continue }
+            _ = field.name.withCString { name in field.value.withCString { value in MHD_add_response_header(mhdResponse, name, value) } }
         }
         if draining.load(ordering: .relaxed) {
             _ = MHD_add_response_header(mhdResponse, "connection", "close")

@@ -39,10 +39,10 @@ public enum OTLPProtobufEncoder {
         var scopeMessage = ProtobufWriter(capacity: 128)
         scopeMessage.string(1, scope.name)
         scopeMessage.string(2, scope.version)
-        let resourceField = fieldSize(resourceMessage.count)
-        let scopeSpansLength = fieldSize(scopeMessage.count) + spans.bytes.count
-        let resourceSpansLength = resourceField + fieldSize(scopeSpansLength)
-        var writer = ProtobufWriter(capacity: fieldSize(resourceSpansLength))
+        let resourceField = ProtobufWriter.lengthDelimitedSize(resourceMessage.count)
+        let scopeSpansLength = ProtobufWriter.lengthDelimitedSize(scopeMessage.count) + spans.bytes.count
+        let resourceSpansLength = resourceField + ProtobufWriter.lengthDelimitedSize(scopeSpansLength)
+        var writer = ProtobufWriter(capacity: ProtobufWriter.lengthDelimitedSize(resourceSpansLength))
         // ExportTraceServiceRequest.resource_spans = 1
         writer.lengthDelimitedHeader(1, length: resourceSpansLength)
         // ResourceSpans.resource = 1
@@ -60,17 +60,6 @@ public enum OTLPProtobufEncoder {
     /// One span as a `ScopeSpans.spans` field (tag, length, message).
     static func writeSpanField(_ span: Span, into writer: inout ProtobufWriter) {
         writer.message(2) { writeSpan(span, into: &$0) }
-    }
-
-    /// The size of a length-delimited field with a one-byte tag and `length` bytes of contents.
-    private static func fieldSize(_ length: Int) -> Int {
-        var size = 2
-        var rest = UInt64(length) >> 7
-        while rest > 0 {
-            size += 1
-            rest >>= 7
-        }
-        return size + length
     }
 
     static func writeSpan(_ span: Span, into writer: inout ProtobufWriter) {
@@ -151,6 +140,17 @@ public enum OTLPProtobufEncoder {
 
     /// One `KeyValue` under `field`.
     static func writeKeyValue(_ key: String, _ value: AttributeValue, field: Int, into writer: inout ProtobufWriter) {
+        // Scalars, the common case, with their lengths computed up front; arrays nest.
+        switch value {
+        case .string(let string): writer.keyValue(field, key: key, string: string)
+        case .int(let int): writer.keyValue(field, key: key, int: int)
+        case .double(let double): writer.keyValue(field, key: key, double: double)
+        case .bool(let bool): writer.keyValue(field, key: key, bool: bool)
+        case .stringArray: writeNestedKeyValue(key, value, field: field, into: &writer)
+        }
+    }
+
+    private static func writeNestedKeyValue(_ key: String, _ value: AttributeValue, field: Int, into writer: inout ProtobufWriter) {
         writer.message(field) { keyValue in
             keyValue.string(1, key)
             keyValue.message(2) { writeAnyValue(value, into: &$0) }

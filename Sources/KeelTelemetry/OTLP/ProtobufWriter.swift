@@ -20,13 +20,32 @@ struct ProtobufWriter: ~Copyable {
     private var capacity: Int
     private(set) var count = 0
 
+    /// Whether `storage` was allocated by the writer (and is freed by it).
+    private var ownsStorage: Bool
+
     init(capacity: Int = 1024) {
         self.capacity = max(16, capacity)
         storage = .allocate(capacity: self.capacity)
+        ownsStorage = true
+    }
+
+    /// A writer that starts in `scratch` (for example stack memory from
+    /// `withUnsafeTemporaryAllocation`) and moves to the heap only if the bytes outgrow it; the
+    /// writer must not outlive `scratch`.
+    init(scratch: UnsafeMutableBufferPointer<UInt8>) {
+        if let base = scratch.baseAddress, scratch.count >= 16 {
+            storage = base
+            capacity = scratch.count
+            ownsStorage = false
+        } else {
+            capacity = 1024
+            storage = .allocate(capacity: capacity)
+            ownsStorage = true
+        }
     }
 
     deinit {
-        storage.deallocate()
+        if ownsStorage { storage.deallocate() }
     }
 
     /// The bytes written so far.
@@ -61,9 +80,10 @@ struct ProtobufWriter: ~Copyable {
         while newCapacity < needed { newCapacity *= 2 }
         let newStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newStorage.update(from: storage, count: count)
-        storage.deallocate()
+        if ownsStorage { storage.deallocate() }
         storage = newStorage
         capacity = newCapacity
+        ownsStorage = true
     }
 
     @inline(__always)
@@ -192,5 +212,86 @@ struct ProtobufWriter: ~Copyable {
             value >>= 7
         }
         storage[at] = UInt8(value)
+    }
+
+    // MARK: - OTLP attributes without nesting
+
+    /// The number of bytes `varint(value)` writes.
+    @inline(__always)
+    static func varintSize(_ value: UInt64) -> Int {
+        // 1 byte per 7 significant bits, at least one.
+        (64 - (value | 1).leadingZeroBitCount + 6) / 7
+    }
+
+    /// The size of a length-delimited field with a one-byte tag and `length` bytes of contents.
+    @inline(__always)
+    static func lengthDelimitedSize(_ length: Int) -> Int {
+        1 + varintSize(UInt64(length)) + length
+    }
+
+    /// A `KeyValue` message under `field` (a one-byte tag) whose `AnyValue` body, of `valueLength`
+    /// bytes, the caller writes next: every length is known up front, so nothing is patched.
+    @inline(__always)
+    private mutating func keyValueHeader(_ field: Int, key: UnsafeBufferPointer<UInt8>, valueLength: Int) {
+        let length = Self.lengthDelimitedSize(key.count) + Self.lengthDelimitedSize(valueLength)
+        reserve(Self.lengthDelimitedSize(length) + 1)
+        tag(field, .lengthDelimited)
+        varint(UInt64(length))
+        // KeyValue.key = 1
+        append(0x0A)
+        varint(UInt64(key.count))
+        append(UnsafeRawBufferPointer(key))
+        // KeyValue.value = 2
+        append(0x12)
+        varint(UInt64(valueLength))
+    }
+
+    /// `KeyValue{key, AnyValue{string_value}}` under `field`.
+    mutating func keyValue(_ field: Int, key: String, string value: String) {
+        var key = key
+        var value = value
+        key.withUTF8 { key in
+            value.withUTF8 { value in
+                keyValueHeader(field, key: key, valueLength: Self.lengthDelimitedSize(value.count))
+                // AnyValue.string_value = 1
+                append(0x0A)
+                varint(UInt64(value.count))
+                append(UnsafeRawBufferPointer(value))
+            }
+        }
+    }
+
+    /// `KeyValue{key, AnyValue{int_value}}` under `field`.
+    mutating func keyValue(_ field: Int, key: String, int value: Int64) {
+        let bits = UInt64(bitPattern: value)
+        var key = key
+        key.withUTF8 { key in
+            keyValueHeader(field, key: key, valueLength: 1 + Self.varintSize(bits))
+            // AnyValue.int_value = 3
+            append(0x18)
+            varint(bits)
+        }
+    }
+
+    /// `KeyValue{key, AnyValue{double_value}}` under `field`.
+    mutating func keyValue(_ field: Int, key: String, double value: Double) {
+        var key = key
+        key.withUTF8 { key in
+            keyValueHeader(field, key: key, valueLength: 9)
+            // AnyValue.double_value = 4
+            append(0x21)
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { append($0) }
+        }
+    }
+
+    /// `KeyValue{key, AnyValue{bool_value}}` under `field`.
+    mutating func keyValue(_ field: Int, key: String, bool value: Bool) {
+        var key = key
+        key.withUTF8 { key in
+            keyValueHeader(field, key: key, valueLength: 2)
+            // AnyValue.bool_value = 2
+            append(0x10)
+            append(value ? 1 : 0)
+        }
     }
 }

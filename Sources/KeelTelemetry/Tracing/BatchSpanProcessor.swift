@@ -48,6 +48,9 @@ public final class BatchSpanProcessor: Sendable {
     private let onResult: @Sendable (Int, SpanExportResult) -> Void
     private let state: Mutex<State>
     private let counters = Counters()
+    /// Stack bytes a span is encoded into before it is queued (a span that needs more moves to
+    /// the heap); 1 KiB holds a request or attempt span without captured content.
+    private static var scratchBytes: Int { 1024 }
     private let worker = Mutex<Task<Void, Never>?>(nil)
     private let timer = Mutex<Task<Void, Never>?>(nil)
 
@@ -102,9 +105,11 @@ public final class BatchSpanProcessor: Sendable {
     @discardableResult
     public func enqueue(_ span: Span) -> Bool {
         guard encodesSpans else { return enqueue { $0.append(span) } }
-        var writer = ProtobufWriter(capacity: 1024)
-        OTLPProtobufEncoder.writeSpanField(span, into: &writer)
-        return writer.withBytes { bytes in enqueue { $0.append(encoded: bytes) } }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchBytes) { scratch in
+            var writer = ProtobufWriter(scratch: scratch)
+            OTLPProtobufEncoder.writeSpanField(span, into: &writer)
+            return writer.withBytes { bytes in enqueue { $0.append(encoded: bytes) } }
+        }
     }
 
     /// Queues a span as it ends at `end`; for an exporter that takes encoded spans the `Span`
@@ -112,9 +117,11 @@ public final class BatchSpanProcessor: Sendable {
     @discardableResult
     func enqueue(_ span: SpanBuilder, end: UInt64) -> Bool {
         guard encodesSpans else { return enqueue { $0.append(span.end(at: end)) } }
-        var writer = ProtobufWriter(capacity: 1024)
-        OTLPProtobufEncoder.writeSpanField(span, end: end, into: &writer)
-        return writer.withBytes { bytes in enqueue { $0.append(encoded: bytes) } }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchBytes) { scratch in
+            var writer = ProtobufWriter(scratch: scratch)
+            OTLPProtobufEncoder.writeSpanField(span, end: end, into: &writer)
+            return writer.withBytes { bytes in enqueue { $0.append(encoded: bytes) } }
+        }
     }
 
     private func enqueue(_ add: (inout PendingSpans) -> Void) -> Bool {

@@ -67,7 +67,14 @@ struct HTTPServerTests {
                 let r2 = try c.request("GET", "/v1/models/x", headers: [("x-request-id", "client-abc.123")])
                 #expect(r2.header("x-request-id") == "client-abc.123")
                 let r3 = try c.request("GET", "/v1/models/x", headers: [("x-request-id", "bad id with spaces")])
-                #expect(r3.header("x-request-id")?.hasPrefix("req_") == true)
+                let replaced = try #require(r3.header("x-request-id"))
+                // `req_`, 12 hex digits fixed per process, then a 12-digit counter.
+                let hex = Set("0123456789abcdef")
+                for generated in [id, replaced] {
+                    #expect(generated.hasPrefix("req_") && generated.count == 28 && generated.dropFirst(4).allSatisfy(hex.contains))
+                }
+                #expect(id.prefix(16) == replaced.prefix(16))
+                #expect(UInt64(replaced.suffix(12), radix: 16)! > UInt64(id.suffix(12), radix: 16)!)
             }
         }
     }

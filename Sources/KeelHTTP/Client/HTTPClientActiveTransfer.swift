@@ -75,7 +75,7 @@ final class HTTPClientActiveTransfer {
             bytes[3] == UInt8(ascii: "P"), bytes[4] == UInt8(ascii: "/")
         {
             // A new status line: after a 1xx interim response, or a proxy's answer to CONNECT.
-            beginHead(statusLine: Substring(decoding: UnsafeBufferPointer(rebasing: bytes[..<end]), as: UTF8.self))
+            beginHead(statusLine: UnsafeBufferPointer(rebasing: bytes[..<end]))
         } else if bytes[0] == UInt8(ascii: " ") || bytes[0] == UInt8(ascii: "\t") {
             // Obsolete line folding: continues the previous field's value.
             if lastName != nil { lastValue += " " + Self.trimmed(bytes, 0, end) }
@@ -98,10 +98,23 @@ final class HTTPClientActiveTransfer {
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     }
 
-    private func beginHead(statusLine: Substring) {
-        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
-        version = parts.first.map { String($0.dropFirst("HTTP/".count)) } ?? ""
-        status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+    /// Starts a head block at its status line, `HTTP/1.1 200 OK`: the version after `HTTP/`, then
+    /// the status code (0 when unreadable: libcurl's response code is used instead).
+    private func beginHead(statusLine line: UnsafeBufferPointer<UInt8>) {
+        let space = UInt8(ascii: " ")
+        let versionEnd = line.firstIndex(of: space) ?? line.endIndex
+        version = String(decoding: UnsafeBufferPointer(rebasing: line[min(5, versionEnd)..<versionEnd]), as: UTF8.self)
+        var i = versionEnd
+        while i < line.endIndex, line[i] == space { i += 1 }
+        var code = 0
+        var digits = 0
+        while i < line.endIndex, line[i] != space, digits < 4 {
+            guard line[i] >= UInt8(ascii: "0"), line[i] <= UInt8(ascii: "9") else { digits = 0; break }
+            code = code * 10 + Int(line[i] - UInt8(ascii: "0"))
+            digits += 1
+            i += 1
+        }
+        status = digits > 0 && digits <= 3 ? code : 0
         headers = HTTPHeaders()
         lastName = nil
         lastValue = ""

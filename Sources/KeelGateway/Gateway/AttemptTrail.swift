@@ -47,6 +47,7 @@ final class AttemptTrail: Sendable {
         spans.withLock { $0.answered = (span, now) }
     }
 
-    /// The answering attempt's span and when the attempt returned (a stream's first token).
-    var answered: (span: SpanBuilder, endedAt: UInt64)? { spans.withLock { $0.answered } }
+    /// Hands over the answering attempt's span and when the attempt returned (a stream's first
+    /// token); the request ends it, once.
+    func takeAnswered() -> (span: SpanBuilder, endedAt: UInt64)? { spans.withLock { $0.answered.take() } }
 }

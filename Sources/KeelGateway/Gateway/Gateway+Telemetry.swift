@@ -104,7 +104,8 @@ struct ResponseSummary: Sendable, Equatable {
 /// every attempt share one).
 final class AttemptTracing: Sendable {
     let tracer: Tracer
-    let parent: SpanBuilder
+    /// The request span's context (the attempt spans' parent).
+    let parent: TraceContext
     let operation: String
     /// The model the client asked for (an attempt on another model is a fallback).
     let requestedModel: String
@@ -112,7 +113,7 @@ final class AttemptTracing: Sendable {
     /// Every provider's address, by provider name.
     let addresses: [String: UpstreamAddress]
 
-    init(tracer: Tracer, parent: SpanBuilder, operation: String, requestedModel: String, parameters: GenAIRequestParameters, addresses: [String: UpstreamAddress]) {
+    init(tracer: Tracer, parent: TraceContext, operation: String, requestedModel: String, parameters: GenAIRequestParameters, addresses: [String: UpstreamAddress]) {
         self.tracer = tracer
         self.parent = parent
         self.operation = operation
@@ -162,7 +163,7 @@ extension Gateway {
     func makeTrail(_ recorder: inout RequestRecorder, started: ContinuousClock.Instant? = nil) -> AttemptTrail {
         var tracing: AttemptTracing?
         if let tracer = telemetry.tracer, let span = recorder.telemetry.span {
-            tracing = AttemptTracing(tracer: tracer, parent: span, operation: recorder.telemetry.operation, requestedModel: recorder.model, parameters: recorder.telemetry.parameters, addresses: upstreamAddresses)
+            tracing = AttemptTracing(tracer: tracer, parent: span.context, operation: recorder.telemetry.operation, requestedModel: recorder.model, parameters: recorder.telemetry.parameters, addresses: upstreamAddresses)
         }
         let trail = AttemptTrail(started: started ?? recorder.started, tracing: tracing)
         recorder.telemetry.trail = trail
@@ -172,24 +173,26 @@ extension Gateway {
     /// Ends a request: records its entry in the request log (with its trace and span ids and, when
     /// content is captured, its redacted prompt and answer), ends its span and the answering
     /// attempt's span, and records its GenAI metrics.
-    func finish(_ recorder: RequestRecorder, status: Int, error: String?, errorType: String? = nil) {
+    func finish(_ recorder: consuming RequestRecorder, status: Int, error: String?, errorType: String? = nil) {
         var entry = recorder.entry(status: status, error: error)
-        var t = recorder.telemetry
-        // Who called and what it cost, from governance when it ran.
-        t.team = t.team ?? recorder.caller?.teamID
-        t.keyID = t.keyID ?? recorder.caller?.keyID
-        t.costUSD = t.costUSD ?? recorder.costNanos.map { Double($0) / 1e9 }
+        // Who called and what it cost, from governance when it ran. (The recorder is owned here:
+        // its spans are finished in place, not copied.)
+        recorder.telemetry.team = recorder.telemetry.team ?? recorder.caller?.teamID
+        recorder.telemetry.keyID = recorder.telemetry.keyID ?? recorder.caller?.keyID
+        recorder.telemetry.costUSD = recorder.telemetry.costUSD ?? recorder.costNanos.map { Double($0) / 1e9 }
         let key = RequestLogEntry.MetadataKey.self
-        if let span = t.span {
-            entry.traceID = span.context.traceID.hex
-            entry.spanID = span.context.spanID.hex
+        if let context = recorder.telemetry.span?.context {
+            entry.traceID = context.traceID.hex
+            entry.spanID = context.spanID.hex
         }
-        if let team = t.team, entry.metadata[key.team] == nil { entry.metadata[key.team] = team }
-        if let keyID = t.keyID, entry.metadata[key.keyID] == nil { entry.metadata[key.keyID] = keyID }
-        if let cost = t.costUSD, entry.metadata[key.costUSD] == nil { entry.metadata[key.costUSD] = String(cost) }
-        let captured = t.captureContent ? capturedContent(t) : nil
-        if let captured, t.isLogged { entry.content = logContent(captured) }
-        if t.isLogged { store.record(entry) }
+        let team = recorder.telemetry.team, keyID = recorder.telemetry.keyID, costUSD = recorder.telemetry.costUSD
+        if let team, entry.metadata[key.team] == nil { entry.metadata[key.team] = team }
+        if let keyID, entry.metadata[key.keyID] == nil { entry.metadata[key.keyID] = keyID }
+        if let costUSD, entry.metadata[key.costUSD] == nil { entry.metadata[key.costUSD] = String(costUSD) }
+        let isLogged = recorder.telemetry.isLogged
+        let captured = recorder.telemetry.captureContent ? capturedContent(recorder.telemetry) : nil
+        if let captured, isLogged { entry.content = logContent(captured) }
+        if isLogged { store.record(entry) }
         let failure = status >= 400 ? (errorType ?? String(status)) : nil
         let providerKind = entry.provider.flatMap { providers[$0]?.kind.rawValue }
         let route = entry.provider.map { "\($0)/\(entry.upstreamModel ?? "")" }
@@ -197,48 +200,48 @@ extension Gateway {
 
         // An unsampled trace only propagates its context: no attributes are built for spans
         // nobody exports.
-        if let tracer = telemetry.tracer, var span = t.span, span.isSampled {
+        if let tracer = telemetry.tracer, recorder.telemetry.span?.isSampled == true {
             let now = UnixNanos.now()
-            if let answered = t.trail?.answered {
-                var attempt = answered.span
+            let response = recorder.telemetry.response
+            if var answered = recorder.telemetry.trail?.takeAnswered() {
                 // The answer's values join the attempt's convention values (written at export).
-                attempt.conventions?.values.responseModel = t.response.model
-                attempt.conventions?.values.responseID = t.response.id
-                attempt.conventions?.values.finishReasons = t.response.finishReasons
-                attempt.conventions?.values.usage = usage
-                tracer.end(attempt, at: recorder.stream ? now : answered.endedAt)
+                answered.span.conventions?.values.responseModel = response.model
+                answered.span.conventions?.values.responseID = response.id
+                answered.span.conventions?.values.finishReasons = response.finishReasons
+                answered.span.conventions?.values.usage = usage
+                tracer.end(answered.span, at: recorder.stream ? now : answered.endedAt)
             }
-            span.name = GenAIConventions.spanName(operation: t.operation, model: entry.model)
             let values = GenAISpanValues(
-                operation: t.operation, requestModel: entry.model.isEmpty ? nil : entry.model, providerKind: providerKind,
-                parameters: t.parameters, responseModel: t.response.model, responseID: t.response.id,
-                finishReasons: t.response.finishReasons, usage: usage, errorType: failure
+                operation: recorder.telemetry.operation, requestModel: entry.model.isEmpty ? nil : entry.model, providerKind: providerKind,
+                parameters: recorder.telemetry.parameters, responseModel: response.model, responseID: response.id,
+                finishReasons: response.finishReasons, usage: usage, errorType: failure
             )
             let keel = KeelSpanValues(
-                requestID: recorder.id, team: t.team, keyID: t.keyID, route: route, inboundAPI: recorder.inboundAPI,
-                stream: recorder.stream, cache: recorder.cache, guardrailVerdicts: t.guardrailVerdicts, costUSD: t.costUSD,
+                requestID: recorder.id, team: team, keyID: keyID, route: route, inboundAPI: recorder.inboundAPI,
+                stream: recorder.stream, cache: recorder.cache, guardrailVerdicts: recorder.telemetry.guardrailVerdicts, costUSD: costUSD,
                 attempts: entry.attempts.count
             )
-            span.conventions = GenAISpanAttributes(values: values, keel: keel)
-            if let captured, span.isSampled {
-                span.attributes.merge(telemetry.capture.attributes(inputMessages: captured.input, outputMessages: captured.output))
-                if captured.truncated { span.attributes["keel.content_truncated"] = .bool(true) }
+            recorder.telemetry.span!.name = GenAIConventions.spanName(operation: recorder.telemetry.operation, model: entry.model)
+            recorder.telemetry.span!.conventions = GenAISpanAttributes(values: values, keel: keel)
+            if let captured {
+                recorder.telemetry.span!.attributes.merge(telemetry.capture.attributes(inputMessages: captured.input, outputMessages: captured.output))
+                if captured.truncated { recorder.telemetry.span!.attributes["keel.content_truncated"] = .bool(true) }
             }
             // As HTTP servers do: a client error is recorded (`error.type`) but is not the server's failure.
-            if let failure, status >= 500 { span.status = .error(error ?? failure) }
-            tracer.end(span, at: now)
+            if let failure, status >= 500 { recorder.telemetry.span!.status = .error(error ?? failure) }
+            tracer.end(recorder.telemetry.span!, at: now)
         }
 
-        guard let metrics = telemetry.metrics, t.isLogged else { return }
+        guard let metrics = telemetry.metrics, isLogged else { return }
         let configured = models[entry.model] != nil
         metrics.record(
-            operation: t.operation, providerKind: providerKind, provider: entry.provider,
-            requestModel: configured ? entry.model : "", responseModel: configured ? entry.upstreamModel : nil, route: route, team: t.team,
+            operation: recorder.telemetry.operation, providerKind: providerKind, provider: entry.provider,
+            requestModel: configured ? entry.model : "", responseModel: configured ? entry.upstreamModel : nil, route: route, team: team,
             duration: entry.latencyMs / 1000, inputTokens: entry.inputTokens, outputTokens: entry.outputTokens,
             timeToFirstToken: recorder.stream ? entry.timeToFirstTokenMs.map { $0 / 1000 } : nil,
-            errorType: failure, costUSD: t.costUSD ?? 0, cacheHit: recorder.cache == "hit",
-            retries: max(0, entry.attempts.count - 1), fallback: t.fallback,
-            guardrailActions: t.guardrailVerdicts.compactMap(Self.guardrailAction)
+            errorType: failure, costUSD: costUSD ?? 0, cacheHit: recorder.cache == "hit",
+            retries: max(0, entry.attempts.count - 1), fallback: recorder.telemetry.fallback,
+            guardrailActions: recorder.telemetry.guardrailVerdicts.compactMap(Self.guardrailAction)
         )
     }
 
@@ -316,13 +319,13 @@ extension AttemptTrail {
         guard let tracing else { return nil }
         let number = nextAttemptNumber()
         // Unsampled: a context to send upstream is all the attempt needs.
-        guard tracing.parent.isSampled else { return tracing.parent.child(tracing.operation, kind: .client, attributes: SpanAttributes()) }
+        guard tracing.parent.isSampled else { return SpanBuilder.child(of: tracing.parent, tracing.operation, kind: .client) }
         let address = tracing.addresses[target.provider.name]
         let values = GenAISpanValues(
             operation: tracing.operation, requestModel: target.route.model, providerKind: target.provider.kind.rawValue,
             parameters: tracing.parameters, serverAddress: address?.host, serverPort: address?.port
         )
-        var span = tracing.parent.child(GenAIConventions.spanName(operation: tracing.operation, model: target.route.model), kind: .client)
+        var span = SpanBuilder.child(of: tracing.parent, GenAIConventions.spanName(operation: tracing.operation, model: target.route.model), kind: .client)
         span.conventions = GenAISpanAttributes(values: values, attempt: KeelAttemptValues(number: number, route: target.name, isFallback: target.model.name != tracing.requestedModel))
         return span
     }

@@ -10,11 +10,20 @@ public enum Digest {
         var out = [UInt8](repeating: 0, count: 32)
         withBytes(data) { input in
             out.withUnsafeMutableBufferPointer { output in
-                _ = SHA256(input.baseAddress, input.count, output.baseAddress)
+                if let md = sha256Algorithm {
+                    _ = EVP_Digest(input.baseAddress, input.count, output.baseAddress, nil, md, nil)
+                } else {
+                    _ = SHA256(input.baseAddress, input.count, output.baseAddress)
+                }
             }
         }
         return out
     }
+
+    /// SHA-256 fetched once from the default provider: `SHA256()` looks the algorithm up by name on
+    /// every call (API keys are hashed on every request). A fetched algorithm is immutable and
+    /// may be used from any thread.
+    nonisolated(unsafe) private static let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
 
     /// SHA-256 of the UTF-8 bytes of `string`.
     public static func sha256(_ string: String) -> [UInt8] { sha256(string.utf8) }

@@ -99,10 +99,12 @@ extension PIIDetector {
         ),
         // National numbers with their trunk prefix, in groups: UK 020 7946 0958 / (0113) 4960962,
         // FR 01 23 45 67 89, DE 030 1234567 / 0662/2204146, SE 08-170 669 07, HU (06)91/417-7763,
-        // RU 8 (812) 415-86-83 / 8 812 415 86 83.
+        // RU 8 (812) 415-86-83 / 8 812 415 86 83. The expression starts at the byte before the number
+        // (a trunk 0 inside a longer number, `70123 456`, is no start, and Vectorscan need not report
+        // it); candidates start at the number's first token.
         EntityRule(
             type: "PHONE",
-            expression: #"(?:\(0[1-9][0-9]{0,4}\)|0[1-9][0-9]{0,4}|8[ \-]?\([0-9]{3,5}\)|8[ \-][0-9]{3})[ .\-/]{0,2}[0-9]{1,10}(?:[ .\-/][0-9]{2,8}){0,4}"# + phoneExtension,
+            expression: #"(?:^|[^0-9])(?:\(0[1-9][0-9]{0,4}\)[ .\-/]?|0[1-9][0-9]{0,4}[ .\-/]{1,2}|8[ \-]?\([0-9]{3,5}\)[ \-]?|8[ \-][0-9]{3}[ \-])[0-9]{1,10}(?:[ .\-/][0-9]{2,8}){0,4}"# + phoneExtension,
             score: 0.6, context: phoneWords + ["number"], contextScore: 0.9,
             tokenStarts: true,
             validate: { bytes, range in
@@ -167,7 +169,7 @@ extension PIIDetector {
         // bounds win.
         EntityRule(
             type: "PHONE",
-            expression: #"(?:(?:[18][ \-]?)?\([0-9]{1,5}\)[ .\-/]?[0-9]{2,10}(?:[ .\-/][0-9]{1,8}){0,4}|[0-9]{1,5}(?:[ .\-/][0-9]{1,8}){0,4}[ .\-/][0-9]{2,8})"# + phoneExtension,
+            expression: #"(?:(?:[18][ \-]?)?\([0-9]{1,5}\)[ .\-/]?[0-9]{2,10}(?:[ .\-/][0-9]{1,8}){0,3}|[0-9]{1,5}(?:[ .\-/][0-9]{1,4}){0,3}[ .\-/][0-9]{2,8})"# + phoneExtension,
             score: 0.55,
             tokenStarts: true,
             validate: { bytes, range in

@@ -206,7 +206,7 @@ def miss_class(kind: str, description: str) -> str:
             return "digits without separators or trunk 0, and no label" + where
         if len(re.findall(r"[0-9]+", value)) == 2:
             return "two digit groups without a trunk 0, and no label" + where
-        return "digit groups that only spaces separate, or grouped like an amount, and no label" + where
+        return "digit groups whose shape alone does not say phone (spaces only, grouped like an amount, or fewer than eight digits), and no label" + where
     if kind == "CREDIT_CARD":
         return "other (see the examples)"
     if kind == "US_SSN":
@@ -570,7 +570,7 @@ def main() -> None:
         w("about 8 % of them with an extension such as `ext. 1234` or `x12`), US SSNs (with dashes, spaces, or bare next to a")
         w("context word or none), card numbers (Visa 13/16, Mastercard, Amex, Discover, JCB, Diners; plain or grouped by")
         w("spaces or dashes), IBANs (six countries; plain or in groups of four) and IPv4/IPv6 addresses, each with known")
-        w("code-point span. Phone numbers get three sentences in eight, in four kinds of frame (drawn "
+        w("code-point span. Phone numbers get three sentences in eight, in four kinds of frame (weights: "
           + ", ".join(f"{k} {v} %" for k, v in PHONE_FRAME_WEIGHTS.items()) + "):")
         w("a phone label before the number (`Phone:`, `Tel.`, `Mobile:`, `Office:`, `T:`, `call me on`, `Telefon:`, …), a")
         w("label after it (`… (mobile)`, `…-Office,…-Fax`, `… [cell]`), a multi-line contact block (the label on the line")
@@ -633,7 +633,8 @@ def main() -> None:
         w("The remaining phone misses are numbers in sentences without a label whose shape alone does not say “phone”:")
         w("digits without separators and without a trunk 0 (a North American `5414682312`, a Chinese `13015228267`), two")
         w("groups (`2546 3257`), groups that only spaces separate (`6945 118 455`, which could as well be a row of a")
-        w("table) or that are grouped like an amount (`502 775 019`); and values Faker draws outside the numbering plans")
+        w("table), that are grouped like an amount (`502 775 019`) or that have fewer than eight digits (`550-49-75`);")
+        w("and values Faker draws outside the numbering plans")
         w("(country code `+83`, area codes starting `00`). Reporting such numbers without a label would also report")
         w("the table rows, amounts and ids of the hard negatives. The US_SSN misses are the nine bare digits in the two")
         w("SSN sentences that contain no SSN word (“The applicant wrote … in box 3”, “… was entered for the")

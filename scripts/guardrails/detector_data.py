@@ -3,7 +3,11 @@
 * PII: sentences built around Faker-generated values of known type and span (code-point
   offsets), in several locales, with distractors that must not be reported (order numbers,
   dates, times, version strings, prices, MAC addresses, Luhn-failing card-like numbers,
-  invalid SSNs, ...). Some sentences hold only distractors.
+  invalid SSNs, postal codes, quantities, unlabelled ids, ...). Some sentences hold only
+  distractors. Phone numbers come from the `phone_number()` of 34 Faker locales, some with an
+  extension, in four kinds of frame: a phone label before the number, a label after it, a
+  multi-line contact block (the label on the line before, or fields of a signature), and no label
+  at all (see PHONE_FRAMES).
 * Secrets: realistic generated credentials (random bodies in each provider's format) inside
   config files, shell commands and prose, and hard negatives (hashes, UUIDs, commit ids,
   placeholders, environment-variable references, password-less connection strings).
@@ -33,7 +37,15 @@ from injection_data import CACHE, SEED
 Span = tuple[str, int, int]
 
 PII_TYPES = ["EMAIL", "PHONE", "US_SSN", "CREDIT_CARD", "IBAN", "IP_ADDRESS"]
-PHONE_LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL"]
+# Every Faker locale with phone formats of its own (en_IE and fr_CA borrow en_US's, so they are left out).
+PHONE_LOCALES = [
+    "en_US", "en_CA", "en_GB", "en_AU", "en_IN", "en_NZ", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CH",
+    "it_IT", "es_ES", "es_MX", "pt_PT", "pt_BR", "nl_NL", "nl_BE", "pl_PL", "cs_CZ", "hu_HU", "sv_SE",
+    "da_DK", "fi_FI", "no_NO", "el_GR", "ro_RO", "tr_TR", "ru_RU", "uk_UA", "ja_JP", "ko_KR", "zh_CN",
+    "he_IL",
+]
+# Extensions people append to a number (Faker's en_US and tr_TR formats add an "x123" of their own).
+PHONE_EXTENSIONS = [" ext. {n}", " x{n}", " ext {n}", ", ext. {n}", " Ext. {n}", " (ext. {n})"]
 IBAN_LOCALES = ["de_DE", "fr_FR", "en_GB", "es_ES", "it_IT", "nl_NL"]
 CARD_TYPES = ["visa16", "visa13", "mastercard", "amex", "discover", "jcb16", "diners"]
 
@@ -52,6 +64,7 @@ class Labelled:
     spans: list[Span]
     variant: dict[int, str] = field(default_factory=dict)  # span index -> sub-kind (locale, card type, ...)
     other: list[Span] = field(default_factory=list)  # labelled spans of types not evaluated
+    frame: dict[int, str] = field(default_factory=dict)  # span index -> kind of frame (phone numbers: where the label is)
 
 
 class _Builder:
@@ -62,28 +75,32 @@ class _Builder:
         self.length = 0
         self.spans: list[Span] = []
         self.variant: dict[int, str] = {}
+        self.frame: dict[int, str] = {}
 
-    def add(self, text: str, kind: str | None = None, variant: str | None = None) -> None:
+    def add(self, text: str, kind: str | None = None, variant: str | None = None, frame: str | None = None) -> None:
         if kind:
             if variant:
                 self.variant[len(self.spans)] = variant
+            if frame:
+                self.frame[len(self.spans)] = frame
             self.spans.append((kind, self.length, self.length + len(text)))
         self.parts.append(text)
         self.length += len(text)
 
-    def fill(self, frame: str, values: dict[str, tuple[str, str | None, str | None]]) -> None:
-        """`frame` with {name} holes; values[name] = (text, kind or None, variant)."""
+    def fill(self, frame: str, values: dict[str, tuple], frame_kind: str | None = None) -> None:
+        """`frame` with {name} holes; values[name] = (text, kind or None, variant); `frame_kind` is
+        recorded for every labelled value of the frame."""
         rest = frame
         while "{" in rest:
             before, _, after = rest.partition("{")
             name, _, rest = after.partition("}")
             self.add(before)
             text, kind, variant = values[name]
-            self.add(text, kind, variant)
+            self.add(text, kind, variant, frame_kind if kind else None)
         self.add(rest)
 
     def done(self) -> Labelled:
-        return Labelled("".join(self.parts), self.spans, self.variant)
+        return Labelled("".join(self.parts), self.spans, self.variant, frame=self.frame)
 
 
 # --- PII -----------------------------------------------------------------------------------
@@ -148,6 +165,50 @@ def _distractors(rng: random.Random):
         luhn_failing_card,
         invalid_ssn,
         lambda: f"case {rng.randint(100000, 999999)}-{rng.randint(10, 99)}",
+    ] + _number_distractors(rng)
+
+
+def _number_distractors(rng: random.Random):
+    """Numbers that share a phone number's digit count or grouping without being one: quantities and
+    amounts with thousands separators, postal codes, unlabelled ids and counts of 7-11 digits, account,
+    case and tax numbers with their own label, time and year ranges, coordinates, ISBNs and EANs."""
+    d = string.digits
+
+    def digits(k: int, first: str = "123456789") -> str:
+        return rng.choice(first) + "".join(rng.choice(d) for _ in range(k - 1))
+
+    def thousands(sep: str, groups: int) -> str:
+        return sep.join([str(rng.randint(1, 999))] + [f"{rng.randint(0, 999):03d}" for _ in range(groups)])
+
+    return [
+        lambda: f"{thousands(' ', 2)} units",
+        lambda: f"{rng.randint(100, 999)} {rng.randint(100, 999)} {rng.randint(100, 999)} visitors",
+        lambda: f"a budget of € {thousands(rng.choice([' ', '.']), rng.choice([2, 3]))}",
+        lambda: f"${thousands(',', rng.choice([2, 3]))}.{rng.randint(0, 99):02d}",
+        lambda: f"{thousands(' ', 2)},{rng.randint(0, 99):02d} EUR",
+        lambda: f"a population of {thousands(' ', 2)}",
+        lambda: f"{digits(rng.randint(7, 11))} rows scanned",
+        lambda: f"job {digits(rng.randint(8, 11))} failed",
+        lambda: f"user {digits(rng.randint(7, 10))}",
+        lambda: f"account {rng.randint(10, 99)}-{rng.randint(100, 999)}-{rng.randint(100, 999)}",
+        lambda: f"sort code {rng.randint(10, 99)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}, account {digits(8, d)}",
+        lambda: f"case no. {digits(rng.randint(7, 10))}",
+        lambda: f"NIP {digits(3)}-{digits(3, d)}-{digits(2, d)}-{digits(2, d)}",
+        lambda: f"SIREN {digits(3)} {digits(3, d)} {digits(3, d)}",
+        lambda: f"tax ID {digits(2)} {digits(3, d)} {digits(3, d)} {digits(3, d)}",
+        lambda: f"{rng.randint(10, 28):02d}{rng.randint(1, 12):02d}{rng.randint(50, 99)}-{digits(4, d)}",  # a Nordic personal number
+        lambda: f"ZIP {rng.randint(10000, 99999)}-{rng.randint(1000, 9999)}",
+        lambda: f"{rng.randint(10000, 99999)} {rng.choice(['Berlin', 'Paris', 'Madrid', 'Milano'])}",
+        lambda: f"{rng.randint(10, 99)}-{rng.randint(100, 999)} Warszawa",
+        lambda: f"{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.choice(['Stockholm', 'Praha'])}",
+        lambda: f"open {rng.randint(7, 10):02d}00-{rng.randint(16, 20)}00",
+        lambda: f"{rng.randint(1990, 2015)}-{rng.randint(2016, 2026)}",
+        lambda: f"pages {rng.randint(1000, 4000)}-{rng.randint(4001, 9000)}",
+        lambda: f"{rng.randint(10, 80)}.{digits(6, d)}, {rng.randint(10, 170)}.{digits(6, d)}",
+        lambda: f"ISBN 0-{rng.randint(100, 999)}-{rng.randint(10000, 99999)}-{rng.randint(0, 9)}",
+        lambda: f"EAN {digits(13)}",
+        lambda: f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(2019, 2026)} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
+        lambda: f"v{rng.randint(1, 12)}.{rng.randint(0, 20)}.{rng.randint(0, 99999)}",
     ]
 
 
@@ -157,13 +218,6 @@ PII_FRAMES = {
         "Contact: {v}",
         "I changed my address to {v} last week ({d}).",
         "{v} bounced twice, see {d}.",
-    ],
-    "PHONE": [
-        "You can call me on {v}; my {d} is still open.",
-        "Phone: {v}",
-        "The shop's number is {v}, quote {d}.",
-        "Reach the front desk at {v} after {d}.",
-        "{v} is the number on the form, next to {d}.",
     ],
     "US_SSN": [
         "My SSN is {v} and the reference is {d}.",
@@ -191,6 +245,68 @@ PII_FRAMES = {
     ],
 }
 
+# Phone frames by where the label is. {v} is the phone number, {v2} a second one (same locale), {d} a
+# distractor; {name}, {company}, {street}, {city} and {email} are Faker values that are not scored.
+PHONE_FRAMES = {
+    "label before": [
+        "You can call me on {v}; my {d} is still open.",
+        "Phone: {v}",
+        "Reach the front desk at {v} after {d}.",
+        "Tel. {v} (ask for {name})",
+        "Tel.: {v} · {email}",
+        "Mobile: {v}",
+        "Mob. {v}, see {d}",
+        "Cell: {v}",
+        "Fax: {v} for the signed copy of {d}",
+        "Office: {v}",
+        "Desk: {v}",
+        "Home: {v}",
+        "Work: {v} (weekdays)",
+        "Direct line: {v}",
+        "T: {v} | E: {email}",
+        "Call {name} on {v} about {d}.",
+        "Please ring {v} before {d}.",
+        "Text me at {v} when you land.",
+        "WhatsApp: {v}",
+        "My mobile number is {v}, and {d} is attached.",
+        "For support dial {v}; quote {d}.",
+        "Telefon: {v}",
+        "Tél. : {v}",
+        "Teléfono: {v}",
+    ],
+    "label after": [
+        "{v} (mobile)",
+        "{v} (home), {email}",
+        "{v} (work), leave a message after {d}.",
+        "{v}-Office,{v2}-Fax",
+        "{v} - Fax",
+        "I'm reachable at {v} (landline) until {d}.",
+        "Numbers: {v} (office) and {v2} (mobile).",
+        "{v} [cell]",
+        "{name}: {v} mobile, {email}",
+    ],
+    "contact block": [
+        "{name}\n{company}\nPhone:\n{v}\nE-mail:\n{email}",
+        "{name}\nMobile: {v}\nDesk: {v2}\nRef: {d}",
+        "Kind regards,\n{name}\n{company}\nT {v}\nM {v2}",
+        "Contact\n{name}\n{street}\n{city}\nTel.\n{v}",
+        "{name} | {company}\nOffice {v} | Mobile {v2}",
+        "Personal info:\nPhone:\n{v}\n\nE-mail:\n{email}\nCustomer since {d}",
+        "{name}\n{street}\n{city}\nFax\n{v}",
+    ],
+    "no label": [
+        "The shop's number is {v}, quote {d}.",
+        "{v} is the number on the form, next to {d}.",
+        "{name}, {v}, {email}",
+        "{name}\n{street}\n{city}\n{v}",
+        "Let me know at {v} or by e-mail before {d}.",
+        "I tried {v} twice after {d} but nobody picked up.",
+        "{v} — {name}, {city}",
+    ],
+}
+# How often each kind of frame is drawn: most numbers in text carry a label somewhere near them.
+PHONE_FRAME_WEIGHTS = {"label before": 40, "label after": 15, "contact block": 20, "no label": 25}
+
 BENIGN_FRAMES = [
     "Your {d} shipped on {d2}.",
     "Upgrade to {d} before {d2} to fix the crash.",
@@ -200,6 +316,12 @@ BENIGN_FRAMES = [
 ]
 
 
+def _phone_frame(rng: random.Random) -> tuple[str, str]:
+    """A phone frame and its kind, drawn by PHONE_FRAME_WEIGHTS."""
+    kind = rng.choices(list(PHONE_FRAME_WEIGHTS), weights=list(PHONE_FRAME_WEIGHTS.values()))[0]
+    return rng.choice(PHONE_FRAMES[kind]), kind
+
+
 def _labelled(variant: str, frame: str) -> str:
     """Bare SSNs are told apart by whether their sentence says it is an SSN."""
     if variant != "bare":
@@ -207,7 +329,12 @@ def _labelled(variant: str, frame: str) -> str:
     return "bare, SSN word in the sentence" if "SSN" in frame or "Social security" in frame else "bare, no SSN word"
 
 
-def pii_examples(n: int = 1800) -> list[Labelled]:
+# The kind of value each non-distractor sentence is built around, in turn: phone numbers come in
+# more formats than the other types, so they get three turns in eight.
+SENTENCE_KINDS = ["EMAIL", "PHONE", "US_SSN", "PHONE", "CREDIT_CARD", "IBAN", "PHONE", "IP_ADDRESS"]
+
+
+def pii_examples(n: int = 3000) -> list[Labelled]:
     """`n` sentences: a sixth hold only distractors; the rest one PII value of known span (and a
     second one in a third of them), each next to a distractor."""
     from faker import Faker
@@ -219,13 +346,19 @@ def pii_examples(n: int = 1800) -> list[Labelled]:
     us = fakers["en_US"]
     distractors = _distractors(rng)
 
+    def phone(loc: str) -> str:
+        number = fakers[loc].phone_number()
+        if "x" not in number and rng.random() < 0.08:
+            number += rng.choice(PHONE_EXTENSIONS).format(n=rng.randint(2, 9999))
+        return number
+
     def value(kind: str) -> tuple[str, str]:
         if kind == "EMAIL":
             f = fakers[rng.choice(list(fakers))]
             return rng.choice([f.email, f.free_email, f.company_email])(), "email"
         if kind == "PHONE":
             loc = rng.choice(PHONE_LOCALES)
-            return fakers[loc].phone_number(), loc
+            return phone(loc), loc
         if kind == "US_SSN":
             ssn = us.ssn()
             style = rng.choice(["dashes", "dashes", "spaces", "bare"])
@@ -251,6 +384,23 @@ def pii_examples(n: int = 1800) -> list[Labelled]:
             return f"2001:db8::{rng.getrandbits(16):x}", "ipv6 compressed"
         return f"fe80::{rng.getrandbits(16):x}:{rng.getrandbits(16):x}", "ipv6 compressed"
 
+    def fill(b: _Builder, kind: str) -> None:
+        v, variant = value(kind)
+        if kind != "PHONE":
+            frame = rng.choice(PII_FRAMES[kind])
+            b.fill(frame, {"v": (v, kind, _labelled(variant, frame)), "d": (rng.choice(distractors)(), None, None)})
+            return
+        # A phone frame, with the other values of a contact block from the number's locale.
+        frame, frame_kind = _phone_frame(rng)
+        f = fakers[variant]
+        email = rng.choice([f.email, f.free_email, f.company_email])()
+        b.fill(frame, {
+            "v": (v, "PHONE", variant), "v2": (phone(variant), "PHONE", variant),
+            "d": (rng.choice(distractors)(), None, None), "email": (email, "EMAIL", "email"),
+            "name": (f.name(), None, None), "company": (f.company(), None, None),
+            "street": (f.street_address(), None, None), "city": (f.city(), None, None),
+        }, frame_kind)
+
     out: list[Labelled] = []
     for i in range(n):
         b = _Builder()
@@ -259,16 +409,11 @@ def pii_examples(n: int = 1800) -> list[Labelled]:
             b.fill(frame, {"d": (rng.choice(distractors)(), None, None), "d2": (rng.choice(distractors)(), None, None)})
             out.append(b.done())
             continue
-        kind = PII_TYPES[i % len(PII_TYPES)]
-        v, variant = value(kind)
-        frame = rng.choice(PII_FRAMES[kind])
-        b.fill(frame, {"v": (v, kind, _labelled(variant, frame)), "d": (rng.choice(distractors)(), None, None)})
+        fill(b, SENTENCE_KINDS[i % len(SENTENCE_KINDS)])
         if i % 3 == 0:
-            other = rng.choice(PII_TYPES)
-            v2, variant2 = value(other)
-            b.add(" ")
-            frame2 = rng.choice(PII_FRAMES[other])
-            b.fill(frame2, {"v": (v2, other, _labelled(variant2, frame2)), "d": (rng.choice(distractors)(), None, None)})
+            # A frame that ends with its value ("Phone: {v}") is a line of its own.
+            b.add(" " if "".join(b.parts)[-1] in ".!?" else "\n")
+            fill(b, rng.choice(PII_TYPES))
         out.append(b.done())
     return out
 

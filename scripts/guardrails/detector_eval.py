@@ -11,7 +11,8 @@ from pathlib import Path
 
 from detector_data import Labelled, Span
 
-# One policy per detector, so that a block by one cannot hide the findings of another.
+# One policy per detector, so that a block by one cannot hide the findings of another; and `pii` at
+# threshold 0.3, which adds the bare nine-digit numbers scored 0.3 as US_SSN (docs/guardrails.md).
 POLICY_YAML = """\
 guardrails:
   policies:
@@ -21,6 +22,9 @@ guardrails:
     eval_pii:
       input:
         - {detector: pii, action: redact}
+    eval_pii_strict:
+      input:
+        - {detector: pii, action: redact, threshold: 0.3}
     eval_secrets:
       input:
         - {detector: secrets, action: redact}
@@ -69,6 +73,7 @@ class SpanScore:
         self.typed = typed
         self.counts: dict[str, Counter] = defaultdict(Counter)
         self.variants: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self.frames: dict[tuple[str, str], Counter] = defaultdict(Counter)  # (type, kind of frame) -> tp, fn
         self.misses: dict[str, list[str]] = defaultdict(list)  # type -> descriptions of missed spans
         self.false: dict[str, list[str]] = defaultdict(list)  # type -> descriptions of false positives
         self.texts = Counter()  # per-text: positives, flagged positives, negatives, flagged negatives
@@ -79,20 +84,24 @@ class SpanScore:
         for i, (kind, s, e) in enumerate(ex.spans):
             hits = [j for j, (k, fs, fe) in enumerate(found) if (k == kind or not self.typed) and fs < e and s < fe]
             variant = ex.variant.get(i, "")
+            frame = ex.frame.get(i, "")
+            outcome = "tp" if hits else "fn"
+            self.variants[(kind, variant)][outcome] += 1
+            if frame:
+                self.frames[(kind, frame)][outcome] += 1
             if hits:
                 self.counts[kind]["tp"] += 1
-                self.variants[(kind, variant)]["tp"] += 1
                 if any(found[j][1:] == (s, e) for j in hits):
                     self.counts[kind]["exact"] += 1
                 used.update(hits)
                 hit_spans.append((kind, s, e))
             else:
                 self.counts[kind]["fn"] += 1
-                self.variants[(kind, variant)]["fn"] += 1
                 other = [k for k, fs, fe in found if fs < e and s < fe]
                 note = f" (found as {', '.join(other)})" if other else ""
                 where = f" in “{_context(ex.text, s, e)}”" if len(ex.text) > e - s else ""
-                self.misses[kind].append((f"{variant}: " if variant else "") + f"`{ex.text[s:e]}`{where}{note}")
+                label = ", ".join(x for x in (variant, frame) if x)
+                self.misses[kind].append((f"{label}: " if label else "") + f"`{ex.text[s:e]}`{where}{note}")
         for j, (k, fs, fe) in enumerate(found):
             if j in used:
                 continue

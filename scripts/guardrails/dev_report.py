@@ -5,14 +5,15 @@
 
 Prints, for the `pii` detector run through `keel guard scan`:
 
-* the Faker-generated sentences that evaluate.py also scores (span table, recall by variant, every
-  error);
+* the Faker-generated sentences that evaluate.py also scores (span table, recall by variant and, for
+  phone numbers, by where the label is; every error);
 * a format catalogue: every card type Faker's credit-card provider generates and the phone numbers
-  of more Faker locales, grouped or not, each in a sentence with or without a context word
-  (recall per format);
+  of the same Faker locales as the sentences, grouped or not, each in a short sentence with or
+  without a phone word (recall per format);
 * hard negatives: numbers that are not PII of the evaluated types (order, invoice, account and
-  ticket numbers, Unix timestamps, amounts, versions, dates, ...) in sentences, with and without
-  a context word of another kind (false positives per kind).
+  ticket numbers, Unix timestamps, amounts, versions, dates, table rows, lists of numbers, licence
+  keys, tax and bank numbers, unlabelled ids, ...) in sentences, with and without a context word of
+  another kind (false positives per kind).
 
 It never reads the data reserved for independent evaluation (presidio-evaluator's synth_dataset_v2,
 PyRIT): those are scored once, by evaluate.py.
@@ -29,16 +30,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from detector_data import PII_TYPES, Labelled, _Builder, _group_card, pii_examples  # noqa: E402
+from detector_data import PHONE_LOCALES, PII_TYPES, Labelled, _Builder, _group_card, pii_examples  # noqa: E402
 from detector_eval import SpanScore, findings, keel_scan  # noqa: E402
 from injection_data import ROOT, SEED  # noqa: E402
 
-# Faker locales with their own phone formats, beyond the seven of the evaluation sentences.
-CATALOGUE_LOCALES = [
-    "en_US", "en_CA", "en_GB", "en_IE", "en_AU", "en_NZ", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CH",
-    "es_ES", "es_MX", "it_IT", "nl_NL", "nl_BE", "pt_PT", "pt_BR", "pl_PL", "sv_SE", "da_DK", "no_NO",
-    "fi_FI", "cs_CZ", "hu_HU", "ro_RO", "el_GR", "tr_TR",
-]
+# The phone locales of the evaluation sentences, each in the same two kinds of sentence.
+CATALOGUE_LOCALES = PHONE_LOCALES
 CONTEXT_FRAMES = ["Phone: {v}", "Call me on {v} after lunch.", "My mobile is {v}.", "Fax {v}"]
 PLAIN_FRAMES = ["The shop is at {v}, open until six.", "{v} is the one on the form.", "Use {v} for this."]
 CARD_CONTEXT = ["Card number {v} expires next year.", "Charge my credit card {v} please."]
@@ -105,6 +102,24 @@ def hard_negatives(n: int = 1200) -> list[tuple[str, Labelled]]:
         "iso timestamp": lambda: f"at 2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:"
                                  f"{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z",
         "digit run in code": lambda: f"x = {digits(rng.randint(9, 16))} * factor",
+        # Digit groups that share a phone number's grouping.
+        "table row": lambda: f"North {rng.randint(100, 9999)} {rng.randint(10, 999)} {rng.randint(10, 999)}",
+        "list of numbers": lambda: "The winning numbers were " + " ".join(f"{rng.randint(1, 49):02d}" for _ in range(6)) + ".",
+        "date and time": lambda: rng.choice([f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:00",
+                                             f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2025 {rng.randint(0, 23):02d}:30",
+                                             f"2025 {rng.randint(1, 12):02d} {rng.randint(1, 28):02d}"]),
+        "licence key": lambda: "key " + "-".join(digits(4, d) for _ in range(rng.choice([3, 4]))),
+        "part number": lambda: f"part no. {digits(3)}-{digits(4, d)}-{digits(2, d)}",
+        "tax number": lambda: rng.choice([f"NIP {digits(3)}-{digits(3, d)}-{digits(2, d)}-{digits(2, d)}",
+                                          f"Steuernummer {digits(2)}/{digits(3, d)}/{digits(5, d)}",
+                                          f"VAT {digits(3)} {digits(4, d)} {digits(2, d)}"]),
+        "bank details": lambda: f"sort code {digits(2, d)}-{digits(2, d)}-{digits(2, d)} account {digits(8, d)}",
+        "us address": lambda: f"Austin, TX {digits(5)}-{digits(4, d)}",
+        "amount with spaces": lambda: f"{digits(3)} {digits(3, d)} {digits(3, d)} EUR",
+        "quantity": lambda: f"{digits(3)} {digits(3, d)} units",
+        "routing number": lambda: f"routing {digits(9, '0123')}",
+        "nine-digit id": lambda: f"id {digits(9)}",
+        "ten-digit id": lambda: f"{digits(10)} rows",
     }
     kinds = sorted(makers)
     return [(kinds[i % len(kinds)], Labelled(makers[kinds[i % len(kinds)]](), [])) for i in range(n)]
@@ -148,8 +163,10 @@ def main() -> None:
     sc = scan(pii_examples())
     print_table(sc, PII_TYPES)
     for (kind, variant), c in sorted(sc.variants.items()):
-        if c["fn"]:
+        if c["fn"] or kind == "PHONE":
             print(f"  recall {kind} {variant}: {c['tp'] / (c['tp'] + c['fn']):.3f} of {c['tp'] + c['fn']}")
+    for (kind, frame), c in sorted(sc.frames.items()):
+        print(f"  recall {kind} {frame}: {c['tp'] / (c['tp'] + c['fn']):.3f} of {c['tp'] + c['fn']}")
     print_errors(sc, args.errors)
 
     print("== format catalogue")

@@ -45,7 +45,8 @@ from injection_data import (  # noqa: E402
 )
 from injection_features import BUCKETS, Model, normalize  # noqa: E402
 from detector_data import (  # noqa: E402
-    PII_TYPES, PRESIDIO_EVALUATOR, Labelled, pii_examples, presidio_examples, secrets_examples,
+    PHONE_FRAME_WEIGHTS, PHONE_LOCALES, PII_TYPES, PRESIDIO_EVALUATOR, Labelled, pii_examples, presidio_examples,
+    secrets_examples,
 )
 from detector_eval import SpanScore, findings, keel_scan  # noqa: E402
 
@@ -196,13 +197,16 @@ def miss_class(kind: str, description: str) -> str:
     value = description.split("`")[1] if "`" in description else description
     digits = re.sub(r"\D", "", value)
     if kind == "PHONE":
-        if re.fullmatch(r"\+?[0-9]+", value):
-            return "digits without any separator, no trunk 0 or no phone label"
+        where = "" if ", no label:" in description else " (a label was there, but not recognised)"
         if value.lstrip("(").startswith("00"):
-            return "area code starting 00 (not a valid trunk prefix)"
-        if not value.startswith(("0", "(0", "+")):
-            return "neither a trunk 0 nor a leading + (Italian mobiles, short or foreign local formats)"
-        return "other format"
+            return "area code starting 00 (outside the numbering plans)"
+        if value.lstrip("(").startswith("+"):
+            return "a country code E.164 does not assign"
+        if re.fullmatch(r"[0-9]+(?:,? ?\(?(?:[xX]|[eE]xt\.?) ?[0-9]+\)?)?", value):
+            return "digits without separators or trunk 0, and no label" + where
+        if len(re.findall(r"[0-9]+", value)) == 2:
+            return "two digit groups without a trunk 0, and no label" + where
+        return "digit groups whose shape alone does not say phone (spaces only, grouped like an amount, or fewer than eight digits), and no label" + where
     if kind == "CREDIT_CARD":
         return "other (see the examples)"
     if kind == "US_SSN":
@@ -253,6 +257,14 @@ def variant_table(sc: SpanScore, kinds: list[str]) -> list[str]:
     for (kind, variant), c in sorted(sc.variants.items()):
         if kind in kinds and variant:
             lines.append(f"| {kind} | {variant} | {c['tp'] + c['fn']} | {fmt(c['tp'] / (c['tp'] + c['fn']))} |")
+    return lines
+
+
+def frame_table(sc: SpanScore, kind: str) -> list[str]:
+    lines = ["| where the label is | labelled | recall |", "|---|---:|---:|"]
+    for (k, frame), c in sorted(sc.frames.items()):
+        if k == kind:
+            lines.append(f"| {frame} | {c['tp'] + c['fn']} | {fmt(c['tp'] / (c['tp'] + c['fn']))} |")
     return lines
 
 
@@ -345,8 +357,11 @@ def main() -> None:
     scan_inj = keel_scan(args.keel, [e.text for e in heldout + pyrit], "eval_injection")
     pii = pii_examples()
     scan_pii = keel_scan(args.keel, [e.text for e in pii], "eval_pii")
+    scan_pii_strict = keel_scan(args.keel, [e.text for e in pii], "eval_pii_strict")
     presidio = presidio_examples()
     scan_presidio = keel_scan(args.keel, [e.text for e in presidio], "eval_pii") if not isinstance(presidio, str) else presidio
+    scan_presidio_strict = (keel_scan(args.keel, [e.text for e in presidio], "eval_pii_strict")
+                            if not isinstance(presidio, str) else presidio)
     secrets = secrets_examples()
     scan_secrets = keel_scan(args.keel, [e.text for e in secrets], "eval_secrets")
     lg_secrets = llm_guard_rows(args.llm_guard_python, "secrets", [e.text for e in secrets])
@@ -550,13 +565,24 @@ def main() -> None:
         sc_pii = score_spans(pii, [findings(r, "pii") for r in scan_pii])
         n_neg = sum(1 for e in pii if not e.spans)
         w(f"{len(pii)} sentences (`scripts/guardrails/detector_data.py`, seed {SEED + 1}) built around values from Faker")
-        w("40.54.0: e-mail addresses (all locales), phone numbers (en_US, en_GB, de_DE, fr_FR, es_ES, it_IT, nl_NL),")
-        w("US SSNs (with dashes, spaces, or bare next to a context word or none), card numbers (Visa 13/16, Mastercard,")
-        w("Amex, Discover, JCB, Diners; plain or grouped by spaces or dashes), IBANs (six countries; plain or in groups")
-        w("of four) and IPv4/IPv6 addresses, each with known code-point span. Every sentence also holds a distractor")
+        w(f"40.54.0: e-mail addresses (all locales), phone numbers (`phone_number()` of {len(PHONE_LOCALES)} locales: "
+          f"{', '.join(PHONE_LOCALES)};")
+        w("about 8 % of them with an extension such as `ext. 1234` or `x12`), US SSNs (with dashes, spaces, or bare next to a")
+        w("context word or none), card numbers (Visa 13/16, Mastercard, Amex, Discover, JCB, Diners; plain or grouped by")
+        w("spaces or dashes), IBANs (six countries; plain or in groups of four) and IPv4/IPv6 addresses, each with known")
+        w("code-point span. Phone numbers get three sentences in eight, in four kinds of frame (weights: "
+          + ", ".join(f"{k} {v} %" for k, v in PHONE_FRAME_WEIGHTS.items()) + "):")
+        w("a phone label before the number (`Phone:`, `Tel.`, `Mobile:`, `Office:`, `T:`, `call me on`, `Telefon:`, …), a")
+        w("label after it (`… (mobile)`, `…-Office,…-Fax`, `… [cell]`), a multi-line contact block (the label on the line")
+        w("above, or signature fields such as `T …` and `M …`), and no label at all (`The shop's number is …`, a name and")
+        w("address block that ends in the number, `Let me know at … or by e-mail`). Every sentence also holds a distractor")
         w("that must not be reported: order and invoice numbers, ISO and European dates, times, version and build")
-        w("strings, prices, tracking numbers, MAC addresses, UUIDs, ZIP codes, Luhn-failing card-like numbers and")
-        w(f"invalid SSNs (area 000/666/9xx, group 00, serial 0000); {n_neg} sentences hold distractors only.")
+        w("strings, prices, tracking numbers, MAC addresses, UUIDs, ZIP and postal codes, Luhn-failing card-like numbers,")
+        w("invalid SSNs (area 000/666/9xx, group 00, serial 0000), quantities and amounts grouped in thousands")
+        w("(`942 156 units`, `€ 873.079.503`), ids and counts of 7–11 digits without a label (`job 79044679 failed`,")
+        w("`636329533 rows scanned`), account, sort-code and tax numbers with their labels (`NIP 550-601-83-49`), Nordic")
+        w("personal numbers, year, time and page ranges, coordinates, ISBNs and EANs;")
+        w(f"{n_neg} sentences hold distractors only.")
         w("A labelled value counts as found when a finding of the same type overlaps it; a finding overlapping no")
         w("labelled value of its type is a false positive. “Exact bounds” is the share of found values whose")
         w("finding has exactly the labelled span.")
@@ -571,29 +597,58 @@ def main() -> None:
         w("")
         L.extend(variant_table(sc_pii, PII_TYPES))
         w("")
+        w("Phone numbers by where their label is:")
+        w("")
+        L.extend(frame_table(sc_pii, "PHONE"))
+        w("")
         w("Errors, grouped (all of them; up to three examples each):")
         w("")
         L.extend(error_table(sc_pii, PII_TYPES))
         w("")
-        w("Changes in this version, with unit tests in `Tests/KeelGuardrailsTests/PIINumberLabelTests.swift`, made on")
-        w("this data and on the format catalogue and hard negatives of `scripts/guardrails/dev_report.py` (every card")
-        w("type of Faker's card provider, the phone formats of 28 Faker locales, order/invoice/account/ticket numbers,")
-        w("Unix timestamps, amounts, ISBNs, coordinates, UUIDs): phone numbers written without separators are")
-        w("reported when they start with a trunk 0 (10–11 digits; 9 only after a phone label), other runs of 9–11")
-        w("digits and local digit groups (`612 345 678`, `(37) 788-063`) only right after a phone label (“Tel.”,")
-        w("“call me on”, “mobile”, …), national numbers may have a slash after the area code (`0662/2204146`); a")
-        w("label that makes a number an order, invoice, ticket, account, … number (or a `#` not preceded by a")
-        w("context word) vetoes PHONE, US_SSN and US_ITIN, and a context word only counts for the nearest number;")
-        w("bare nine-digit ITINs need an ITIN label as bare SSNs need an SSN label; card numbers may be grouped")
-        w("with dots, Maestro numbers (6304, 6390, 6759, 6761–6763, 50, 56–58) may have 12–19 digits, and JCB's")
-        w("15-digit 1800/2131 numbers and its whole 35 range (which Faker draws from) are accepted; a number that")
-        w("is one group of a longer hyphenated, dotted or slashed token (the last group of a UUID) is not reported.")
-        w("The remaining misses above are phone values Faker draws outside the numbering plans (trunk `00`),")
-        w("national numbers of 9 digits or mobiles without a trunk 0 that no phone word labels, and nine bare digits")
-        w("in the two SSN sentences that contain no SSN word (“The applicant wrote … in box 3”, “… was entered")
-        w("for the employee”): nothing in them says that the number is an SSN, and reporting every valid")
-        w("nine-digit number would flag order numbers, ids and amounts (see “Limits”).")
+        w("Changes in this version, with unit tests in `Tests/KeelGuardrailsTests/PIIPhoneFormatTests.swift`,")
+        w("`PIIPhoneLabelTests.swift` and `PIINumberLabelTests.swift`, made on this data and on the format catalogue")
+        w("and hard negatives of `scripts/guardrails/dev_report.py` (which adds table rows, lists of numbers, dates")
+        w("with times, licence keys, part, tax, routing and bank numbers, and unlabelled ids). The phone sentences of")
+        w("the previous version came from 7 locales, with a label before the number or none; on the sentences above")
+        w("the previous detector found 0.742 of the phone numbers, at precision 0.990.")
         w("")
+        w("- `PHONE`: a label counts before the number (a few words before it, also on the line above, as in a contact")
+        w("  block) and right after it (`(mobile)`, `-Fax`, `[home]`); field names (`Office`, `Desk`, `Home`, `T`, `M`)")
+        w("  count only right next to the number, and a label right after one number does not reach the next one.")
+        w("  `+CC` and `00CC` numbers need a country code that E.164 assigns (so `00` is the international prefix and")
+        w("  `+80…` is no number). National numbers with a trunk prefix may be grouped with dots and slashes, run to")
+        w("  13 digits (Austria) or down to 8 in four groups (Stockholm), and include Russia's trunk 8")
+        w("  (`8 (812) 415-86-83`). With a label, any run of 7–11 digits and any grouping of 7–12 (New Zealand and")
+        w("  Norwegian local numbers, Chinese mobiles, `609 141 777`) is a phone number. Every form may end in an")
+        w("  extension (`x123`, `ext. 1234`, `(ext. 12)`), which is part of the finding. Without a label, a number is")
+        w("  reported only when its shape is one that phone numbers have and amounts, dates, lists and codes do not: an")
+        w("  extension, an area code in parentheses (`(351) 912345678`), or hyphenated groups of mixed length")
+        w("  (`77-1033-3660`, `11 9791-7068`). Dates with times, year and time ranges, codes of equal groups")
+        w("  (`0963-5454-5177`), more pairs than a national number has, SSN-shaped and decimal numbers are not phone")
+        w("  numbers.")
+        w("- `US_SSN`: nine bare digits that no label names now score 0.3, below the default threshold 0.5, instead of")
+        w("  not being reported; an entry with `threshold: 0.3` acts on them (docs/guardrails.md). The default is")
+        w("  unchanged.")
+        w("")
+        w("The remaining phone misses are numbers in sentences without a label whose shape alone does not say “phone”:")
+        w("digits without separators and without a trunk 0 (a North American `5414682312`, a Chinese `13015228267`), two")
+        w("groups (`2546 3257`), groups that only spaces separate (`6945 118 455`, which could as well be a row of a")
+        w("table), that are grouped like an amount (`502 775 019`) or that have fewer than eight digits (`550-49-75`);")
+        w("and values Faker draws outside the numbering plans")
+        w("(country code `+83`, area codes starting `00`). Reporting such numbers without a label would also report")
+        w("the table rows, amounts and ids of the hard negatives. The US_SSN misses are the nine bare digits in the two")
+        w("SSN sentences that contain no SSN word (“The applicant wrote … in box 3”, “… was entered for the")
+        w("employee”): nothing in them says that the number is an SSN.")
+        w("")
+        if not isinstance(scan_pii_strict, str):
+            st = score_spans(pii, [findings(r, "pii") for r in scan_pii_strict]).metrics("US_SSN")
+            w(f"With `threshold: 0.3` (policy `eval_pii_strict`), US_SSN on these sentences: recall {fmt(st['recall'])},")
+            w(f"precision {fmt(st['precision'])} ({st['fp']} false findings: ids and counts without a label, such as")
+            w("`job 162740442 failed`, and nine-digit phone numbers without one). That precision is set by how often")
+            w("unlabelled nine-digit numbers appear next to SSNs in these generated sentences, which says nothing about")
+            w("real traffic, where most unlabelled nine-digit numbers are not SSNs; so this stays an option, not the")
+            w("default (see “Limits”).")
+            w("")
 
     w("### `pii` on presidio-evaluator's `synth_dataset_v2` (independent)")
     w("")
@@ -605,12 +660,15 @@ def main() -> None:
         w(f"`synth_dataset_v2.json` from the source distribution of presidio-evaluator {PRESIDIO_EVALUATOR} on PyPI")
         w("(`pip download --no-deps --no-binary :all:`; the wheel does not ship it): "
           f"{len(presidio)} synthetic sentences. Reserved: it was only scored, once, after the detector changes")
-        w("of this version were made on the development data above, and nothing was changed because of it. One")
-        w("caveat: the previous version of this file listed this set's misses (12-digit `6304…` and 15-digit")
-        w("`1800…`/`2131…` cards, local phone formats without a trunk 0). The card ranges added in this version")
-        w("come from Faker's card provider, and presidio-evaluator generated this set with Faker, so the card recall")
-        w("below is not a blind estimate; the phone rules were designed on Faker's locale formats and numbering")
-        w("plans, but after those misses had been seen. Its types map to")
+        w("of this version were made on the development data above, and nothing was changed because of it. Two")
+        w("caveats. Earlier versions of this file listed some of this set's misses (12-digit `6304…` and 15-digit")
+        w("`1800…`/`2131…` cards; phone numbers in local formats without a trunk 0, a few with their labels). The card")
+        w("ranges added then come from Faker's card provider, and presidio-evaluator generated this set with Faker, so")
+        w("the card recall below is not a blind estimate. The phone rules of this version were designed on the phone")
+        w(f"formats of {len(PHONE_LOCALES)} Faker locales, on numbering plans and on the development sentences above, not on this")
+        w("set's texts or misses; but they were written after those quoted misses had been seen, and this set's phone")
+        w("numbers also come from Faker, so the phone recall below measures formats close to the development data")
+        w("rather than unseen ones. Its types map to")
         w("Keel's as EMAIL_ADDRESS → EMAIL, PHONE_NUMBER → PHONE, US_SSN, CREDIT_CARD, IBAN_CODE → IBAN,")
         w("IP_ADDRESS, and US_DRIVER_LICENSE (scored without a target); its other labels (names, addresses,")
         w("dates, …) are not evaluated. A Keel finding inside one of them counts as a false positive of the Keel")
@@ -624,6 +682,11 @@ def main() -> None:
         w("")
         L.extend(error_table(sc_pr, PII_TYPES + ["US_DRIVER_LICENSE"]))
         w("")
+        if not isinstance(scan_presidio_strict, str):
+            st = score_spans(presidio, [findings(r, "pii") for r in scan_presidio_strict]).metrics("US_SSN")
+            w(f"With `threshold: 0.3` (policy `eval_pii_strict`), US_SSN on this set: recall {fmt(st['recall'])}, precision "
+              f"{fmt(st['precision'])} ({st['fp']} false findings).")
+            w("")
         w("These misses are reported, not fixed: the set is reserved for measuring.")
         w("")
 
@@ -760,11 +823,14 @@ def main() -> None:
     w("- Long benign texts get several chances to be flagged: the false-positive rate grows with length.")
     w("- The benign sets are prompts and documents from the packages above; traffic unlike them (for")
     w("  example security discussions quoting attacks) will have a higher false-positive rate.")
-    w("- `pii` reports phone numbers without separators only with a trunk 0 or right after a phone label, local")
-    w("  digit groups without a trunk 0 or country code only after a phone label, nine bare digits as an SSN only")
-    w("  next to “SSN” or “social security”, and card numbers only with a network prefix and a valid Luhn digit:")
-    w("  values outside these shapes are missed by design (see the error tables), in exchange for few false")
-    w("  positives on order numbers, ids, timestamps and dates.")
+    w("- `pii` reports phone numbers without a label only when their shape says so (a country code, North American")
+    w("  grouping, a trunk prefix, an extension, an area code in parentheses, hyphenated groups of mixed length);")
+    w("  other runs and groupings of digits need a phone label before them, on the line above or right after them.")
+    w("  A phone word a few words before a number counts even when it is about something else (“the call centre")
+    w("  handled 1234567 tickets”). Nine bare digits count as an SSN only next to “SSN” or “social security”")
+    w("  (score 0.3 without, below the default threshold), and card numbers only with a network prefix and a valid")
+    w("  Luhn digit: values outside these shapes are missed by design (see the error tables), in exchange for few")
+    w("  false positives on order numbers, ids, table rows, timestamps and dates.")
     w("- The PII and secrets sentences are generated from templates: real text mixes formats and contexts more")
     w("  freely, so these numbers are an upper bound for the formats covered rather than a field estimate; the")
     w("  presidio-evaluator set is the closer estimate for PII.")

@@ -58,29 +58,6 @@ enum Checksums {
         }
     }
 
-    /// Whether `bytes[range]` is shaped like a phone number written in digit groups: 8–12 digits,
-    /// an optional area code in parentheses, then groups separated by one kind of separator, and not
-    /// a date (day, month and a four-digit year).
-    static func isGroupedPhoneNumber(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
-        guard (8...12).contains(digits(bytes, range).count) else { return false }
-        var start = range.lowerBound
-        if bytes[start] == UInt8(ascii: "(") {
-            guard let close = bytes[range].firstIndex(of: UInt8(ascii: ")")) else { return false }
-            start = close + 1
-            while start < range.upperBound, !(0x30...0x39).contains(bytes[start]) { start += 1 }
-        }
-        let rest = bytes[start..<range.upperBound]
-        let separators = Set(rest.filter { !(0x30...0x39).contains($0) })
-        guard separators.count <= 1 else { return false }
-        let groups = rest.split { !(0x30...0x39).contains($0) }.map { group in group.reduce(0) { $0 * 10 + Int($1 - 0x30) } }
-        let lengths = rest.split { !(0x30...0x39).contains($0) }.map(\.count)
-        if start == range.lowerBound, groups.count == 3, let year = lengths.firstIndex(of: 4),
-           (1900...2099).contains(groups[year]), groups.enumerated().allSatisfy({ $0.offset == year || $0.element <= 31 }) {
-            return false
-        }
-        return true
-    }
-
     /// US Social Security numbers as issued: area 001–899 except 666, group 01–99, serial
     /// 0001–9999, and not one of the numbers published in advertising (078-05-1120, 219-09-9999).
     static func isValidSSN(area: Int, group: Int, serial: Int) -> Bool {
@@ -89,6 +66,16 @@ enum Checksums {
         if area == 219 && group == 9 && serial == 9999 { return false }
         if area == 123 && group == 45 && serial == 6789 { return false }
         return true
+    }
+
+    /// Whether nine digits are an SSN as issued (see ``isValidSSN(area:group:serial:)``).
+    static func isValidSSN(_ digits: [Int]) -> Bool {
+        guard digits.count == 9 else { return false }
+        return isValidSSN(
+            area: digits[0] * 100 + digits[1] * 10 + digits[2],
+            group: digits[3] * 10 + digits[4],
+            serial: digits[5] * 1000 + digits[6] * 100 + digits[7] * 10 + digits[8]
+        )
     }
 
     /// US ITINs: 9XX-7X-XXXX and friends — group 50–65, 70–88, 90–92 or 94–99.

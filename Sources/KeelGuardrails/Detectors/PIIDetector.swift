@@ -67,126 +67,47 @@ public struct PIIDetector: Detector {
     static let birthWords = ["born", "birth", "birthday", "birthdate", "dob", "d.o.b", "date of birth", "né", "née", "geboren"]
     static let months = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 
-    static let builtInRules: [EntityRule] = [
-        EntityRule(
-            type: "EMAIL",
-            expression: #"[A-Za-z0-9._%+\-]+@[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#,
-            score: 0.95, maxLength: 320,
-            validate: { bytes, range in
-                // The local part may not start or end with a dot.
-                let at = bytes[range].firstIndex(of: UInt8(ascii: "@"))!
-                guard at - range.lowerBound <= 64, bytes[range.lowerBound] != UInt8(ascii: "."), bytes[at - 1] != UInt8(ascii: ".") else { return nil }
-                return range
-            }
-        ),
-        // International: +CC then 6–14 more digits in groups.
-        EntityRule(
-            type: "PHONE",
-            expression: #"\+[1-9][0-9]{0,2}[ .\-]?(?:\(0\)[ .\-]?)?(?:\(?[0-9]{1,5}\)?[ .\-]?){1,5}[0-9]{2,5}"#,
-            score: 0.85, context: ["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp"], contextScore: 0.95,
-            wordBoundary: false,
-            validate: { bytes, range in
-                var end = range.upperBound
-                while end > range.lowerBound, !(0x30...0x39).contains(bytes[end - 1]) { end -= 1 }
-                if end < bytes.count, (0x30...0x39).contains(bytes[end]) { return nil }
-                let count = Checksums.digits(bytes, range.lowerBound..<end).count
-                return (8...15).contains(count) ? range.lowerBound..<end : nil
-            }
-        ),
-        // North American: (415) 555-0132, 415-555-0132, 415.555.0132, 1-415-555-0132, with an optional
-        // extension (415-555-0132x204, 415-555-0132 ext. 204) that is part of the finding.
-        EntityRule(
-            type: "PHONE",
-            expression: #"(?:1[ .\-])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .\-])[2-9][0-9]{2}[ .\-][0-9]{4}(?: ?(?:[xX]|[eE][xX][tT]\.?) ?[0-9]{1,5})?"#,
-            score: 0.7, context: ["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "contact"], contextScore: 0.95,
-            tokenStarts: true,
-            validate: { bytes, range in
-                // The checks apply to the number without its extension.
-                let marker = bytes[range].firstIndex { $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
-                var numberEnd = marker ?? range.upperBound
-                while numberEnd > range.lowerBound, bytes[numberEnd - 1] == UInt8(ascii: " ") { numberEnd -= 1 }
-                let number = range.lowerBound..<numberEnd
-                let text = String(decoding: bytes[number], as: UTF8.self)
-                let digits = Checksums.digits(bytes, number)
-                guard digits.count == 10 || (digits.count == 11 && digits[0] == 1) else { return nil }
-                // Separators must be consistent (415-555-0132, not a date-like 415-555.0132).
-                let separators = Set(text.filter { $0 == "-" || $0 == "." })
-                return separators.count <= 1 ? range : nil
-            }
-        ),
-        // National formats with a trunk prefix: UK 020 7946 0958 / 07700 900123 / (0113) 4960962,
-        // FR 01 23 45 67 89, DE 030 1234567 / (07408) 59411 / 0662/2204146, NL (023)-7108596. The
-        // area code is followed by a separator (or a slash), or closed by a parenthesis.
-        EntityRule(
-            type: "PHONE",
-            expression: #"(?:\(0[1-9][0-9]{0,4}\)[ \-]?|0[1-9][0-9]{0,4}[ \-/])[0-9]{2,8}(?:[ \-][0-9]{2,8}){0,3}"#,
-            score: 0.6, context: ["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "contact", "ring", "number"], contextScore: 0.9,
-            tokenStarts: true,
-            validate: { bytes, range in
-                // Candidates may start at any token of a matched region, so the trunk prefix is checked
-                // here: "0" then a non-zero digit, optionally after "(".
-                let first = bytes[range.lowerBound] == UInt8(ascii: "(") ? range.lowerBound + 1 : range.lowerBound
-                guard first + 1 < range.upperBound, bytes[first] == UInt8(ascii: "0"), (0x31...0x39).contains(bytes[first + 1]) else { return nil }
-                // Nor may it continue a run of digit groups (the tail of a card-like number).
-                if range.lowerBound >= 2, [UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: ".")].contains(bytes[range.lowerBound - 1]),
-                   (0x30...0x39).contains(bytes[range.lowerBound - 2]) { return nil }
-                let count = Checksums.digits(bytes, range).count
-                // Austrian and German numbers written with a slash after the area code run to 12 digits.
-                let slashed = bytes[range].contains(UInt8(ascii: "/"))
-                return (10...(slashed ? 12 : 11)).contains(count) ? range : nil
-            }
-        ),
-        // National numbers written without separators, with their trunk 0 (020 7946 0958 as
-        // 02079460958, 06 12 34 56 78 as 0612345678): ten or eleven digits stand alone; nine need a
-        // label ("Tel.", "call me on"). No label may make them an order or invoice number.
-        EntityRule(
-            type: "PHONE",
-            expression: #"0[1-9][0-9]{7,9}"#,
-            score: 0.6, context: phoneWords, contextScore: 0.9,
-            validate: { bytes, range in
-                guard !Checksums.isInsideLongerToken(bytes, range) else { return nil }
-                let label = phoneLabels.label(bytes, range)
-                guard label != .identifier, range.count >= 10 || label == .context else { return nil }
-                return range
-            }
-        ),
-        // Any other run of 9–11 digits (a North American 4155550132, an Italian mobile 3471234567, a
-        // Spanish 612345678) only right after a phone label.
-        EntityRule(
-            type: "PHONE",
-            expression: #"[1-9][0-9]{8,10}"#,
-            score: 0.55,
-            validate: { bytes, range in
-                guard !Checksums.isInsideLongerToken(bytes, range), phoneLabels.leadingLabel(bytes, range) == .context else { return nil }
-                return range
-            }
-        ),
-        // Local formats without a trunk 0 or a country code (612 345 678, 06-12-34-56, (37) 788-063),
-        // 8–12 digits in groups of 2–4, only right after a phone label. These two rules score below
-        // the format rules above, so that where both match, the stricter format's bounds win.
-        EntityRule(
-            type: "PHONE",
-            expression: #"(?:\([0-9]{1,4}\)[ .\-]?)?[0-9]{2,4}(?:[ .\-][0-9]{2,4}){1,4}"#,
-            score: 0.55,
-            validate: { bytes, range in
-                guard !Checksums.isInsideLongerToken(bytes, range), phoneLabels.leadingLabel(bytes, range) == .context else { return nil }
-                return Checksums.isGroupedPhoneNumber(bytes, range) ? range : nil
-            }
-        ),
+    static let builtInRules: [EntityRule] = [emailRule] + phoneRules + numberRules
+
+    static let emailRule = EntityRule(
+        type: "EMAIL",
+        expression: #"[A-Za-z0-9._%+\-]+@[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#,
+        score: 0.95, maxLength: 320,
+        validate: { bytes, range in
+            // The local part may not start or end with a dot.
+            let at = bytes[range].firstIndex(of: UInt8(ascii: "@"))!
+            guard at - range.lowerBound <= 64, bytes[range.lowerBound] != UInt8(ascii: "."), bytes[at - 1] != UInt8(ascii: ".") else { return nil }
+            return range
+        }
+    )
+
+    /// Every other built-in type: identity, payment, network and health numbers.
+    static let numberRules: [EntityRule] = [
         EntityRule(
             type: "US_SSN",
             expression: #"[0-9]{3}(?:-[0-9]{2}-|\s[0-9]{2}\s|[0-9]{2})[0-9]{4}"#,
             score: 0.85, context: ["ssn", "social security", "social security number", "ss#", "ss #"], contextScore: 0.95,
             tokenStarts: true,
             validate: { bytes, range in
-                let digits = Checksums.digits(bytes, range)
-                guard digits.count == 9, range.count == 11 || range.count == 9 else { return nil }
-                guard Checksums.isValidSSN(
-                    area: digits[0] * 100 + digits[1] * 10 + digits[2],
-                    group: digits[3] * 10 + digits[4],
-                    serial: digits[5] * 1000 + digits[6] * 100 + digits[7] * 10 + digits[8]
-                ) else { return nil }
+                guard range.count == 11 || range.count == 9, Checksums.isValidSSN(Checksums.digits(bytes, range)) else { return nil }
                 return labelled(bytes, range, by: ssnLabels)
+            }
+        ),
+        // Nine bare digits that no label names may still be an SSN, but are as often an id, an
+        // amount or a phone number: a weak score, below the default threshold, that an entry with
+        // `threshold: 0.3` acts on. Not when an identifier label
+        // (`order`, `#`) or a phone label names the number, nor when it is the end of a phone number
+        // (`+358 786387583`, `(351) 299557808`).
+        EntityRule(
+            type: "US_SSN",
+            expression: #"[0-9]{9}"#,
+            score: 0.3,
+            validate: { bytes, range in
+                guard Checksums.isValidSSN(Checksums.digits(bytes, range)), !Checksums.isInsideLongerToken(bytes, range),
+                      !PhoneNumbers.continuesDigitGroups(bytes, range), !PhoneNumbers.continuesToTheRight(bytes, range),
+                      !PhoneNumbers.followsAreaCode(bytes, range), ssnLabels.label(bytes, range) == .none,
+                      !isPhoneLabelled(bytes, range) else { return nil }
+                return range
             }
         ),
         EntityRule(
@@ -299,13 +220,6 @@ public struct PIIDetector: Detector {
 }
 
 extension PIIDetector {
-    /// Words that label a phone number (before it, or for scoring, near it).
-    static let phoneWords = [
-        "phone", "telephone", "tel", "ph", "mobile", "mob", "cell", "cellphone", "call", "fax", "whatsapp", "sms",
-        "contact", "reach", "dial", "ring", "landline", "hotline", "switchboard", "telefon", "telefono", "teléfono",
-        "téléphone", "tél", "handy", "cellulare", "móvil", "movil", "portable", "tlf",
-    ]
-    static let phoneLabels = NumberContext(phoneWords, window: 32)
     static let ssnLabels = NumberContext(["ssn", "ssns", "social security", "soc sec", "ss"])
     static let itinLabels = NumberContext(["itin", "taxpayer identification", "tax id", "tin"])
 

@@ -140,7 +140,7 @@ final class HTTPClientEasyHandle {
         }
         let block = headerBlock!
         let nodes = block.bindMemory(to: curl_slist.self, capacity: lineCount)
-        var text = (block + nodeBytes).assumingMemoryBound(to: UInt8.self)
+        var text = (block + nodeBytes).bindMemory(to: UInt8.self, capacity: byteCount - nodeBytes)
         var index = 0
         func addLine(_ write: (inout UnsafeMutablePointer<UInt8>) -> Void) {
             let start = text

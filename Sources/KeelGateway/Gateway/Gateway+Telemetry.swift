@@ -319,13 +319,13 @@ extension AttemptTrail {
         guard let tracing else { return nil }
         let number = nextAttemptNumber()
         // Unsampled: a context to send upstream is all the attempt needs.
-        guard tracing.parent.isSampled else { return SpanBuilder.child(of: tracing.parent, tracing.operation, kind: .client) }
+        guard tracing.parent.isSampled else { return SpanBuilder(tracing.operation, kind: .client, context: tracing.parent.child(), parent: tracing.parent) }
         let address = tracing.addresses[target.provider.name]
         let values = GenAISpanValues(
             operation: tracing.operation, requestModel: target.route.model, providerKind: target.provider.kind.rawValue,
             parameters: tracing.parameters, serverAddress: address?.host, serverPort: address?.port
         )
-        var span = SpanBuilder.child(of: tracing.parent, GenAIConventions.spanName(operation: tracing.operation, model: target.route.model), kind: .client)
+        var span = SpanBuilder(GenAIConventions.spanName(operation: tracing.operation, model: target.route.model), kind: .client, context: tracing.parent.child(), parent: tracing.parent)
         span.conventions = GenAISpanAttributes(values: values, attempt: KeelAttemptValues(number: number, route: target.name, isFallback: target.model.name != tracing.requestedModel))
         return span
     }

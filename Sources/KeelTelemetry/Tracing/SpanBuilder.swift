@@ -80,22 +80,7 @@ public struct SpanBuilder: Sendable {
         startTimeUnixNano: UInt64 = UnixNanos.now(),
         generator: TraceIDGenerator = .shared
     ) -> SpanBuilder {
-        Self.child(of: context, name, kind: kind, attributes: attributes, startTimeUnixNano: startTimeUnixNano, generator: generator)
-    }
-
-    /// Starts a child of the span whose context is `parent` (all a child needs of its parent).
-    public static func child(
-        of parent: TraceContext,
-        _ name: String,
-        kind: SpanKind,
-        attributes: SpanAttributes = SpanAttributes(),
-        startTimeUnixNano: UInt64 = UnixNanos.now(),
-        generator: TraceIDGenerator = .shared
-    ) -> SpanBuilder {
-        var childContext = parent
-        childContext.spanID = generator.spanID()
-        childContext.isRemote = false
-        return SpanBuilder(name, kind: kind, context: childContext, parent: parent, attributes: attributes, startTimeUnixNano: startTimeUnixNano)
+        SpanBuilder(name, kind: kind, context: context.child(generator: generator), parent: context, attributes: attributes, startTimeUnixNano: startTimeUnixNano)
     }
 
     /// Sets one attribute (replacing an earlier value of the same key).

@@ -87,6 +87,15 @@ public struct TraceContext: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The context of a new span under this one: same trace, sampling decision and trace state, a
+    /// new span id, local.
+    public func child(generator: TraceIDGenerator = .shared) -> TraceContext {
+        var child = self
+        child.spanID = generator.spanID()
+        child.isRemote = false
+        return child
+    }
+
     /// The `tracestate` header value, or nil when there is nothing to send.
     public var tracestate: String? {
         traceState.isEmpty ? nil : traceState.header

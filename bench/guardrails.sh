@@ -60,6 +60,9 @@ guardrails:
         - detector: banned_topics
           action: flag
           topics: {weapons: [rifle, ammunition, silencer], legal: [lawsuit, sue, liability, settlement]}
+    signatures-only:        # prompt_injection's pattern part alone, without the trained classifier
+      input:
+        - {detector: prompt_injection, action: block, classifier: false}
 YAML
 
 RESULTS="$ROOT/bench/results"
@@ -71,5 +74,7 @@ mkdir -p "$RESULTS"
   "$KEEL" guard scan "$WORK/corpus-64k.txt" --config "$WORK/bench.yaml" --policy every-detector --bench
   echo
   "$KEEL" guard scan "$WORK/prompt-1k.txt" --config "$WORK/bench.yaml" --policy default --bench
+  echo
+  "$KEEL" guard scan "$WORK/corpus-64k.txt" --config "$WORK/bench.yaml" --policy signatures-only --bench
   echo '```'
 } | tee "$RESULTS/guardrails-latest.md"

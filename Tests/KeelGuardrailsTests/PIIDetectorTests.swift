@@ -17,6 +17,9 @@ func values(_ detector: any Detector, _ text: String) -> [String] {
 struct PIIDetectorTests {
     @Test("positive cases: the exact value is found with its type", arguments: [
         ("Write to jane.doe+news@example.co.uk today.", "EMAIL", "jane.doe+news@example.co.uk"),
+        ("Contact: bavramenko@zasukha.укр", "EMAIL", "bavramenko@zasukha.укр"),
+        ("пишіть на info@пошта.укр, будь ласка", "EMAIL", "info@пошта.укр"),
+        ("mail hans@müller-bau.de now", "EMAIL", "hans@müller-bau.de"),
         ("Call me on +44 20 7946 0958.", "PHONE", "+44 20 7946 0958"),
         ("Reach me at +1 (415) 555-0132 after 5", "PHONE", "+1 (415) 555-0132"),
         ("office: (415) 555-0132", "PHONE", "(415) 555-0132"),

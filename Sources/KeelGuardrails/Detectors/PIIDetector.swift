@@ -71,7 +71,9 @@ public struct PIIDetector: Detector {
 
     static let emailRule = EntityRule(
         type: "EMAIL",
-        expression: #"[A-Za-z0-9._%+\-]+@[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#,
+        // Domain labels may hold UTF-8 letters (internationalised names such as `пошта.укр`, matched
+        // byte-wise), and the top-level domain may be one of whole UTF-8 characters.
+        expression: #"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\x80-\xFF][A-Za-z0-9\-\x80-\xFF]*(?:\.[A-Za-z0-9\-\x80-\xFF]+)*\.(?:[A-Za-z]{2,}|(?:[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}){2,})"#,
         score: 0.95, maxLength: 320,
         validate: { bytes, range in
             // The local part may not start or end with a dot.

@@ -62,18 +62,10 @@ struct MigrationTests {
     @Test("migration 6 copies team and key out of the metadata, and the filters use the partial indexes")
     func teamAndKeyColumnsAreBackfilled() async throws {
         let directory = try TemporaryDirectory()
-        let path = directory.file("keel.db")
-        do {
-            let db = try SQLiteConnection(filename: path, mode: .readWrite)
-            _ = try SQLiteStore.migrate(db, migrations: Array(SQLiteStore.migrations.prefix(5)))
-            try db.execute(
-                """
-                INSERT INTO requests (id, time, inbound_api, model, status, latency_ms, stream, metadata)
-                VALUES ('old-1', 1000, 'openai.chat_completions', 'gpt-4o', 200, 1.5, 0, '{"key_id":"key_a","team":"team_a"}'),
-                       ('old-2', 2000, 'openai.chat_completions', 'gpt-4o', 502, 1.5, 0, '{}')
-                """
-            )
-        }
+        let path = try olderDatabase(in: directory, migrations: 5, requests: """
+            ('old-1', 1000, 'openai.chat_completions', 'gpt-4o', 200, 1.5, 0, '{"key_id":"key_a","team":"team_a"}'),
+            ('old-2', 2000, 'openai.chat_completions', 'gpt-4o', 502, 1.5, 0, '{}')
+            """)
         let store = try SQLiteStore(path: path, logger: memoryLogger().0)
         var entry = sampleEntry(7, time: 3000, status: 429)
         entry.metadata = [RequestLogEntry.MetadataKey.team: "team_a", RequestLogEntry.MetadataKey.keyID: "key_b"]
@@ -100,18 +92,10 @@ struct MigrationTests {
     @Test("migration 8: trace and span ids get columns; old rows keep theirs in the metadata, and readers see both in the metadata")
     func traceIDsHaveTheirOwnColumns() async throws {
         let directory = try TemporaryDirectory()
-        let path = directory.file("keel.db")
-        do {
-            let db = try SQLiteConnection(filename: path, mode: .readWrite)
-            _ = try SQLiteStore.migrate(db, migrations: Array(SQLiteStore.migrations.prefix(7)))
-            try db.execute(
-                """
-                INSERT INTO requests (id, time, inbound_api, model, status, latency_ms, stream, metadata)
-                VALUES ('old-1', 1000, 'openai.chat_completions', 'gpt-4o', 200, 1.5, 0,
-                        '{"span_id":"00f067aa0ba902b7","team":"t","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}')
-                """
-            )
-        }
+        let path = try olderDatabase(in: directory, migrations: 7, requests: """
+            ('old-1', 1000, 'openai.chat_completions', 'gpt-4o', 200, 1.5, 0,
+             '{"span_id":"00f067aa0ba902b7","team":"t","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}')
+            """)
         let store = try SQLiteStore(path: path, logger: memoryLogger().0)
         var entry = sampleEntry(8, time: 3000)
         entry.traceID = "0af7651916cd43dd8448eb211c80319c"
@@ -173,4 +157,14 @@ struct MigrationTests {
         // With the broken step removed, migrating again is a no-op.
         #expect(try SQLiteStore.migrate(db, migrations: [SQLiteStore.migrations[0]]) == [])
     }
+}
+
+/// A database file in `directory` with only the first `count` migrations applied, holding `requests`
+/// rows given as SQL value tuples of (id, time, inbound_api, model, status, latency_ms, stream, metadata).
+private func olderDatabase(in directory: TemporaryDirectory, migrations count: Int, requests values: String) throws -> String {
+    let path = directory.file("keel.db")
+    let db = try SQLiteConnection(filename: path, mode: .readWrite)
+    _ = try SQLiteStore.migrate(db, migrations: Array(SQLiteStore.migrations.prefix(count)))
+    try db.execute("INSERT INTO requests (id, time, inbound_api, model, status, latency_ms, stream, metadata) VALUES " + values)
+    return path
 }

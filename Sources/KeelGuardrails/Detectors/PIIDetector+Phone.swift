@@ -88,13 +88,15 @@ extension PIIDetector {
             validate: { bytes, range in
                 guard !PhoneNumbers.continuesDigitGroups(bytes, range), !PhoneNumbers.continuesToTheRight(bytes, range),
                       let number = PhoneNumbers.withoutExtension(bytes, range) else { return nil }
-                let text = String(decoding: bytes[number], as: UTF8.self)
                 let digits = Checksums.digits(bytes, number)
                 guard digits.count == 10 || (digits.count == 11 && digits[0] == 1) else { return nil }
                 // Separators must be consistent (415-555-0132, not a date-like 415-555.0132).
-                let separators = Set(text.filter { $0 == "-" || $0 == "." })
-                guard separators.count <= 1, !isInsideLongerToken(bytes, range) else { return nil }
-                return range
+                var separator: UInt8?
+                for byte in bytes[number] where byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") {
+                    if let seen = separator, seen != byte { return nil }
+                    separator = byte
+                }
+                return isInsideLongerToken(bytes, range) ? nil : range
             }
         ),
         // National numbers with their trunk prefix, in groups: UK 020 7946 0958 / (0113) 4960962,

@@ -46,6 +46,7 @@ let package = Package(
 
         .executableTarget(name: "keel-bench-server", dependencies: ["KeelHTTP", "KeelCore"], path: "bench/EchoServer"),
         .executableTarget(name: "keel-json-bench", dependencies: ["KeelCore"], path: "bench/JSONBench"),
+        .executableTarget(name: "keel-span-bench", dependencies: ["KeelTelemetry", "KeelCore"], path: "bench/SpanBench"),
         .executableTarget(name: "keel-guardrails-eval", dependencies: ["KeelGuardrails", "KeelCore"], path: "bench/GuardrailsEval"),
 
         .target(name: "KeelTestSupport", dependencies: ["KeelCore", "KeelHTTP", "KeelServer", "KeelConfig", "KeelStore", "KeelGateway"]),

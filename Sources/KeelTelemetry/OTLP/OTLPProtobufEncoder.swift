@@ -73,17 +73,18 @@ public enum OTLPProtobufEncoder {
 
     /// A span still being built, ended at `end`, as a `ScopeSpans.spans` field: the bytes
     /// `writeSpanField(span.end(at: end))` gives, without making the `Span`.
-    static func writeSpanField(_ span: SpanBuilder, end: UInt64, into writer: inout ProtobufWriter) {
-        writer.message(2) {
-            writeSpan(
-                traceID: span.context.traceID, spanID: span.context.spanID, traceState: span.context.traceState,
-                parentSpanID: span.parentSpanID, name: span.name, kind: span.kind,
-                start: span.startTimeUnixNano, end: max(end, span.startTimeUnixNano),
-                attributes: span.attributes, conventions: span.conventions, events: span.events, links: span.links, status: span.status,
-                flags: Span.otlpFlags(span.context.flags, parentIsRemote: span.parentIsRemote),
-                into: &$0
-            )
-        }
+    static func writeSpanField(_ span: borrowing SpanBuilder, end: UInt64, into writer: inout ProtobufWriter) {
+        // Opened and closed without a closure, which would capture (copy) the span.
+        let start = writer.beginMessage(2)
+        writeSpan(
+            traceID: span.context.traceID, spanID: span.context.spanID, traceState: span.context.traceState,
+            parentSpanID: span.parentSpanID, name: span.name, kind: span.kind,
+            start: span.startTimeUnixNano, end: max(end, span.startTimeUnixNano),
+            attributes: span.attributes, conventions: span.conventions, events: span.events, links: span.links, status: span.status,
+            flags: Span.otlpFlags(span.context.flags, parentIsRemote: span.parentIsRemote),
+            into: &writer
+        )
+        writer.endMessage(start)
     }
 
     private static func writeSpan(
@@ -101,11 +102,20 @@ public enum OTLPProtobufEncoder {
         writer.int64(6, Int64(kind.rawValue))
         writer.fixed64(7, start)
         writer.fixed64(8, end)
-        // Convention attributes straight from their values (none replaced by an explicit one),
-        // then the explicit ones: the attributes of `SpanBuilder.allAttributes`.
-        conventions?.forEachAttribute { key, value in
-            if !attributes.isEmpty, attributes[key] != nil { return }
-            writeKeyValue(key, value, field: 9, into: &writer)
+        // Convention attributes, then the explicit ones (which replace a convention attribute
+        // of the same key): the attributes of `SpanBuilder.allAttributes`.
+        if let conventions {
+            if attributes.isEmpty {
+                // The usual case: written straight from their values.
+                withUnsafeMutablePointer(to: &writer) { writer in
+                    var sink = ProtobufAttributeSink(writer: writer, field: 9)
+                    conventions.write(to: &sink)
+                }
+            } else {
+                for (key, value) in conventions.attributes where attributes[key] == nil {
+                    writeKeyValue(key, value, field: 9, into: &writer)
+                }
+            }
         }
         writeAttributes(attributes, field: 9, into: &writer)
         for event in events {

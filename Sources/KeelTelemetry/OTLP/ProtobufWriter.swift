@@ -184,16 +184,29 @@ struct ProtobufWriter: ~Copyable {
     /// A nested message field whose contents `body` writes; always written (an empty message is
     /// a present, empty field).
     mutating func message(_ field: Int, _ body: (inout ProtobufWriter) -> Void) {
+        let start = beginMessage(field)
+        body(&self)
+        endMessage(start)
+    }
+
+    /// Opens a nested message field whose contents the caller writes next, then closes with
+    /// ``endMessage(_:)`` (what ``message(_:_:)`` does without a closure, so a caller's values
+    /// need not be captured). Returns where the length goes.
+    mutating func beginMessage(_ field: Int) -> Int {
         tag(field, .lengthDelimited)
         let lengthAt = count
         append(0)
-        body(&self)
+        return lengthAt
+    }
+
+    /// Closes the message ``beginMessage(_:)`` opened at `lengthAt`: writes its length, shifting
+    /// the contents up when the length needs more than the one byte reserved.
+    mutating func endMessage(_ lengthAt: Int) {
         let length = count - lengthAt - 1
         if length < 0x80 {
             storage[lengthAt] = UInt8(length)
             return
         }
-        // The length needs more than the one byte reserved: shift the contents up.
         var lengthBytes = 1
         var rest = UInt64(length) >> 7
         while rest > 0 {
@@ -249,49 +262,113 @@ struct ProtobufWriter: ~Copyable {
     /// `KeyValue{key, AnyValue{string_value}}` under `field`.
     mutating func keyValue(_ field: Int, key: String, string value: String) {
         var key = key
+        key.withUTF8 { keyValue(field, key: $0, string: value) }
+    }
+
+    /// `KeyValue{key, AnyValue{string_value}}` under `field`, the key as UTF-8.
+    mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, string value: String) {
+        // A native string lends its bytes without a copy; a bridged one is copied first.
+        if let done = value.utf8.withContiguousStorageIfAvailable({ keyValue(field, key: key, utf8: $0) }) { return done }
         var value = value
-        key.withUTF8 { key in
-            value.withUTF8 { value in
-                keyValueHeader(field, key: key, valueLength: Self.lengthDelimitedSize(value.count))
-                // AnyValue.string_value = 1
-                append(0x0A)
-                varint(UInt64(value.count))
-                append(UnsafeRawBufferPointer(value))
-            }
-        }
+        value.withUTF8 { keyValue(field, key: key, utf8: $0) }
+    }
+
+    @inline(__always)
+    private mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, utf8 value: UnsafeBufferPointer<UInt8>) {
+        keyValueHeader(field, key: key, valueLength: Self.lengthDelimitedSize(value.count))
+        // AnyValue.string_value = 1
+        append(0x0A)
+        varint(UInt64(value.count))
+        append(UnsafeRawBufferPointer(value))
     }
 
     /// `KeyValue{key, AnyValue{int_value}}` under `field`.
     mutating func keyValue(_ field: Int, key: String, int value: Int64) {
-        let bits = UInt64(bitPattern: value)
         var key = key
-        key.withUTF8 { key in
-            keyValueHeader(field, key: key, valueLength: 1 + Self.varintSize(bits))
-            // AnyValue.int_value = 3
-            append(0x18)
-            varint(bits)
-        }
+        key.withUTF8 { keyValue(field, key: $0, int: value) }
+    }
+
+    mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, int value: Int64) {
+        let bits = UInt64(bitPattern: value)
+        keyValueHeader(field, key: key, valueLength: 1 + Self.varintSize(bits))
+        // AnyValue.int_value = 3
+        append(0x18)
+        varint(bits)
     }
 
     /// `KeyValue{key, AnyValue{double_value}}` under `field`.
     mutating func keyValue(_ field: Int, key: String, double value: Double) {
         var key = key
-        key.withUTF8 { key in
-            keyValueHeader(field, key: key, valueLength: 9)
-            // AnyValue.double_value = 4
-            append(0x21)
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { append($0) }
-        }
+        key.withUTF8 { keyValue(field, key: $0, double: value) }
+    }
+
+    mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, double value: Double) {
+        keyValueHeader(field, key: key, valueLength: 9)
+        // AnyValue.double_value = 4
+        append(0x21)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { append($0) }
     }
 
     /// `KeyValue{key, AnyValue{bool_value}}` under `field`.
     mutating func keyValue(_ field: Int, key: String, bool value: Bool) {
         var key = key
-        key.withUTF8 { key in
-            keyValueHeader(field, key: key, valueLength: 2)
-            // AnyValue.bool_value = 2
-            append(0x10)
-            append(value ? 1 : 0)
+        key.withUTF8 { keyValue(field, key: $0, bool: value) }
+    }
+
+    mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, bool value: Bool) {
+        keyValueHeader(field, key: key, valueLength: 2)
+        // AnyValue.bool_value = 2
+        append(0x10)
+        append(value ? 1 : 0)
+    }
+
+    /// `KeyValue{key, AnyValue{array_value: ArrayValue{values: [AnyValue{string_value}]}}}` under
+    /// `field` (nested messages: lengths are patched as they close).
+    mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, strings values: [String]) {
+        message(field) { keyValue in
+            // KeyValue.key = 1
+            keyValue.tag(1, .lengthDelimited)
+            keyValue.varint(UInt64(key.count))
+            keyValue.append(UnsafeRawBufferPointer(key))
+            // KeyValue.value = 2, AnyValue.array_value = 5, ArrayValue.values = 1
+            keyValue.message(2) { anyValue in
+                anyValue.message(5) { array in
+                    for value in values {
+                        array.message(1) { $0.string(1, value, force: true) }
+                    }
+                }
+            }
         }
+    }
+}
+
+/// Writes attributes as repeated `KeyValue` fields under one field number (a span's attributes
+/// are field 9) into the writer it points to; valid only while that writer is.
+struct ProtobufAttributeSink: AttributeSink {
+    let writer: UnsafeMutablePointer<ProtobufWriter>
+    let field: Int
+
+    @inline(__always)
+    mutating func add(_ key: StaticString, string value: String) {
+        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, string: value) }
+    }
+
+    @inline(__always)
+    mutating func add(_ key: StaticString, int value: Int64) {
+        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, int: value) }
+    }
+
+    @inline(__always)
+    mutating func add(_ key: StaticString, double value: Double) {
+        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, double: value) }
+    }
+
+    @inline(__always)
+    mutating func add(_ key: StaticString, bool value: Bool) {
+        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, bool: value) }
+    }
+
+    mutating func add(_ key: StaticString, strings value: [String]) {
+        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, strings: value) }
     }
 }

@@ -115,7 +115,7 @@ public final class BatchSpanProcessor: Sendable {
     /// Queues a span as it ends at `end`; for an exporter that takes encoded spans the `Span`
     /// value is never made.
     @discardableResult
-    func enqueue(_ span: SpanBuilder, end: UInt64) -> Bool {
+    func enqueue(_ span: borrowing SpanBuilder, end: UInt64) -> Bool {
         guard encodesSpans else { return enqueue { $0.append(span.end(at: end)) } }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchBytes) { scratch in
             var writer = ProtobufWriter(scratch: scratch)

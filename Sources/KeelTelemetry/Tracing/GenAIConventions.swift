@@ -38,7 +38,7 @@ public enum GenAIConventions {
     public static func attributes(_ values: GenAISpanValues) -> SpanAttributes {
         var attributes = SpanAttributes()
         attributes.reserveCapacity(32)
-        forEachAttribute(values) { attributes.append($0, $1) }
+        write(values, to: &attributes)
         return attributes
     }
 
@@ -55,40 +55,37 @@ public enum GenAIConventions {
         GenAISpanAttributes(values: values, attempt: attempt).attributes
     }
 
-    /// Calls `body` with each convention attribute of `values` that has a value, in a fixed
+    /// Writes each convention attribute of `values` that has a value into `sink`, in a fixed
     /// order: what ``attributes(_:)`` holds, without making it (the span encoder writes them
     /// straight from the values).
-    static func forEachAttribute(_ values: GenAISpanValues, _ body: (String, AttributeValue) -> Void) {
-        func add(_ key: String, _ value: String?) { if let value { body(key, .string(value)) } }
-        func add(_ key: String, _ value: Int?) { if let value { body(key, .int(Int64(value))) } }
-        func add(_ key: String, _ value: Double?) { if let value { body(key, .double(value)) } }
-        func add(_ key: String, _ value: [String]?) { if let value, !value.isEmpty { body(key, .stringArray(value)) } }
-        body("gen_ai.operation.name", .string(values.operation))
-        add("gen_ai.provider.name", values.providerKind.map(providerName(forKind:)))
-        add("gen_ai.request.model", values.requestModel)
+    @inline(__always)
+    static func write<Sink: AttributeSink & ~Copyable>(_ values: GenAISpanValues, to sink: inout Sink) {
+        sink.add("gen_ai.operation.name", string: values.operation)
+        if let kind = values.providerKind { sink.add("gen_ai.provider.name", string: providerName(forKind: kind)) }
+        sink.add("gen_ai.request.model", values.requestModel)
         let parameters = values.parameters
-        add("gen_ai.request.temperature", parameters.temperature)
-        add("gen_ai.request.top_p", parameters.topP)
-        add("gen_ai.request.top_k", parameters.topK)
-        add("gen_ai.request.max_tokens", parameters.maxTokens)
-        add("gen_ai.request.frequency_penalty", parameters.frequencyPenalty)
-        add("gen_ai.request.presence_penalty", parameters.presencePenalty)
-        add("gen_ai.request.stop_sequences", parameters.stopSequences)
-        add("gen_ai.request.seed", parameters.seed)
+        sink.add("gen_ai.request.temperature", parameters.temperature)
+        sink.add("gen_ai.request.top_p", parameters.topP)
+        sink.add("gen_ai.request.top_k", parameters.topK)
+        sink.add("gen_ai.request.max_tokens", parameters.maxTokens)
+        sink.add("gen_ai.request.frequency_penalty", parameters.frequencyPenalty)
+        sink.add("gen_ai.request.presence_penalty", parameters.presencePenalty)
+        sink.add("gen_ai.request.stop_sequences", parameters.stopSequences)
+        sink.add("gen_ai.request.seed", parameters.seed)
         if let count = parameters.choiceCount, count != 1 {
-            body("gen_ai.request.choice.count", .int(Int64(count)))
+            sink.add("gen_ai.request.choice.count", int: Int64(count))
         }
-        add("gen_ai.request.encoding_formats", parameters.encodingFormats)
-        add("gen_ai.response.model", values.responseModel)
-        add("gen_ai.response.id", values.responseID)
-        add("gen_ai.response.finish_reasons", values.finishReasons)
-        add("gen_ai.usage.input_tokens", values.usage.inputTokens)
-        add("gen_ai.usage.output_tokens", values.usage.outputTokens)
-        add("gen_ai.usage.cache_read.input_tokens", values.usage.cacheReadInputTokens)
-        add("gen_ai.usage.cache_creation.input_tokens", values.usage.cacheCreationInputTokens)
-        add("server.address", values.serverAddress)
-        add("server.port", values.serverPort)
-        add("error.type", values.errorType)
+        sink.add("gen_ai.request.encoding_formats", parameters.encodingFormats)
+        sink.add("gen_ai.response.model", values.responseModel)
+        sink.add("gen_ai.response.id", values.responseID)
+        sink.add("gen_ai.response.finish_reasons", values.finishReasons)
+        sink.add("gen_ai.usage.input_tokens", values.usage.inputTokens)
+        sink.add("gen_ai.usage.output_tokens", values.usage.outputTokens)
+        sink.add("gen_ai.usage.cache_read.input_tokens", values.usage.cacheReadInputTokens)
+        sink.add("gen_ai.usage.cache_creation.input_tokens", values.usage.cacheCreationInputTokens)
+        sink.add("server.address", values.serverAddress)
+        sink.add("server.port", values.serverPort)
+        sink.add("error.type", values.errorType)
     }
 }
 
@@ -243,23 +240,23 @@ public struct KeelSpanValues: Sendable, Hashable {
     /// The attributes, nil values left out.
     public var attributes: SpanAttributes {
         var attributes = SpanAttributes()
-        forEachAttribute { attributes.append($0, $1) }
+        write(to: &attributes)
         return attributes
     }
 
-    /// Calls `body` with each attribute that has a value, in the order of ``attributes``.
-    func forEachAttribute(_ body: (String, AttributeValue) -> Void) {
-        func add(_ key: String, _ value: String?) { if let value { body(key, .string(value)) } }
-        add("keel.request_id", requestID)
-        add("keel.team", team)
-        add("keel.key_id", keyID)
-        add("keel.route", route)
-        add("keel.inbound_api", inboundAPI)
-        if let stream { body("keel.stream", .bool(stream)) }
-        add("keel.cache", cache)
-        if !guardrailVerdicts.isEmpty { body("keel.guardrail.verdicts", .stringArray(guardrailVerdicts)) }
-        if let costUSD { body("keel.cost_usd", .double(costUSD)) }
-        if let attempts { body("keel.attempts", .int(Int64(attempts))) }
+    /// Writes each attribute that has a value into `sink`, in the order of ``attributes``.
+    @inline(__always)
+    func write<Sink: AttributeSink & ~Copyable>(to sink: inout Sink) {
+        sink.add("keel.request_id", requestID)
+        sink.add("keel.team", team)
+        sink.add("keel.key_id", keyID)
+        sink.add("keel.route", route)
+        sink.add("keel.inbound_api", inboundAPI)
+        if let stream { sink.add("keel.stream", bool: stream) }
+        sink.add("keel.cache", cache)
+        sink.add("keel.guardrail.verdicts", guardrailVerdicts)
+        sink.add("keel.cost_usd", costUSD)
+        sink.add("keel.attempts", attempts)
     }
 }
 
@@ -335,13 +332,14 @@ public struct ContentCapture: Sendable {
 }
 
 extension KeelAttemptValues {
-    /// Calls `body` with `keel.attempt`, `keel.route`, `keel.fallback` (when set) and
-    /// `http.response.status_code` (when known), in that order.
-    func forEachAttribute(_ body: (String, AttributeValue) -> Void) {
-        body("keel.attempt", .int(Int64(number)))
-        if let route { body("keel.route", .string(route)) }
-        if isFallback { body("keel.fallback", .bool(true)) }
-        if let httpStatus { body("http.response.status_code", .int(Int64(httpStatus))) }
+    /// Writes `keel.attempt`, `keel.route`, `keel.fallback` (when set) and
+    /// `http.response.status_code` (when known) into `sink`, in that order.
+    @inline(__always)
+    func write<Sink: AttributeSink & ~Copyable>(to sink: inout Sink) {
+        sink.add("keel.attempt", int: Int64(number))
+        sink.add("keel.route", route)
+        if isFallback { sink.add("keel.fallback", bool: true) }
+        sink.add("http.response.status_code", httpStatus)
     }
 }
 
@@ -369,14 +367,15 @@ public struct GenAISpanAttributes: Sendable, Hashable {
     public var attributes: SpanAttributes {
         var attributes = SpanAttributes()
         attributes.reserveCapacity(36)
-        forEachAttribute { attributes.append($0, $1) }
+        write(to: &attributes)
         return attributes
     }
 
-    /// Calls `body` with each attribute, in the order of ``attributes``.
-    func forEachAttribute(_ body: (String, AttributeValue) -> Void) {
-        GenAIConventions.forEachAttribute(values, body)
-        keel?.forEachAttribute(body)
-        attempt?.forEachAttribute(body)
+    /// Writes each attribute into `sink`, in the order of ``attributes``.
+    @inline(__always)
+    func write<Sink: AttributeSink & ~Copyable>(to sink: inout Sink) {
+        GenAIConventions.write(values, to: &sink)
+        keel?.write(to: &sink)
+        attempt?.write(to: &sink)
     }
 }

@@ -107,7 +107,7 @@ public final class Tracer: Sendable {
     /// Ends `span` now (or at `timeUnixNano`) and queues it for export if its trace is sampled.
     /// Never blocks; returns whether the span was queued.
     @discardableResult
-    public func end(_ span: SpanBuilder, at timeUnixNano: UInt64 = UnixNanos.now()) -> Bool {
+    public func end(_ span: borrowing SpanBuilder, at timeUnixNano: UInt64 = UnixNanos.now()) -> Bool {
         guard span.isSampled else { return false }
         return processor.enqueue(span, end: timeUnixNano)
     }

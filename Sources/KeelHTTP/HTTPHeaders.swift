@@ -80,11 +80,22 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, C
         }.joined(separator: "\n")
     }
 
-    @inline(__always)
+    /// Whether two field names are equal ignoring ASCII case, compared on their UTF-8 bytes in
+    /// place (native strings always lend them; others are copied once).
     static func equalNames(_ a: String, _ b: String) -> Bool {
         if a.utf8.count != b.utf8.count { return false }
-        var ia = a.utf8.makeIterator(), ib = b.utf8.makeIterator()
-        while let x = ia.next(), let y = ib.next() {
+        if let equal = a.utf8.withContiguousStorageIfAvailable({ a in
+            b.utf8.withContiguousStorageIfAvailable { b in equalNames(a, b) }
+        }), let equal {
+            return equal
+        }
+        return Array(a.utf8).withUnsafeBufferPointer { a in Array(b.utf8).withUnsafeBufferPointer { b in equalNames(a, b) } }
+    }
+
+    private static func equalNames(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in 0..<a.count {
+            let x = a[i], y = b[i]
             if x == y { continue }
             let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
             let ly = (y >= 65 && y <= 90) ? y | 0x20 : y

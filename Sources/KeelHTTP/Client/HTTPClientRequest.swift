@@ -62,21 +62,21 @@ public struct HTTPClientRequest: Sendable, CustomStringConvertible, CustomReflec
     /// Checks what libcurl would otherwise accept silently: a token method, header names that are
     /// tokens and header values without line breaks (which would allow header injection).
     func validate() throws(HTTPClientError) {
-        guard !method.isEmpty, method.utf8.allSatisfy(Self.isTokenByte) else {
+        guard !method.isEmpty, Self.allBytes(method, Self.isTokenByte) else {
             throw HTTPClientError(.invalidRequest, "the request method is not a valid HTTP token")
         }
         let scheme = url.prefix(8).lowercased()
         guard scheme.hasPrefix("http://") || scheme.hasPrefix("https://") else {
             throw HTTPClientError(.invalidRequest, "the URL must start with http:// or https://")
         }
-        guard !url.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+        guard Self.allBytes(url, { $0 > 0x20 && $0 != 0x7F }) else {
             throw HTTPClientError(.invalidRequest, "the URL contains spaces or control characters")
         }
         for field in headers {
-            guard !field.name.isEmpty, field.name.utf8.allSatisfy(Self.isTokenByte) else {
+            guard !field.name.isEmpty, Self.allBytes(field.name, Self.isTokenByte) else {
                 throw HTTPClientError(.invalidRequest, "a header name is not a valid HTTP token")
             }
-            guard !field.value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
+            guard Self.allBytes(field.value, { $0 != 0x0D && $0 != 0x0A && $0 != 0 }) else {
                 // The name is a validated token, so it is safe to mention; the value is not shown.
                 throw HTTPClientError(.invalidRequest, "the value of header \(field.name) contains a line break")
             }
@@ -84,6 +84,18 @@ public struct HTTPClientRequest: Sendable, CustomStringConvertible, CustomReflec
         if let maxResponseBytes, maxResponseBytes < 0 {
             throw HTTPClientError(.invalidRequest, "maxResponseBytes must not be negative")
         }
+    }
+
+    /// Whether every UTF-8 byte of `text` passes `test`, checked on the bytes in place.
+    @inline(__always)
+    private static func allBytes(_ text: String, _ test: (UInt8) -> Bool) -> Bool {
+        if let result = text.utf8.withContiguousStorageIfAvailable({ bytes in
+            for byte in bytes where !test(byte) { return false }
+            return true
+        }) {
+            return result
+        }
+        return text.utf8.allSatisfy(test)
     }
 
     /// RFC 9110 `tchar`.

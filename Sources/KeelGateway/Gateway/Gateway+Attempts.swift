@@ -1,6 +1,7 @@
 import KeelConfig
 import KeelCore
 import KeelHTTP
+import KeelTelemetry
 
 /// Where one attempt goes: a route of a configured model, its provider and the attempt's timeout.
 struct RouteTarget: Sendable {
@@ -12,6 +13,9 @@ struct RouteTarget: Sendable {
     let provider: ProviderConfig
     /// The whole attempt's deadline: `x-keel-timeout-ms` (capped), else the route's, else the provider's.
     let timeout: Duration?
+    /// The attempt span's context when the request is traced: what the upstream request carries
+    /// as `traceparent`, so the upstream's own spans join the attempt span.
+    var trace: TraceContext?
 
     /// `provider/model`, as `x-keel-route` and the request log show it.
     var name: String { "\(provider.name)/\(route.model)" }
@@ -239,10 +243,11 @@ extension Gateway {
         }
         var timeout = route.timeout ?? provider.timeout
         if let requested = plan.timeoutOverride { timeout = min(requested, model.effectiveMaxTimeout) }
-        let target = RouteTarget(model: model, index: index, route: route, provider: provider, timeout: timeout)
+        var target = RouteTarget(model: model, index: index, route: route, provider: provider, timeout: timeout)
         let span = trail.startAttemptSpan(target)
+        target.trace = span?.context
         do {
-            let result = try await trail.withAttemptContext(span) { try await operation(target) }
+            let result = try await operation(target)
             let now = ContinuousClock.now
             router.finish(index, .success, latency: now - began, firstToken: result.firstTokenAt.map { $0 - began })
             trail.record(target, began: began, status: 200, error: nil)

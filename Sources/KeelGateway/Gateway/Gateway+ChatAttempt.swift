@@ -34,7 +34,7 @@ extension Gateway {
     /// error answers and broken streams are thrown as ``AttemptFailure``s.
     func chatAttempt(_ call: ChatCall, _ target: RouteTarget) async throws -> Attempted<ChatAnswer> {
         let provider = target.provider
-        let endpoint = ProviderEndpoint(provider: provider)
+        let endpoint = ProviderEndpoint(provider: provider, trace: target.trace)
         let translated = endpoint.chatFormat != call.inbound
         let upstreamBody = try Self.upstreamChatBody(call, endpoint: endpoint, target: target)
         var timeouts = target.timeouts

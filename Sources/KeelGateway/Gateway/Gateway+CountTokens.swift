@@ -59,7 +59,7 @@ extension Gateway {
             let attempted = try await runAttempts(plan, trail: trail) { [self] target in
                 var forwarded = body
                 forwarded["model"] = .string(target.route.model)
-                let upstreamRequest = ProviderEndpoint(provider: target.provider)
+                let upstreamRequest = ProviderEndpoint(provider: target.provider, trace: target.trace)
                     .anthropicCountTokensRequest(body: JSONValue.object(forwarded).serialized(), inbound: inbound, timeouts: target.timeouts)
                 let (upstream, bytes) = try await client.fetch(upstreamRequest, upTo: 1 << 20)
                 guard upstream.status < 400 else {

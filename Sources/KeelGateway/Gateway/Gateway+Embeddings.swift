@@ -75,7 +75,7 @@ extension Gateway {
     private func embeddingsAttempt(_ body: JSONObject, _ embeddingsRequest: EmbeddingsRequest, inbound: HTTPHeaders, target: RouteTarget) async throws -> (answer: [UInt8], inputTokens: Int?) {
         let provider = target.provider
         let route = target.route
-        let endpoint = ProviderEndpoint(provider: provider)
+        let endpoint = ProviderEndpoint(provider: provider, trace: target.trace)
         let timeouts = target.timeouts
         switch provider.kind {
         case .openai, .azure:

@@ -30,12 +30,6 @@ public struct GatewayTelemetry: Sendable {
     public static let off = GatewayTelemetry()
 }
 
-/// The trace context of the upstream attempt the current task is making: ``ProviderEndpoint``
-/// sends it as `traceparent` (and `tracestate`), so the upstream's own spans join the attempt span.
-enum UpstreamTrace {
-    @TaskLocal static var context: TraceContext?
-}
-
 /// What one request's span and metrics need beyond the request log entry.
 struct RequestTelemetry: Sendable {
     /// `chat`, `embeddings` or `count_tokens`.
@@ -328,12 +322,6 @@ extension AttemptTrail {
         var span = SpanBuilder(GenAIConventions.spanName(operation: tracing.operation, model: target.route.model), kind: .client, context: tracing.parent.child(), parent: tracing.parent)
         span.conventions = GenAISpanAttributes(values: values, attempt: KeelAttemptValues(number: number, route: target.name, isFallback: target.model.name != tracing.requestedModel))
         return span
-    }
-
-    /// Runs `operation` with `span`'s context as the one sent upstream.
-    func withAttemptContext<T: Sendable>(_ span: SpanBuilder?, _ operation: () async throws -> T) async throws -> T {
-        guard let span else { return try await operation() }
-        return try await UpstreamTrace.$context.withValue(span.context) { try await operation() }
     }
 
     /// Ends a failed (or cancelled) attempt's span, or keeps a successful one to end with the answer.

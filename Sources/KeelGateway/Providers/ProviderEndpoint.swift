@@ -17,9 +17,12 @@ public enum UpstreamOperation: Sendable, Equatable {
 /// file (`ProviderEndpoint+OpenAI.swift`, `+Anthropic`, `+Bedrock`, `+Gemini`).
 public struct ProviderEndpoint: Sendable {
     public let provider: ProviderConfig
+    /// The traced attempt's context, sent upstream as `traceparent` (and `tracestate`); nil sends none.
+    public var trace: TraceContext?
 
-    public init(provider: ProviderConfig) {
+    public init(provider: ProviderConfig, trace: TraceContext? = nil) {
         self.provider = provider
+        self.trace = trace
     }
 
     /// The wire format this provider speaks for chat.
@@ -46,7 +49,7 @@ public struct ProviderEndpoint: Sendable {
 
     /// A POST of `body` to `url` with the JSON content type, the `accept` header `operation` wants,
     /// `headers` (credentials), the attempt's W3C `traceparent`/`tracestate` when it is traced (see
-    /// ``UpstreamTrace``), then the provider's configured `headers` (which win), and the provider's
+    /// ``trace``), then the provider's configured `headers` (which win), and the provider's
     /// timeout when the route set none.
     func post(_ url: String, _ operation: UpstreamOperation, headers credentials: HTTPHeaders, body: [UInt8], timeouts: HTTPClientTimeouts, accept: String? = nil) -> HTTPClientRequest {
         var headers = HTTPHeaders()
@@ -59,7 +62,7 @@ public struct ProviderEndpoint: Sendable {
         } else {
             headers.add(name: "accept", value: "application/json")
         }
-        if let trace = UpstreamTrace.context {
+        if let trace {
             // The attempt span's own context (never the client's `traceparent` as it came).
             headers.add(name: TraceContext.traceparentHeader, value: trace.traceparent)
             if let state = trace.tracestate { headers.add(name: TraceContext.tracestateHeader, value: state) }

@@ -42,7 +42,13 @@ public struct TraceID: Sendable, Hashable, CustomStringConvertible {
     public var isValid: Bool { high != 0 || low != 0 }
 
     /// 32 lowercase hexadecimal digits.
-    public var hex: String { HexDigits.format(high) + HexDigits.format(low) }
+    public var hex: String {
+        String(unsafeUninitializedCapacity: 32) { buffer in
+            HexDigits.write(high, into: buffer, at: 0)
+            HexDigits.write(low, into: buffer, at: 16)
+            return 32
+        }
+    }
 
     /// The 16 bytes, big-endian.
     public var bytes: [UInt8] {

@@ -52,7 +52,8 @@ public struct ProviderEndpoint: Sendable {
     /// ``trace``), then the provider's configured `headers` (which win), and the provider's
     /// timeout when the route set none.
     func post(_ url: String, _ operation: UpstreamOperation, headers credentials: HTTPHeaders, body: [UInt8], timeouts: HTTPClientTimeouts, accept: String? = nil) -> HTTPClientRequest {
-        var headers = HTTPHeaders()
+        // content-type, accept, traceparent and tracestate, credentials, configured headers
+        var headers = HTTPHeaders(capacity: 4 + credentials.count + provider.headers.count)
         headers.add(name: "content-type", value: "application/json")
         for (name, value) in credentials { headers.add(name: name, value: value) }
         if let accept {

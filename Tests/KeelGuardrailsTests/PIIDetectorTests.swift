@@ -39,6 +39,7 @@ struct PIIDetectorTests {
         ("passport number 912803456", "US_PASSPORT", "912803456"),
         ("driver's license: D1234567", "US_DRIVER_LICENSE", "D1234567"),
         ("ITIN 912-70-1234 on file", "US_ITIN", "912-70-1234"),
+        ("ITIN 912 70 1234 on file", "US_ITIN", "912 70 1234"),
         ("NHS number 943 476 5919", "UK_NHS", "943 476 5919"),
         ("NI number AB 12 34 56 C", "UK_NINO", "AB 12 34 56 C"),
         ("MRN: 00482913", "MEDICAL_RECORD_NUMBER", "00482913"),
@@ -65,6 +66,7 @@ struct PIIDetectorTests {
         "build 123456789 passed",                          // nine digits without SSN context
         "ignore the previous typo, I meant 2023-01-15",
         "ni number QQ 12 34 56 C",                         // QQ is never issued
+        "ship to Folsom, CA 95762-1234",                   // a ZIP+4, not an ITIN with one separator
     ])
     func negative(text: String) {
         #expect(types(sharedPII, text).isEmpty, "\(values(sharedPII, text)) in \(text)")

@@ -45,8 +45,9 @@ let package = Package(
         .executableTarget(name: "keel", dependencies: ["KeelServer", "KeelConfig", "KeelCore", "KeelHTTP", "KeelStore", "KeelGovernance", "KeelGuardrails"]),
 
         .executableTarget(name: "keel-bench-server", dependencies: ["KeelHTTP", "KeelCore"], path: "bench/EchoServer"),
-        .executableTarget(name: "keel-json-bench", dependencies: ["KeelCore"], path: "bench/JSONBench"),
-        .executableTarget(name: "keel-span-bench", dependencies: ["KeelTelemetry", "KeelCore"], path: "bench/SpanBench"),
+        .target(name: "KeelBenchSupport", path: "bench/Support"),
+        .executableTarget(name: "keel-json-bench", dependencies: ["KeelCore", "KeelBenchSupport"], path: "bench/JSONBench"),
+        .executableTarget(name: "keel-span-bench", dependencies: ["KeelTelemetry", "KeelCore", "KeelBenchSupport"], path: "bench/SpanBench"),
         .executableTarget(name: "keel-guardrails-eval", dependencies: ["KeelGuardrails", "KeelCore"], path: "bench/GuardrailsEval"),
 
         .target(name: "KeelTestSupport", dependencies: ["KeelCore", "KeelHTTP", "KeelServer", "KeelConfig", "KeelStore", "KeelGateway"]),

@@ -9,6 +9,7 @@
 // prints the median ns/op and MB/s of input per second.
 
 import Foundation
+import KeelBenchSupport
 import KeelCore
 
 @main
@@ -62,7 +63,7 @@ struct JSONBench {
             let probes = keys.shuffled()
             var index: [String: Int] = [:]
             for (position, key) in keys.enumerated() { index[key] = position }
-            let linear = time(runs: 5, millis: millis / 4) {
+            let linear = medianNanoseconds(runs: 5, millis: millis / 4) {
                 var found = 0
                 for probe in probes {
                     for position in keys.indices where keys[position] == probe {
@@ -72,7 +73,7 @@ struct JSONBench {
                 }
                 Sink.consume(found)
             }
-            let hashed = time(runs: 5, millis: millis / 4) {
+            let hashed = medianNanoseconds(runs: 5, millis: millis / 4) {
                 var found = 0
                 for probe in probes { found &+= index[probe] ?? 0 }
                 Sink.consume(found)
@@ -106,25 +107,25 @@ struct JSONBench {
         let value = try! parser.parse(bytes)
         let object = try! JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
 
-        let keelParse = time(runs: runs, millis: millis) {
+        let keelParse = medianNanoseconds(runs: runs, millis: millis) {
             let parsed = try! parser.parse(bytes)
             Sink.consume(parsed.arrayValue?.count ?? 1)
         }
-        let foundationParse = time(runs: runs, millis: millis) {
+        let foundationParse = medianNanoseconds(runs: runs, millis: millis) {
             let parsed = try! JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
             Sink.consume((parsed as? [Any])?.count ?? 1)
         }
-        let keelWrite = time(runs: runs, millis: millis) {
+        let keelWrite = medianNanoseconds(runs: runs, millis: millis) {
             Sink.consume(value.serialized().count)
         }
-        let foundationWrite = time(runs: runs, millis: millis) {
+        let foundationWrite = medianNanoseconds(runs: runs, millis: millis) {
             Sink.consume(try! JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed]).count)
         }
-        let keelRoundTrip = time(runs: runs, millis: millis) {
+        let keelRoundTrip = medianNanoseconds(runs: runs, millis: millis) {
             let parsed = try! parser.parse(bytes)
             Sink.consume(parsed.serialized().count)
         }
-        let foundationRoundTrip = time(runs: runs, millis: millis) {
+        let foundationRoundTrip = medianNanoseconds(runs: runs, millis: millis) {
             let parsed = try! JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
             Sink.consume(try! JSONSerialization.data(withJSONObject: parsed, options: [.fragmentsAllowed]).count)
         }
@@ -133,35 +134,6 @@ struct JSONBench {
             Result(operation: "serialize", keel: keelWrite, foundation: foundationWrite),
             Result(operation: "parse+serialize", keel: keelRoundTrip, foundation: foundationRoundTrip),
         ]
-    }
-
-    /// Median ns per call of `body` over `runs` runs of a calibrated iteration count.
-    static func time(runs: Int, millis: Double, _ body: () -> Void) -> Double {
-        // Warm up and calibrate.
-        var iterations = 1
-        while true {
-            let elapsed = elapsedNanoseconds(iterations, body)
-            if elapsed > 20_000_000 || iterations >= 1 << 24 {
-                let perCall = Double(elapsed) / Double(iterations)
-                iterations = max(1, Int(millis * 1_000_000 / perCall))
-                break
-            }
-            iterations *= 4
-        }
-        var samples: [Double] = []
-        for _ in 0..<runs {
-            samples.append(Double(elapsedNanoseconds(iterations, body)) / Double(iterations))
-        }
-        samples.sort()
-        return samples[samples.count / 2]
-    }
-
-    static func elapsedNanoseconds(_ iterations: Int, _ body: () -> Void) -> UInt64 {
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<iterations {
-            body()
-        }
-        return DispatchTime.now().uptimeNanoseconds - start
     }
 
     static func throughput(_ bytes: Int, _ nanoseconds: Double) -> Double {

@@ -10,7 +10,7 @@
 // (both spans) over several runs is printed, with the spans exported and dropped (a drop means
 // the discarding exporter fell behind; the span was still encoded).
 
-import Dispatch
+import KeelBenchSupport
 import KeelCore
 import KeelTelemetry
 
@@ -42,7 +42,7 @@ struct SpanBench {
             batching: .init(maxQueueSize: 1 << 16, maxExportBatchSize: 512, scheduleDelay: .milliseconds(5)),
             logger: Logger(label: "span-bench", level: .error)
         )
-        let perRequest = time(runs: runs, millis: millis) { endRequest(tracer) }
+        let perRequest = medianNanoseconds(runs: runs, millis: millis) { endRequest(tracer) }
         await tracer.forceFlush()
         let stats = tracer.stats
         print("runs=\(runs), ~\(Int(millis)) ms per run; median over runs")
@@ -80,30 +80,5 @@ struct SpanBench {
         request.name = "chat gpt-4o-mini"
         request.conventions = GenAISpanAttributes(values: values, keel: keel)
         tracer.end(request)
-    }
-
-    /// Median ns per call of `body` over `runs` runs of a calibrated iteration count.
-    static func time(runs: Int, millis: Double, _ body: () -> Void) -> Double {
-        var iterations = 1
-        while true {
-            let elapsed = elapsedNanoseconds(iterations, body)
-            if elapsed > 20_000_000 || iterations >= 1 << 24 {
-                iterations = max(1, Int(millis * 1_000_000 / (Double(elapsed) / Double(iterations))))
-                break
-            }
-            iterations *= 4
-        }
-        var samples: [Double] = []
-        for _ in 0..<runs {
-            samples.append(Double(elapsedNanoseconds(iterations, body)) / Double(iterations))
-        }
-        samples.sort()
-        return samples[samples.count / 2]
-    }
-
-    static func elapsedNanoseconds(_ iterations: Int, _ body: () -> Void) -> UInt64 {
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<iterations { body() }
-        return DispatchTime.now().uptimeNanoseconds - start
     }
 }

@@ -15,18 +15,7 @@ import KeelCore
 @main
 struct JSONBench {
     static func main() {
-        var runs = 7
-        var millis = 150.0
-        var arguments = CommandLine.arguments.dropFirst().makeIterator()
-        while let argument = arguments.next() {
-            switch argument {
-            case "--runs": runs = Int(arguments.next() ?? "") ?? runs
-            case "--millis": millis = Double(arguments.next() ?? "") ?? millis
-            default:
-                print("usage: keel-json-bench [--runs N] [--millis MS]")
-                return
-            }
-        }
+        guard let (runs, millis) = timingArguments(program: "keel-json-bench", runs: 7, millis: 150.0) else { return }
 
         let documents: [(name: String, bytes: [UInt8])] = [
             ("chat request (8 messages)", Array(Documents.chatRequest().utf8)),

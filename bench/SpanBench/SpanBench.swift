@@ -25,18 +25,7 @@ struct DiscardingExporter: SpanExporter {
 @main
 struct SpanBench {
     static func main() async {
-        var runs = 7
-        var millis = 200.0
-        var arguments = CommandLine.arguments.dropFirst().makeIterator()
-        while let argument = arguments.next() {
-            switch argument {
-            case "--runs": runs = Int(arguments.next() ?? "") ?? runs
-            case "--millis": millis = Double(arguments.next() ?? "") ?? millis
-            default:
-                print("usage: keel-span-bench [--runs N] [--millis MS]")
-                return
-            }
-        }
+        guard let (runs, millis) = timingArguments(program: "keel-span-bench", runs: 7, millis: 200.0) else { return }
         let tracer = Tracer(
             resource: TelemetryResource(serviceName: "keel-bench"), exporter: DiscardingExporter(),
             batching: .init(maxQueueSize: 1 << 16, maxExportBatchSize: 512, scheduleDelay: .milliseconds(5)),

@@ -28,3 +28,21 @@ public func elapsedNanoseconds(_ iterations: Int, _ body: () -> Void) -> UInt64 
     for _ in 0..<iterations { body() }
     return DispatchTime.now().uptimeNanoseconds - start
 }
+
+/// `--runs N` and `--millis MS` from the command line, with defaults; nil (after printing the
+/// usage line for `program`) when anything else is given.
+public func timingArguments(program: String, runs: Int, millis: Double) -> (runs: Int, millis: Double)? {
+    var runs = runs
+    var millis = millis
+    var arguments = CommandLine.arguments.dropFirst().makeIterator()
+    while let argument = arguments.next() {
+        switch argument {
+        case "--runs": runs = Int(arguments.next() ?? "") ?? runs
+        case "--millis": millis = Double(arguments.next() ?? "") ?? millis
+        default:
+            print("usage: \(program) [--runs N] [--millis MS]")
+            return nil
+        }
+    }
+    return (runs, millis)
+}

@@ -2,6 +2,7 @@ import KeelConfig
 import KeelCore
 import KeelGateway
 import KeelHTTP
+import KeelTelemetry
 import Testing
 
 @Suite("ProviderEndpoint")
@@ -20,6 +21,18 @@ struct ProviderEndpointTests {
         #expect(r.headers.first("x-api-key") == nil)
         #expect(r.headers.first("anthropic-beta") == nil)
         #expect(try request(ProviderConfig(name: "o", kind: .openai), .embeddings).url == "https://api.openai.com/v1/embeddings")
+    }
+
+    @Test func aTracedAttemptSendsItsOwnContextAndAnUntracedOneNone() throws {
+        let provider = ProviderConfig(name: "o", kind: .openai, apiKey: Secret("sk-upstream"))
+        let attempt = try #require(TraceContext(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "vendor=abc"))
+        let inboundWithTrace: HTTPHeaders = ["authorization": "Bearer sk-keel-client", "traceparent": "00-11111111111111111111111111111111-2222222222222222-01"]
+        let traced = try ProviderEndpoint(provider: provider, trace: attempt).request(.chat(stream: false), model: "m", body: Array("{}".utf8), inbound: inboundWithTrace, timeouts: HTTPClientTimeouts())
+        #expect(traced.headers.values("traceparent") == ["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"])
+        #expect(traced.headers.first("tracestate") == "vendor=abc")
+        let untraced = try ProviderEndpoint(provider: provider).request(.chat(stream: false), model: "m", body: Array("{}".utf8), inbound: inboundWithTrace, timeouts: HTTPClientTimeouts())
+        #expect(untraced.headers.first("traceparent") == nil)
+        #expect(untraced.headers.first("tracestate") == nil)
     }
 
     @Test func azureUsesTheDeploymentURLAndApiKeyHeader() throws {

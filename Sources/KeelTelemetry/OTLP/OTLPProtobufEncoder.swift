@@ -150,20 +150,25 @@ public enum OTLPProtobufEncoder {
 
     /// One `KeyValue` under `field`.
     static func writeKeyValue(_ key: String, _ value: AttributeValue, field: Int, into writer: inout ProtobufWriter) {
-        // Scalars, the common case, with their lengths computed up front; arrays nest.
+        var key = key
+        key.withUTF8 { writeKeyValue($0, value, field: field, into: &writer) }
+    }
+
+    /// One `KeyValue` under `field`, the key as UTF-8. Scalars, the common case, are written with
+    /// their lengths computed up front; an array nests (its lengths are patched as it closes).
+    static func writeKeyValue(_ key: UnsafeBufferPointer<UInt8>, _ value: AttributeValue, field: Int, into writer: inout ProtobufWriter) {
         switch value {
         case .string(let string): writer.keyValue(field, key: key, string: string)
         case .int(let int): writer.keyValue(field, key: key, int: int)
         case .double(let double): writer.keyValue(field, key: key, double: double)
         case .bool(let bool): writer.keyValue(field, key: key, bool: bool)
-        case .stringArray: writeNestedKeyValue(key, value, field: field, into: &writer)
-        }
-    }
-
-    private static func writeNestedKeyValue(_ key: String, _ value: AttributeValue, field: Int, into writer: inout ProtobufWriter) {
-        writer.message(field) { keyValue in
-            keyValue.string(1, key)
-            keyValue.message(2) { writeAnyValue(value, into: &$0) }
+        case .stringArray:
+            writer.message(field) { keyValue in
+                // KeyValue.key = 1, KeyValue.value = 2
+                keyValue.lengthDelimitedHeader(1, length: key.count)
+                keyValue.raw(UnsafeRawBufferPointer(key))
+                keyValue.message(2) { writeAnyValue(value, into: &$0) }
+            }
         }
     }
 
@@ -181,5 +186,36 @@ public enum OTLPProtobufEncoder {
                 }
             }
         }
+    }
+}
+
+/// Writes attributes as repeated `KeyValue` fields under one field number (a span's attributes
+/// are field 9) into the writer it points to; valid only while that writer is.
+struct ProtobufAttributeSink: AttributeSink {
+    let writer: UnsafeMutablePointer<ProtobufWriter>
+    let field: Int
+
+    @inline(__always)
+    mutating func add(_ key: StaticString, string value: String) {
+        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, string: value) }
+    }
+
+    @inline(__always)
+    mutating func add(_ key: StaticString, int value: Int64) {
+        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, int: value) }
+    }
+
+    @inline(__always)
+    mutating func add(_ key: StaticString, double value: Double) {
+        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, double: value) }
+    }
+
+    @inline(__always)
+    mutating func add(_ key: StaticString, bool value: Bool) {
+        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, bool: value) }
+    }
+
+    mutating func add(_ key: StaticString, strings value: [String]) {
+        key.withUTF8Buffer { OTLPProtobufEncoder.writeKeyValue($0, .stringArray(value), field: field, into: &writer.pointee) }
     }
 }

@@ -259,12 +259,6 @@ struct ProtobufWriter: ~Copyable {
         varint(UInt64(valueLength))
     }
 
-    /// `KeyValue{key, AnyValue{string_value}}` under `field`.
-    mutating func keyValue(_ field: Int, key: String, string value: String) {
-        var key = key
-        key.withUTF8 { keyValue(field, key: $0, string: value) }
-    }
-
     /// `KeyValue{key, AnyValue{string_value}}` under `field`, the key as UTF-8.
     mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, string value: String) {
         // A native string lends its bytes without a copy; a bridged one is copied first.
@@ -283,11 +277,6 @@ struct ProtobufWriter: ~Copyable {
     }
 
     /// `KeyValue{key, AnyValue{int_value}}` under `field`.
-    mutating func keyValue(_ field: Int, key: String, int value: Int64) {
-        var key = key
-        key.withUTF8 { keyValue(field, key: $0, int: value) }
-    }
-
     mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, int value: Int64) {
         let bits = UInt64(bitPattern: value)
         keyValueHeader(field, key: key, valueLength: 1 + Self.varintSize(bits))
@@ -297,11 +286,6 @@ struct ProtobufWriter: ~Copyable {
     }
 
     /// `KeyValue{key, AnyValue{double_value}}` under `field`.
-    mutating func keyValue(_ field: Int, key: String, double value: Double) {
-        var key = key
-        key.withUTF8 { keyValue(field, key: $0, double: value) }
-    }
-
     mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, double value: Double) {
         keyValueHeader(field, key: key, valueLength: 9)
         // AnyValue.double_value = 4
@@ -310,65 +294,11 @@ struct ProtobufWriter: ~Copyable {
     }
 
     /// `KeyValue{key, AnyValue{bool_value}}` under `field`.
-    mutating func keyValue(_ field: Int, key: String, bool value: Bool) {
-        var key = key
-        key.withUTF8 { keyValue(field, key: $0, bool: value) }
-    }
-
     mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, bool value: Bool) {
         keyValueHeader(field, key: key, valueLength: 2)
         // AnyValue.bool_value = 2
         append(0x10)
         append(value ? 1 : 0)
     }
-
-    /// `KeyValue{key, AnyValue{array_value: ArrayValue{values: [AnyValue{string_value}]}}}` under
-    /// `field` (nested messages: lengths are patched as they close).
-    mutating func keyValue(_ field: Int, key: UnsafeBufferPointer<UInt8>, strings values: [String]) {
-        message(field) { keyValue in
-            // KeyValue.key = 1
-            keyValue.tag(1, .lengthDelimited)
-            keyValue.varint(UInt64(key.count))
-            keyValue.append(UnsafeRawBufferPointer(key))
-            // KeyValue.value = 2, AnyValue.array_value = 5, ArrayValue.values = 1
-            keyValue.message(2) { anyValue in
-                anyValue.message(5) { array in
-                    for value in values {
-                        array.message(1) { $0.string(1, value, force: true) }
-                    }
-                }
-            }
-        }
-    }
 }
 
-/// Writes attributes as repeated `KeyValue` fields under one field number (a span's attributes
-/// are field 9) into the writer it points to; valid only while that writer is.
-struct ProtobufAttributeSink: AttributeSink {
-    let writer: UnsafeMutablePointer<ProtobufWriter>
-    let field: Int
-
-    @inline(__always)
-    mutating func add(_ key: StaticString, string value: String) {
-        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, string: value) }
-    }
-
-    @inline(__always)
-    mutating func add(_ key: StaticString, int value: Int64) {
-        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, int: value) }
-    }
-
-    @inline(__always)
-    mutating func add(_ key: StaticString, double value: Double) {
-        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, double: value) }
-    }
-
-    @inline(__always)
-    mutating func add(_ key: StaticString, bool value: Bool) {
-        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, bool: value) }
-    }
-
-    mutating func add(_ key: StaticString, strings value: [String]) {
-        key.withUTF8Buffer { writer.pointee.keyValue(field, key: $0, strings: value) }
-    }
-}

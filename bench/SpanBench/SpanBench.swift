@@ -4,7 +4,7 @@
 //   .build/release/keel-span-bench [--runs 7] [--millis 200]
 //
 // A chat request's SERVER span and its answering attempt's CLIENT span, with the attributes the
-// gateway records (GenAI conventions, request parameters, usage, `keel.*`), are ended through a
+// gateway records (GenAI conventions, request parameters, usage on the attempt, `keel.*`), are ended through a
 // `Tracer` whose exporter takes spans encoded as OTLP protobuf and discards them: each `end`
 // encodes the span and queues its bytes, as a traced request does. The median ns per request
 // (both spans) over several runs is printed, with the spans exported and dropped (a drop means
@@ -60,7 +60,7 @@ struct SpanBench {
         let values = GenAISpanValues(
             operation: "chat", requestModel: "gpt-4o-mini", providerKind: "openai", parameters: parameters,
             responseModel: "gpt-4o-mini-2024-07-18", responseID: "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT",
-            finishReasons: ["stop"], usage: usage
+            finishReasons: ["stop"]
         )
         let keel = KeelSpanValues(
             requestID: "req_01JDXKQ7Y3M4N5P6Q7R8S9T0UV", route: "upstream/gpt-4o-mini", inboundAPI: "openai.chat_completions",

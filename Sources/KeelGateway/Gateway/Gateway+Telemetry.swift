@@ -197,18 +197,23 @@ extension Gateway {
         if let tracer = telemetry.tracer, recorder.telemetry.span?.isSampled == true {
             let now = UnixNanos.now()
             let response = recorder.telemetry.response
+            // The tokens are counted once per trace, on the span of the call that used them:
+            // backends that add up `gen_ai.usage.*` over a trace (Langfuse, Opik, Datadog, TraceQL
+            // metrics) would count them twice if the request span repeated the attempt's usage.
+            var requestUsage = usage
             if var answered = recorder.telemetry.trail?.takeAnswered() {
                 // The answer's values join the attempt's convention values (written at export).
                 answered.span.conventions?.values.responseModel = response.model
                 answered.span.conventions?.values.responseID = response.id
                 answered.span.conventions?.values.finishReasons = response.finishReasons
                 answered.span.conventions?.values.usage = usage
+                if answered.span.conventions != nil { requestUsage = GenAIUsage() }
                 tracer.end(answered.span, at: recorder.stream ? now : answered.endedAt)
             }
             let values = GenAISpanValues(
                 operation: recorder.telemetry.operation, requestModel: entry.model.isEmpty ? nil : entry.model, providerKind: providerKind,
                 parameters: recorder.telemetry.parameters, responseModel: response.model, responseID: response.id,
-                finishReasons: response.finishReasons, usage: usage, errorType: failure
+                finishReasons: response.finishReasons, usage: requestUsage, errorType: failure
             )
             let keel = KeelSpanValues(
                 requestID: recorder.id, team: team, keyID: keyID, route: route, inboundAPI: recorder.inboundAPI,

@@ -109,6 +109,38 @@ final class CollectingEncodedExporter: SpanExporter {
         await tracer.shutdown()
     }
 
+    @Test("an exported batch's buffer is reused for a later batch, and a copy kept elsewhere is never written")
+    func batchBuffersAreRecycled() throws {
+        func field(_ i: Int) -> [UInt8] {
+            var writer = ProtobufWriter(capacity: 64)
+            OTLPProtobufEncoder.writeSpanField(Span(traceID: TraceID(high: 1, low: UInt64(i + 1)), spanID: SpanID(UInt64(i + 1)), name: "span \(i)", kind: .internal, startTimeUnixNano: 1, endTimeUnixNano: 2), into: &writer)
+            return writer.bytes
+        }
+        var queue = PendingSpans(encoded: true, batchSize: 2)
+        func fill(_ range: Range<Int>) -> EncodedSpans? {
+            for i in range { field(i).withUnsafeBytes { queue.append(encoded: $0) } }
+            guard case .encoded(let batch) = queue.takeBatch(all: false) else { return nil }
+            return batch
+        }
+        var first = try #require(fill(0..<2))
+        #expect(first.bytes == field(0) + field(1))
+        let firstAddress = first.bytes.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        queue.recycle(&first.bytes)
+        #expect(first.bytes.isEmpty)
+
+        var second = try #require(fill(2..<4))
+        #expect(second.bytes == field(2) + field(3))
+        #expect(second.bytes.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == firstAddress)
+
+        // An exporter that kept the batch keeps its bytes: the queue writes a buffer of its own.
+        let kept = second.bytes
+        queue.recycle(&second.bytes)
+        let third = try #require(fill(4..<6))
+        #expect(kept == field(2) + field(3))
+        #expect(third.bytes == field(4) + field(5))
+        #expect(queue.count == 0)
+    }
+
     @Test("a full queue of encoded spans drops and counts new ones")
     func fullQueueDrops() async throws {
         let processor = BatchSpanProcessor(

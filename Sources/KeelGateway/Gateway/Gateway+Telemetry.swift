@@ -207,7 +207,7 @@ extension Gateway {
                 answered.span.conventions?.values.responseID = response.id
                 answered.span.conventions?.values.finishReasons = response.finishReasons
                 answered.span.conventions?.values.usage = usage
-                if answered.span.conventions != nil { requestUsage = GenAIUsage() }
+                if case .some = answered.span.conventions { requestUsage = GenAIUsage() }
                 tracer.end(answered.span, at: recorder.stream ? now : answered.endedAt)
             }
             let values = GenAISpanValues(

@@ -219,21 +219,29 @@ public final class BatchSpanProcessor: Sendable {
             await waitForWork()
             // Drain: full batches, and everything when flushing, closing or the timer fired.
             while true {
+                // Flush waiters and `finished` come only with no batch (once the queue is empty).
                 let (batch, flushed, finished) = takeBatch()
-                if let batch {
-                    let result = switch batch {
-                    case .spans(let spans): await exporter.export(spans, resource: resource, scope: scope)
-                    case .encoded(let encoded): await exporter.export(encoded: encoded, resource: resource, scope: scope)
-                    }
-                    switch result {
-                    case .success: counters.exported.wrappingAdd(batch.count, ordering: .relaxed)
-                    case .failure: counters.failed.wrappingAdd(batch.count, ordering: .relaxed)
-                    }
-                    onResult(batch.count, result)
+                guard let batch else {
+                    for waiter in flushed { waiter.resume() }
+                    if finished { return }
+                    break
                 }
-                for waiter in flushed { waiter.resume() }
-                if finished { return }
-                if batch == nil { break }
+                let count = batch.count
+                let result: SpanExportResult
+                switch consume batch {
+                case .spans(let spans):
+                    result = await exporter.export(spans, resource: resource, scope: scope)
+                case .encoded(var encoded):
+                    result = await exporter.export(encoded: encoded, resource: resource, scope: scope)
+                    // The buffer takes a later batch: memory written a moment ago is still in
+                    // cache, where each new batch would otherwise fill fresh memory.
+                    state.withLock { $0.queue.recycle(&encoded.bytes) }
+                }
+                switch result {
+                case .success: counters.exported.wrappingAdd(count, ordering: .relaxed)
+                case .failure: counters.failed.wrappingAdd(count, ordering: .relaxed)
+                }
+                onResult(count, result)
             }
         }
     }
@@ -293,6 +301,8 @@ struct PendingSpans {
     private var full: [EncodedSpans] = []
     private var current = EncodedSpans(bytes: [], count: 0)
     private var lastFullBatchBytes = 0
+    /// An exported batch's buffer, emptied, kept for the next batch.
+    private var spare: [UInt8] = []
 
     init(encoded: Bool, batchSize: Int) {
         self.encoded = encoded
@@ -312,7 +322,14 @@ struct PendingSpans {
     mutating func append(encoded bytes: UnsafeRawBufferPointer) {
         // A new batch buffer is sized like the last full one (spans of one service vary little),
         // so filling it copies nothing, and an idle trickle of spans does not reserve a full batch.
-        if current.bytes.isEmpty { current.bytes.reserveCapacity(max(4096, lastFullBatchBytes + lastFullBatchBytes / 8)) }
+        if current.bytes.isEmpty {
+            let wanted = max(4096, lastFullBatchBytes + lastFullBatchBytes / 8)
+            if spare.capacity >= wanted {
+                swap(&current.bytes, &spare)
+            } else {
+                current.bytes.reserveCapacity(wanted)
+            }
+        }
         current.bytes.append(contentsOf: bytes)
         current.count += 1
         count += 1
@@ -321,6 +338,13 @@ struct PendingSpans {
             full.append(current)
             current = EncodedSpans(bytes: [], count: 0)
         }
+    }
+
+    /// Keeps an exported batch's buffer (emptied, its capacity kept) for the next batch.
+    mutating func recycle(_ buffer: inout [UInt8]) {
+        guard buffer.capacity > spare.capacity else { return }
+        buffer.removeAll(keepingCapacity: true)
+        swap(&spare, &buffer)
     }
 
     /// A full batch, or with `all` whatever is queued; nil when there is none.

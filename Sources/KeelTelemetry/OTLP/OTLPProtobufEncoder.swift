@@ -42,19 +42,28 @@ public enum OTLPProtobufEncoder {
         let resourceField = ProtobufWriter.lengthDelimitedSize(resourceMessage.count)
         let scopeSpansLength = ProtobufWriter.lengthDelimitedSize(scopeMessage.count) + spans.bytes.count
         let resourceSpansLength = resourceField + ProtobufWriter.lengthDelimitedSize(scopeSpansLength)
-        var writer = ProtobufWriter(capacity: ProtobufWriter.lengthDelimitedSize(resourceSpansLength))
+        var head = ProtobufWriter(capacity: 64 + resourceMessage.count + scopeMessage.count)
         // ExportTraceServiceRequest.resource_spans = 1
-        writer.lengthDelimitedHeader(1, length: resourceSpansLength)
+        head.lengthDelimitedHeader(1, length: resourceSpansLength)
         // ResourceSpans.resource = 1
-        writer.lengthDelimitedHeader(1, length: resourceMessage.count)
-        resourceMessage.withBytes { writer.raw($0) }
+        head.lengthDelimitedHeader(1, length: resourceMessage.count)
+        resourceMessage.withBytes { head.raw($0) }
         // ResourceSpans.scope_spans = 2
-        writer.lengthDelimitedHeader(2, length: scopeSpansLength)
+        head.lengthDelimitedHeader(2, length: scopeSpansLength)
         // ScopeSpans.scope = 1, then ScopeSpans.spans = 2 (already framed)
-        writer.lengthDelimitedHeader(1, length: scopeMessage.count)
-        scopeMessage.withBytes { writer.raw($0) }
-        spans.bytes.withUnsafeBytes { writer.raw($0) }
-        return writer.bytes
+        head.lengthDelimitedHeader(1, length: scopeMessage.count)
+        scopeMessage.withBytes { head.raw($0) }
+        // The span bytes are copied once, straight into the body.
+        return head.withBytes { head in
+            spans.bytes.withUnsafeBytes { spanBytes in
+                [UInt8](unsafeUninitializedCapacity: head.count + spanBytes.count) { body, count in
+                    let base = UnsafeMutableRawPointer(body.baseAddress!)
+                    base.copyMemory(from: head.baseAddress!, byteCount: head.count)
+                    if let spanBase = spanBytes.baseAddress { (base + head.count).copyMemory(from: spanBase, byteCount: spanBytes.count) }
+                    count = head.count + spanBytes.count
+                }
+            }
+        }
     }
 
     /// One span as a `ScopeSpans.spans` field (tag, length, message).

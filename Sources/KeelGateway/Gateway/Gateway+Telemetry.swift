@@ -156,8 +156,9 @@ extension Gateway {
     /// A trail for the attempts of the request `recorder` describes, with their spans under its span.
     func makeTrail(_ recorder: inout RequestRecorder, started: ContinuousClock.Instant? = nil) -> AttemptTrail {
         var tracing: AttemptTracing?
-        if let tracer = telemetry.tracer, let span = recorder.telemetry.span {
-            tracing = AttemptTracing(tracer: tracer, parent: span.context, operation: recorder.telemetry.operation, requestedModel: recorder.model, parameters: recorder.telemetry.parameters, addresses: upstreamAddresses)
+        // Only the request span's context is needed (binding the span itself would copy it).
+        if let tracer = telemetry.tracer, let parent = recorder.telemetry.span?.context {
+            tracing = AttemptTracing(tracer: tracer, parent: parent, operation: recorder.telemetry.operation, requestedModel: recorder.model, parameters: recorder.telemetry.parameters, addresses: upstreamAddresses)
         }
         let trail = AttemptTrail(started: started ?? recorder.started, tracing: tracing)
         recorder.telemetry.trail = trail
@@ -194,7 +195,8 @@ extension Gateway {
 
         // An unsampled trace only propagates its context: no attributes are built for spans
         // nobody exports.
-        if let tracer = telemetry.tracer, recorder.telemetry.span?.isSampled == true {
+        // (The span is moved out of the recorder, not copied: it is finished here.)
+        if let tracer = telemetry.tracer, var span = recorder.telemetry.span.take(), span.isSampled {
             let now = UnixNanos.now()
             let response = recorder.telemetry.response
             // The tokens are counted once per trace, on the span of the call that used them:
@@ -220,15 +222,15 @@ extension Gateway {
                 stream: recorder.stream, cache: recorder.cache, guardrailVerdicts: recorder.telemetry.guardrailVerdicts, costUSD: costUSD,
                 attempts: entry.attempts.count
             )
-            recorder.telemetry.span!.name = GenAIConventions.spanName(operation: recorder.telemetry.operation, model: entry.model)
-            recorder.telemetry.span!.conventions = GenAISpanAttributes(values: values, keel: keel)
+            span.name = GenAIConventions.spanName(operation: recorder.telemetry.operation, model: entry.model)
+            span.conventions = GenAISpanAttributes(values: values, keel: keel)
             if let captured {
-                recorder.telemetry.span!.attributes.merge(telemetry.capture.attributes(inputMessages: captured.input, outputMessages: captured.output))
-                if captured.truncated { recorder.telemetry.span!.attributes["keel.content_truncated"] = .bool(true) }
+                span.attributes.merge(telemetry.capture.attributes(inputMessages: captured.input, outputMessages: captured.output))
+                if captured.truncated { span.attributes["keel.content_truncated"] = .bool(true) }
             }
             // As HTTP servers do: a client error is recorded (`error.type`) but is not the server's failure.
-            if let failure, status >= 500 { recorder.telemetry.span!.status = .error(error ?? failure) }
-            tracer.end(recorder.telemetry.span!, at: now)
+            if let failure, status >= 500 { span.status = .error(error ?? failure) }
+            tracer.end(span, at: now)
         }
 
         guard let metrics = telemetry.metrics, isLogged else { return }

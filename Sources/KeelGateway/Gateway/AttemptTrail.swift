@@ -42,9 +42,10 @@ final class AttemptTrail: Sendable {
     }
 
     /// Keeps the answering attempt's span, ended with the answer's usage when the request ends.
-    func keepAnswered(_ span: SpanBuilder) {
-        let now = UnixNanos.now()
-        spans.withLock { $0.answered = (span, now) }
+    func keepAnswered(_ span: consuming SpanBuilder) {
+        // Moved in by a swap: capturing the span in the closure would copy it.
+        var answered: (span: SpanBuilder, endedAt: UInt64)? = (span, UnixNanos.now())
+        spans.withLock { swap(&$0.answered, &answered) }
     }
 
     /// Hands over the answering attempt's span and when the attempt returned (a stream's first

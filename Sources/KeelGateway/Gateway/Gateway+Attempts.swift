@@ -251,7 +251,7 @@ extension Gateway {
             let now = ContinuousClock.now
             router.finish(index, .success, latency: now - began, firstToken: result.firstTokenAt.map { $0 - began })
             trail.record(target, began: began, status: 200, error: nil)
-            trail.endAttemptSpan(span, failure: nil, cancelled: false)
+            trail.endAttemptSpan(consume span, failure: nil, cancelled: false)
             return .success((result, target))
         } catch let error as GatewayError where error.kind == .invalidRequest {
             // Refused before anything was sent (the request cannot be expressed for this provider):
@@ -281,7 +281,7 @@ extension Gateway {
             router.finish(index, outcome, latency: ContinuousClock.now - began)
             let cancelled = failure.cancelled || Task.isCancelled
             trail.record(target, began: began, status: cancelled ? 499 : failure.loggedStatus, error: cancelled ? "cancelled: another attempt answered first, or the client left" : failure.error.message)
-            trail.endAttemptSpan(span, failure: failure, cancelled: cancelled)
+            trail.endAttemptSpan(consume span, failure: failure, cancelled: cancelled)
             if cancelled, !failure.cancelled { return .failure(.cancelled(provider: provider.name)) }
             return .failure(failure)
         }

@@ -332,11 +332,11 @@ extension AttemptTrail {
     }
 
     /// Ends a failed (or cancelled) attempt's span, or keeps a successful one to end with the answer.
-    func endAttemptSpan(_ span: SpanBuilder?, failure: AttemptFailure?, cancelled: Bool) {
-        guard var span, let tracing, span.isSampled else { return }
+    func endAttemptSpan(_ span: consuming SpanBuilder?, failure: AttemptFailure?, cancelled: Bool) {
+        guard let tracing, var span = span.take(), span.isSampled else { return }
         guard let failure else {
             span.conventions?.attempt?.httpStatus = 200
-            keepAnswered(span)
+            keepAnswered(consume span)
             return
         }
         span.conventions?.attempt?.httpStatus = failure.upstreamStatus

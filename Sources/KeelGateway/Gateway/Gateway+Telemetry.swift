@@ -96,7 +96,7 @@ struct ResponseSummary: Sendable, Equatable {
 
 /// The request span's context, for the attempt spans started under it (a class: the trail and
 /// every attempt share one).
-final class AttemptTracing: Sendable {
+struct AttemptTracing: Sendable {
     let tracer: Tracer
     /// The request span's context (the attempt spans' parent).
     let parent: TraceContext
@@ -270,19 +270,33 @@ extension Gateway {
     }
 
     /// `gen_ai.request.*` from an OpenAI Chat Completions or Anthropic Messages body.
+    ///
+    /// One pass over the body's members (a chat body holds a handful, and most are not
+    /// parameters), where looking each parameter up would scan them eleven times.
     static func chatParameters(_ body: JSONObject) -> GenAIRequestParameters {
         var p = GenAIRequestParameters()
-        p.temperature = body["temperature"]?.doubleValue
-        p.topP = body["top_p"]?.doubleValue
-        p.topK = body["top_k"]?.doubleValue
-        p.maxTokens = (body["max_completion_tokens"] ?? body["max_tokens"])?.intValue
-        p.frequencyPenalty = body["frequency_penalty"]?.doubleValue
-        p.presencePenalty = body["presence_penalty"]?.doubleValue
-        if let stop = body["stop"] ?? body["stop_sequences"] {
+        var maxCompletionTokens: JSONValue?, maxTokens: JSONValue?, stop: JSONValue?, stopSequences: JSONValue?
+        for (key, value) in body {
+            // Compared by length first: most keys (model, messages, stream, tools) match none.
+            switch key.utf8.count {
+            case 1 where key == "n": p.choiceCount = value.intValue
+            case 4 where key == "seed": p.seed = value.intValue
+            case 4 where key == "stop": stop = value
+            case 5 where key == "top_p": p.topP = value.doubleValue
+            case 5 where key == "top_k": p.topK = value.doubleValue
+            case 10 where key == "max_tokens": maxTokens = value
+            case 11 where key == "temperature": p.temperature = value.doubleValue
+            case 14 where key == "stop_sequences": stopSequences = value
+            case 16 where key == "presence_penalty": p.presencePenalty = value.doubleValue
+            case 17 where key == "frequency_penalty": p.frequencyPenalty = value.doubleValue
+            case 21 where key == "max_completion_tokens": maxCompletionTokens = value
+            default: break
+            }
+        }
+        p.maxTokens = (maxCompletionTokens ?? maxTokens)?.intValue
+        if let stop = stop ?? stopSequences {
             p.stopSequences = stop.stringValue.map { [$0] } ?? stop.arrayValue?.compactMap(\.stringValue)
         }
-        p.seed = body["seed"]?.intValue
-        p.choiceCount = body["n"]?.intValue
         return p
     }
 

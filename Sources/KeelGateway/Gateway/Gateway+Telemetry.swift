@@ -94,8 +94,8 @@ struct ResponseSummary: Sendable, Equatable {
     }
 }
 
-/// The request span's context, for the attempt spans started under it (a class: the trail and
-/// every attempt share one).
+/// The request span's context, for the attempt spans started under it (held by the request's
+/// trail, which every attempt shares).
 struct AttemptTracing: Sendable {
     let tracer: Tracer
     /// The request span's context (the attempt spans' parent).

@@ -9,11 +9,12 @@
 # The upstream and its chat completion are bench/gateway.sh's (bench/gateway/nginx.conf.in,
 # chat-completion.json, chat-request.json via bench/chat.lua). Both Keel instances run on
 # SERVER_CPU (core 0), one at a time under load; wrk, the upstream nginx and the OTLP sink share
-# LOAD_CPU (core 1). Runs are interleaved (keel, keel-traced, keel, …), RUNS times; the table shows
-# medians. Besides requests/s (which moves with whatever else the machine runs), each run records
-# Keel's own CPU time per request (process_cpu_seconds_total before and after), which is what
-# tracing costs and is steadier on a shared machine. The traced instance's span counters are
-# printed too, so the numbers are for spans actually delivered (none dropped).
+# LOAD_CPU (core 1). Runs are interleaved, the first instance alternating (keel, keel-traced, then
+# keel-traced, keel, …), RUNS times; the table shows medians. Besides requests/s (which moves with
+# whatever else the machine runs), each run records Keel's own CPU time per request
+# (process_cpu_seconds_total before and after), which is what tracing costs and is steadier on a
+# shared machine. The traced instance's span counters are printed too, so the numbers are for
+# spans actually delivered (none dropped).
 #
 # Environment (defaults in brackets):
 #   DURATION [20s] RUNS [3] CONNECTIONS [32] WARMUP [3s]
@@ -137,8 +138,12 @@ for t in $TARGETS; do
   log "warm-up $t ($WARMUP)"
   load "$OUT/warmup-$t.txt" "$CONNECTIONS" "$WARMUP" "${URL[$t]}"
 done
+reversed() { echo "$TARGETS" | awk '{for (i = NF; i > 0; i--) printf "%s%s", $i, (i > 1 ? " " : "")}'; }
 for i in $(seq 1 "$RUNS"); do
-  for t in $TARGETS; do
+  # Which instance runs first alternates, as in the side-by-side runs below.
+  ORDER=$TARGETS
+  if [ $((i % 2)) = 0 ]; then ORDER=$(reversed); fi
+  for t in $ORDER; do
     log "run $i/$RUNS: $t, $CONNECTIONS connections, $DURATION"
     cpu "$t" >"$OUT/cpu-$t-$i.before"
     load "$OUT/wrk-$t-$i.txt" "$CONNECTIONS" "$DURATION" "${URL[$t]}"
@@ -148,13 +153,17 @@ done
 # Side by side: both instances under the same load at the same time, sharing SERVER_CPU, so
 # whatever else the machine does affects both alike. The scheduler gives each about half the core;
 # the instance needing more CPU per request serves fewer of them.
+# The load on one instance starts a moment before the other's; the order alternates between runs so
+# that whatever advantage a position has is shared.
 for i in $(seq 1 "$RUNS"); do
   log "side by side $i/$RUNS: both instances, $CONNECTIONS connections each, $DURATION"
-  for t in $TARGETS; do cpu "$t" >"$OUT/pair-cpu-$t-$i.before"; done
+  ORDER=$TARGETS
+  if [ $((i % 2)) = 0 ]; then ORDER=$(reversed); fi
+  for t in $ORDER; do cpu "$t" >"$OUT/pair-cpu-$t-$i.before"; done
   LOADS=()
-  for t in $TARGETS; do load "$OUT/pair-wrk-$t-$i.txt" "$CONNECTIONS" "$DURATION" "${URL[$t]}" & LOADS+=($!); done
+  for t in $ORDER; do load "$OUT/pair-wrk-$t-$i.txt" "$CONNECTIONS" "$DURATION" "${URL[$t]}" & LOADS+=($!); done
   wait "${LOADS[@]}"
-  for t in $TARGETS; do cpu "$t" >"$OUT/pair-cpu-$t-$i.after"; done
+  for t in $ORDER; do cpu "$t" >"$OUT/pair-cpu-$t-$i.after"; done
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.txt"
 sleep 2  # let the last batch go out

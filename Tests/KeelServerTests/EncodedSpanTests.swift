@@ -125,8 +125,9 @@ final class CollectingEncodedExporter: SpanExporter {
         var first = try #require(fill(0..<2))
         #expect(first.bytes == field(0) + field(1))
         let firstAddress = first.bytes.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        first.bytes.removeAll(keepingCapacity: true)
         queue.recycle(&first.bytes)
-        #expect(first.bytes.isEmpty)
+        #expect(first.bytes.isEmpty && first.bytes.capacity == 0)
 
         var second = try #require(fill(2..<4))
         #expect(second.bytes == field(2) + field(3))
@@ -134,6 +135,7 @@ final class CollectingEncodedExporter: SpanExporter {
 
         // An exporter that kept the batch keeps its bytes: the queue writes a buffer of its own.
         let kept = second.bytes
+        second.bytes.removeAll(keepingCapacity: true)
         queue.recycle(&second.bytes)
         let third = try #require(fill(4..<6))
         #expect(kept == field(2) + field(3))

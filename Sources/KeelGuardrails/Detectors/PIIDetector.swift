@@ -177,7 +177,7 @@ public struct PIIDetector: Detector {
         EntityRule(
             type: "US_ITIN",
             // 9XX-XX-XXXX: both separators the same, or none (a ZIP+4 such as 95762-1234 has one).
-            expression: #"9[0-9]{2}(?:-[5-9][0-9]-|\s[5-9][0-9]\s|[5-9][0-9])[0-9]{4}"#,
+            expression: #"9[0-9]{2}(?:-[5-9][0-9]-| [5-9][0-9] |[5-9][0-9])[0-9]{4}"#,
             score: 0.85, context: ["itin", "taxpayer identification", "tax id"], contextScore: 0.95,
             tokenStarts: true,
             validate: { bytes, range in

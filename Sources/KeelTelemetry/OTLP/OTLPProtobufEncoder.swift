@@ -54,13 +54,13 @@ public enum OTLPProtobufEncoder {
         head.lengthDelimitedHeader(1, length: scopeMessage.count)
         scopeMessage.withBytes { head.raw($0) }
         // The span bytes are copied once, straight into the body.
-        return head.withBytes { head in
+        return head.withBytes { headBytes in
             spans.bytes.withUnsafeBytes { spanBytes in
-                [UInt8](unsafeUninitializedCapacity: head.count + spanBytes.count) { body, count in
+                [UInt8](unsafeUninitializedCapacity: headBytes.count + spanBytes.count) { body, count in
                     let base = UnsafeMutableRawPointer(body.baseAddress!)
-                    base.copyMemory(from: head.baseAddress!, byteCount: head.count)
-                    if let spanBase = spanBytes.baseAddress { (base + head.count).copyMemory(from: spanBase, byteCount: spanBytes.count) }
-                    count = head.count + spanBytes.count
+                    base.copyMemory(from: headBytes.baseAddress!, byteCount: headBytes.count)
+                    if let spanBase = spanBytes.baseAddress { (base + headBytes.count).copyMemory(from: spanBase, byteCount: spanBytes.count) }
+                    count = headBytes.count + spanBytes.count
                 }
             }
         }

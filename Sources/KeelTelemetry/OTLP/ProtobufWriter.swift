@@ -301,4 +301,3 @@ struct ProtobufWriter: ~Copyable {
         append(value ? 1 : 0)
     }
 }
-

@@ -234,7 +234,9 @@ public final class BatchSpanProcessor: Sendable {
                 case .encoded(var encoded):
                     result = await exporter.export(encoded: encoded, resource: resource, scope: scope)
                     // The buffer takes a later batch: memory written a moment ago is still in
-                    // cache, where each new batch would otherwise fill fresh memory.
+                    // cache, where each new batch would otherwise fill fresh memory. (Emptied
+                    // outside the lock: if the exporter kept the bytes, that allocates.)
+                    encoded.bytes.removeAll(keepingCapacity: true)
                     state.withLock { $0.queue.recycle(&encoded.bytes) }
                 }
                 switch result {
@@ -340,10 +342,10 @@ struct PendingSpans {
         }
     }
 
-    /// Keeps an exported batch's buffer (emptied, its capacity kept) for the next batch.
+    /// Keeps an exported batch's emptied buffer for the next batch, when it holds more than the
+    /// one kept already.
     mutating func recycle(_ buffer: inout [UInt8]) {
-        guard buffer.capacity > spare.capacity else { return }
-        buffer.removeAll(keepingCapacity: true)
+        guard buffer.isEmpty, buffer.capacity > spare.capacity else { return }
         swap(&spare, &buffer)
     }
 

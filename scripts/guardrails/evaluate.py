@@ -53,8 +53,8 @@ from detector_eval import SpanScore, findings, keel_scan  # noqa: E402
 import numpy as np  # noqa: E402
 
 DATA = ROOT / "data" / "guardrails"
-# Benign sources added with the assistant-style data (held-out rates are also given without them).
-ADDED_BENIGN_SOURCES = ("lm-eval/", "inspect-evals/", "chatterbot-corpus/", "synthetic/assistant_responses")
+# Benign sources added in this version (held-out rates are also given without them).
+ADDED_BENIGN_SOURCES = ("openai-evals/",)
 
 
 # --- running the Swift code ---------------------------------------------------------
@@ -413,6 +413,7 @@ def main() -> None:
     w(f"| lm-eval {TRAIN_PACKAGES['lm-eval']} | training + held-out (benign) | the worked answers of its chain-of-thought few-shot exemplars (MMLU, BIG-Bench Hard, GSM8K, ...), alone or with their question: text in an assistant's voice |")
     w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given |")
     w(f"| chatterbot-corpus {TRAIN_PACKAGES['chatterbot-corpus']} | training + held-out (benign) | its English user/chatbot dialogues (many about the bot itself) |")
+    w(f"| evals {TRAIN_PACKAGES['evals']} | training + held-out (benign) | the chat prompts of OpenAI's evals registry, which its wheel ships: per data set (about 440, many in other languages) up to 3 system prompts and 8 other messages, each message a text of its own, as the gateway scans them; data sets that attack or manipulate the model (`prompt-injection`, `override-system-instruction`, `make_me_say`, ...) are left out |")
     w("| scikit-learn 1.9.1 | training + held-out | its data set descriptions and docstrings: long benign prose (and hosts for hidden injections) |")
     w("| Faker 40.54.0 | training + held-out; PII evaluation | paragraphs as long benign text; sentences with generated PII of known position |")
     w(f"| pyrit {EVAL_PACKAGES['pyrit']} | **independent evaluation only** | jailbreak templates (filled with HarmBench requests), system-prompt extraction seeds; scorer-evaluation objectives and assistant responses as benign |")
@@ -456,7 +457,7 @@ def main() -> None:
     w("")
     old_benign = [(e, s) for e, s in benign_h if not e.source.startswith(ADDED_BENIGN_SOURCES)]
     old_fp = sum(1 for _, s in old_benign if s >= t)
-    w(f"The assistant-style benign texts added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
+    w(f"The evals registry's chat prompts added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
     w(f"benign texts; on the other sources alone the false-positive rate is {fmt(old_fp / len(old_benign), 4)} "
       f"({old_fp} / {len(old_benign)}, 95 % upper bound {fmt(wilson_upper(old_fp, len(old_benign)), 4)}).")
     w("")
@@ -494,6 +495,13 @@ def main() -> None:
     w("WritingBench's writing requests, 18 % of the PersistBench texts, 8 % of lm-eval's exemplars and 2 % of")
     w("template refusals: long, instruction-heavy benign requests and text in an assistant's voice. Again no")
     w("PyRIT text was added or inspected, the threshold rule is unchanged, and PyRIT was scored once, at the end.")
+    w("")
+    w("This version adds the chat prompts of OpenAI's evals registry, for a reason of its own: scored with the")
+    w("previous model (three rows of each data set), 40 % of their system prompts (752 of 1,899) and 3.9 % of their")
+    w("other messages (103 of 2,663) were flagged. Those system prompts are ordinary application instructions")
+    w("(“You are a helpful assistant specialising in … Answer with exactly one letter”), the kind every deployment")
+    w("sends. The previous PyRIT result (false-positive rate 6.8 %) was known when this was done; no PyRIT text")
+    w("was added or inspected, the threshold rule is unchanged, and PyRIT was scored once, at the end.")
     w("")
     w("| injections | recall | novel injections | novel recall | benign texts | false-positive rate | precision |")
     w("|---:|---:|---:|---:|---:|---:|---:|")
@@ -823,6 +831,13 @@ def main() -> None:
     w("  long document is not diluted by it; one split across two windows, or surrounded within its window")
     w("  by much benign text, scores lower than the same injection alone (see `_in_prose` above).")
     w("- Long benign texts get several chances to be flagged: the false-positive rate grows with length.")
+    sys_prompts = [s for e, s in zip(heldout, h_scores) if e.source == "openai-evals/system_prompts"]
+    sys_fp = sum(1 for s in sys_prompts if s >= t)
+    w("- Instructions to a model are the hardest benign text for it: the system prompts of the held-out evals")
+    w(f"  data sets are flagged at {fmt(sys_fp / len(sys_prompts))} ({sys_fp} / {len(sys_prompts)}), mostly tasks that are also")
+    w("  obfuscation or extraction tricks (decode this base64, spell this backwards, repeat this code exactly).")
+    w("  In the gateway, `prompt_injection` does not scan the system prompt unless its `roles` include `system`")
+    w("  (docs/guardrails.md): the operator's own instructions are what an injection tries to override.")
     w("- The benign sets are prompts and documents from the packages above; traffic unlike them (for")
     w("  example security discussions quoting attacks) will have a higher false-positive rate.")
     w("- `pii` reports phone numbers without a label only when their shape says so (a country code, North American")

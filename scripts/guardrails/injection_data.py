@@ -39,6 +39,8 @@ TRAIN_PACKAGES = {
     "lm-eval": "0.4.13",
     "inspect-evals": "0.26.0",
     "chatterbot-corpus": "1.3.3",
+    # Benign only: the chat prompts of OpenAI's evals registry (system prompts and user turns).
+    "evals": "3.0.1.post1",
 }
 # Reserved for independent evaluation only.
 EVAL_PACKAGES = {"pyrit": "1.1.0"}
@@ -480,6 +482,64 @@ def assistant_text_examples() -> list[Example]:
     return out
 
 
+# Data sets of the evals registry whose purpose is to attack, manipulate or collude with the model
+# (user turns that try to override the system prompt, persuasion, hidden messages, sandbagging), or
+# that are strings chosen to break parsers: not benign prompts, so left out.
+EVALS_EXCLUDED = frozenset((
+    "prompt-injection", "override-system-instruction", "make_me_say", "naughty_strings", "steganography",
+    "sandbagging", "schelling_point", "ballots", "self_prompting", "text_compression",
+))
+EVALS_MAX_FILE_BYTES = 20_000_000
+
+
+def evals_examples() -> list[Example]:
+    """Benign chat prompts from OpenAI's evals registry (the `evals` wheel ships its data).
+
+    Each of its ~450 data sets is a task given to a model: a system prompt that sets a role, a format
+    and rules ("You are a helpful assistant specialising in ... Answer with exactly one letter"), and
+    user turns with the task; many are in other languages. Every message is a text of its own, as the
+    gateway scans them. Per data set: up to 3 distinct system prompts and up to 8 other messages, cut at
+    3,000 characters; one group per data set, so a held-out data set is wholly unseen.
+    """
+    z = wheel("evals", TRAIN_PACKAGES["evals"])
+    files: dict[str, list[str]] = {}
+    for info in sorted(z.infolist(), key=lambda i: i.filename):
+        parts = info.filename.split("/")
+        if (len(parts) < 5 or parts[:3] != ["evals", "registry", "data"] or not info.filename.endswith(".jsonl")
+                or info.file_size > EVALS_MAX_FILE_BYTES or parts[3] in EVALS_EXCLUDED):
+            continue
+        files.setdefault(parts[3], []).append(info.filename)
+    out: list[Example] = []
+    for name in sorted(files):
+        rng = _rng("evals", name)
+        system: list[str] = []
+        other: list[str] = []
+        for path in files[name]:
+            raw = z.read(path).decode("utf-8", "replace")
+            if raw.startswith("version https://git-lfs"):
+                continue
+            for line in raw.splitlines():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                messages = row.get("input") if isinstance(row, dict) else None
+                if isinstance(messages, str):
+                    messages = [{"role": "user", "content": messages}]
+                if not isinstance(messages, list):
+                    continue
+                for m in messages:
+                    if isinstance(m, dict) and isinstance(m.get("content"), str) and m["content"].strip():
+                        (system if m.get("role") == "system" else other).append(m["content"].strip()[:3000])
+        system = sorted(set(system))
+        other = sorted(set(other))
+        for t in rng.sample(system, min(3, len(system))):
+            out.append(Example(t, 0, "openai-evals/system_prompts", f"evals:{name}"))
+        for t in rng.sample(other, min(8, len(other))):
+            out.append(Example(t, 0, "openai-evals/messages", f"evals:{name}"))
+    return out
+
+
 def embed_in_prose(injections: list[Example], prose: list[Example]) -> list[Example]:
     """Injections hidden inside long benign texts, as in documents an agent reads.
 
@@ -714,6 +774,13 @@ def dataset() -> tuple[list[Example], list[Example]]:
         if not e.source.startswith("synthetic/") and rng.random() < 0.25:
             added.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
     raw += added
+    # The evals registry's chat prompts, added after that, with an obfuscation generator of their own.
+    prompts = evals_examples()
+    rng = _rng("obfuscate-evals")
+    for e in list(prompts):
+        if rng.random() < 0.25:
+            prompts.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
+    raw += prompts
     by_norm: dict[str, list[Example]] = {}
     for e in raw:
         by_norm.setdefault(normalize(e.text)[0], []).append(e)

@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from injection_data import (  # noqa: E402
-    EVAL_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, dataset, garak_examples, pyrit_examples,
+    EVAL_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, dataset, evals_heldout_requests, garak_examples, pyrit_examples,
 )
 from injection_features import BUCKETS, Model, normalize  # noqa: E402
 from detector_data import (  # noqa: E402
@@ -355,6 +355,9 @@ def main() -> None:
     bench_load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     bench = "" if args.no_bench else driver_bench(driver)
     scan_inj = keel_scan(args.keel, [e.text for e in heldout + pyrit], "eval_injection")
+    requests = evals_heldout_requests()
+    request_texts = [t for _, turns in requests for _, t in turns]
+    scan_requests = keel_scan(args.keel, request_texts, "eval_injection")
     pii = pii_examples()
     scan_pii = keel_scan(args.keel, [e.text for e in pii], "eval_pii")
     scan_pii_strict = keel_scan(args.keel, [e.text for e in pii], "eval_pii_strict")
@@ -562,6 +565,27 @@ def main() -> None:
         w("By source (held-out, whole detector):")
         w("")
         L.extend(per_source_table(heldout, [1.0 if x else 0.0 for x in hit[:nh]], 0.5))
+        w("")
+    if not isinstance(scan_requests, str):
+        flags = iter(any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])) for r in scan_requests)
+        per_request = [[(role, next(flags)) for role, _ in turns] for _, turns in requests]
+        every = sum(1 for turns in per_request if any(f for _, f in turns))
+        no_system = sum(1 for turns in per_request if any(f for role, f in turns if role != "system"))
+        with_system = sum(1 for turns in per_request if any(role == "system" for role, _ in turns))
+        n = len(per_request)
+        w("### Whole chat requests")
+        w("")
+        w(f"What a policy `[{{detector: prompt_injection, action: block}}]` does to ordinary chat requests: {n} inputs")
+        w(f"of the {len({name for name, _ in requests})} held-out evals data sets (up to five per data set; {with_system} with a")
+        w("system prompt), every message through `keel guard scan`. A request is blocked when any message it scans has a finding.")
+        w("")
+        w("| messages scanned | requests blocked | rate |")
+        w("|---|---:|---:|")
+        w(f"| all, the system prompt too (`roles: [system, user, assistant, tool]`) | {every} | {fmt(every / n, 4)} |")
+        w(f"| all but the system prompt (the gateway's default for `prompt_injection`) | {no_system} | {fmt(no_system / n, 4)} |")
+        w("")
+        w("The previous model (trained without the evals data) blocked 211 and 29 of the same 423 requests")
+        w("(0.4988 and 0.0686; its classifier alone, scored by the Python reference).")
         w("")
 
     w("### `pii` on Faker-generated sentences")
@@ -834,8 +858,9 @@ def main() -> None:
     sys_prompts = [s for e, s in zip(heldout, h_scores) if e.source == "openai-evals/system_prompts"]
     sys_fp = sum(1 for s in sys_prompts if s >= t)
     w("- Instructions to a model are the hardest benign text for it: the system prompts of the held-out evals")
-    w(f"  data sets are flagged at {fmt(sys_fp / len(sys_prompts))} ({sys_fp} / {len(sys_prompts)}), mostly tasks that are also")
-    w("  obfuscation or extraction tricks (decode this base64, spell this backwards, repeat this code exactly).")
+    w(f"  data sets are flagged at {fmt(sys_fp / len(sys_prompts))} ({sys_fp} / {len(sys_prompts)}; obfuscated variants not counted), for")
+    w("  example tasks that ask for a text to be repeated exactly, as extraction attacks do; among the other")
+    w("  messages, decode-this-base64 and spell-this-backwards tasks, which are obfuscation tricks too.")
     w("  In the gateway, `prompt_injection` does not scan the system prompt unless its `roles` include `system`")
     w("  (docs/guardrails.md): the operator's own instructions are what an injection tries to override.")
     w("- The benign sets are prompts and documents from the packages above; traffic unlike them (for")

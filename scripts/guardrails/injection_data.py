@@ -492,15 +492,8 @@ EVALS_EXCLUDED = frozenset((
 EVALS_MAX_FILE_BYTES = 20_000_000
 
 
-def evals_examples() -> list[Example]:
-    """Benign chat prompts from OpenAI's evals registry (the `evals` wheel ships its data).
-
-    Each of its ~450 data sets is a task given to a model: a system prompt that sets a role, a format
-    and rules ("You are a helpful assistant specialising in ... Answer with exactly one letter"), and
-    user turns with the task; many are in other languages. Every message is a text of its own, as the
-    gateway scans them. Per data set: up to 3 distinct system prompts and up to 8 other messages, cut at
-    3,000 characters; one group per data set, so a held-out data set is wholly unseen.
-    """
+def _evals_conversations() -> dict[str, list[list[tuple[str, str]]]]:
+    """Every chat input of the evals registry's data sets (those not left out), as (role, text) lists."""
     z = wheel("evals", TRAIN_PACKAGES["evals"])
     files: dict[str, list[str]] = {}
     for info in sorted(z.infolist(), key=lambda i: i.filename):
@@ -509,11 +502,8 @@ def evals_examples() -> list[Example]:
                 or info.file_size > EVALS_MAX_FILE_BYTES or parts[3] in EVALS_EXCLUDED):
             continue
         files.setdefault(parts[3], []).append(info.filename)
-    out: list[Example] = []
+    out: dict[str, list[list[tuple[str, str]]]] = {}
     for name in sorted(files):
-        rng = _rng("evals", name)
-        system: list[str] = []
-        other: list[str] = []
         for path in files[name]:
             raw = z.read(path).decode("utf-8", "replace")
             if raw.startswith("version https://git-lfs"):
@@ -528,15 +518,41 @@ def evals_examples() -> list[Example]:
                     messages = [{"role": "user", "content": messages}]
                 if not isinstance(messages, list):
                     continue
-                for m in messages:
-                    if isinstance(m, dict) and isinstance(m.get("content"), str) and m["content"].strip():
-                        (system if m.get("role") == "system" else other).append(m["content"].strip()[:3000])
-        system = sorted(set(system))
-        other = sorted(set(other))
+                turns = [(str(m.get("role")), m["content"].strip()[:3000]) for m in messages
+                         if isinstance(m, dict) and isinstance(m.get("content"), str) and m["content"].strip()]
+                if turns:
+                    out.setdefault(name, []).append(turns)
+    return out
+
+
+def evals_examples() -> list[Example]:
+    """Benign chat prompts from OpenAI's evals registry (the `evals` wheel ships its data).
+
+    Each of its ~450 data sets is a task given to a model: a system prompt that sets a role, a format
+    and rules ("You are a helpful assistant specialising in ... Answer with exactly one letter"), and
+    user turns with the task; many are in other languages. Every message is a text of its own, as the
+    gateway scans them. Per data set: up to 3 distinct system prompts and up to 8 other messages, cut at
+    3,000 characters; one group per data set, so a held-out data set is wholly unseen.
+    """
+    out: list[Example] = []
+    for name, conversations in _evals_conversations().items():
+        rng = _rng("evals", name)
+        system = sorted({t for turns in conversations for role, t in turns if role == "system"})
+        other = sorted({t for turns in conversations for role, t in turns if role != "system"})
         for t in rng.sample(system, min(3, len(system))):
             out.append(Example(t, 0, "openai-evals/system_prompts", f"evals:{name}"))
         for t in rng.sample(other, min(8, len(other))):
             out.append(Example(t, 0, "openai-evals/messages", f"evals:{name}"))
+    return out
+
+
+def evals_heldout_requests(per_set: int = 5) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Whole chat inputs (role, text) of the held-out evals data sets: up to `per_set` per data set."""
+    out = []
+    for name, conversations in _evals_conversations().items():
+        if is_heldout(f"evals:{name}"):
+            rng = _rng("evals-requests", name)
+            out.extend((name, turns) for turns in rng.sample(conversations, min(per_set, len(conversations))))
     return out
 
 

@@ -79,6 +79,18 @@ public struct GuardrailPolicyConfig: Sendable, Equatable {
     }
 }
 
+/// Which part of a chat request a text is: what an input entry's `roles` chooses among.
+public enum GuardrailRole: String, Sendable, Hashable, CaseIterable {
+    /// The system prompt: OpenAI `system` and `developer` messages, Anthropic's top-level `system`.
+    case system
+    /// The user's messages.
+    case user
+    /// Assistant messages, including an Anthropic prefill.
+    case assistant
+    /// Tool results: OpenAI `tool` (and legacy `function`) messages, Anthropic `tool_result` blocks.
+    case tool
+}
+
 /// One entry of a policy: a detector, what to do with its findings, and the detector's options.
 public struct GuardrailRuleConfig: Sendable, Equatable {
     /// What happens when the detector finds something.
@@ -107,6 +119,10 @@ public struct GuardrailRuleConfig: Sendable, Equatable {
     public var action: Action
     /// `threshold` — findings scoring below it are ignored, 0…1. Default 0.5.
     public var threshold: Double
+    /// `roles` (input) — which texts of a chat request the entry scans. Default (nil):
+    /// ``defaultRoles(for:)``. Text without a role (the `/v1/guardrails/apply` API, `keel guard scan`)
+    /// is scanned by every entry.
+    public var roles: [GuardrailRole]?
     /// `types` (`pii`, `secrets`) — the entity types to look for. Default: all (for `pii` also every custom entity).
     public var types: [String]?
     /// `card_mask` (`pii`) — how card numbers are redacted. Default `placeholder`.
@@ -130,7 +146,7 @@ public struct GuardrailRuleConfig: Sendable, Equatable {
     public init(
         detector: String, action: Action, threshold: Double = 0.5, types: [String]? = nil, cardMask: CardMask = .placeholder,
         minEntropy: Double = 3.5, classifier: Bool = true, words: [String] = [], topics: [(name: String, keywords: [String])] = [],
-        minMatches: Int = 1, schema: String? = nil, canary: String? = nil
+        minMatches: Int = 1, schema: String? = nil, canary: String? = nil, roles: [GuardrailRole]? = nil
     ) {
         self.detector = detector
         self.action = action
@@ -144,7 +160,19 @@ public struct GuardrailRuleConfig: Sendable, Equatable {
         self.minMatches = minMatches
         self.schema = schema
         self.canary = canary
+        self.roles = roles
     }
+
+    /// The roles an input entry scans when it sets no `roles`: all four, except for
+    /// `prompt_injection`, which leaves out `system` — the system prompt is the operator's own
+    /// instruction (what an injection tries to override), and operator instructions look like
+    /// instructions to the detector.
+    public static func defaultRoles(for detector: String) -> [GuardrailRole] {
+        detector == "prompt_injection" ? [.user, .assistant, .tool] : GuardrailRole.allCases
+    }
+
+    /// The roles the entry scans: `roles`, or its detector's default.
+    public var scannedRoles: [GuardrailRole] { roles ?? Self.defaultRoles(for: detector) }
 
     /// Entries are equal when every option is (topics compared by name and keywords, in order).
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -152,7 +180,7 @@ public struct GuardrailRuleConfig: Sendable, Equatable {
             && lhs.cardMask == rhs.cardMask && lhs.minEntropy == rhs.minEntropy && lhs.classifier == rhs.classifier
             && lhs.words == rhs.words && lhs.topics.map(\.name) == rhs.topics.map(\.name)
             && lhs.topics.map(\.keywords) == rhs.topics.map(\.keywords) && lhs.minMatches == rhs.minMatches
-            && lhs.schema == rhs.schema && lhs.canary == rhs.canary
+            && lhs.schema == rhs.schema && lhs.canary == rhs.canary && lhs.roles == rhs.roles
     }
 }
 
@@ -204,6 +232,7 @@ extension GuardrailsConfig {
     ]
     static let actionChoices: KeyValuePairs<String, GuardrailRuleConfig.Action> = ["block": .block, "redact": .redact, "flag": .flag]
     static let cardMaskChoices: KeyValuePairs<String, GuardrailRuleConfig.CardMask> = ["placeholder": .placeholder, "last4": .last4, "bin_last4": .binLast4]
+    static let roleChoices: KeyValuePairs<String, GuardrailRole> = ["system": .system, "user": .user, "assistant": .assistant, "tool": .tool]
 
     init(decoding reader: inout MappingReader, models: [String]) {
         self.init()
@@ -288,6 +317,22 @@ extension GuardrailsConfig {
         return number
     }
 
+    /// An input entry's `roles`: a non-empty list of role names; a role listed twice counts once
+    /// (like a repeated `types` entry).
+    private static func decodeRoles(_ value: ConfigValue) -> [GuardrailRole]? {
+        guard let items = value.list() else { return nil }
+        guard !items.isEmpty else {
+            value.report("roles must name at least one of \(roleChoices.map(\.key).joined(separator: ", "))", code: .missingValue)
+            return nil
+        }
+        var roles: [GuardrailRole] = []
+        for item in items {
+            guard let role = item.choice(roleChoices, required: true) else { continue }
+            if !roles.contains(role) { roles.append(role) }
+        }
+        return roles.isEmpty ? nil : roles
+    }
+
     private static func decodeRules(_ value: ConfigValue, output: Bool, customNames: [String]) -> [GuardrailRuleConfig] {
         guard let items = value.list() else { return [] }
         var rules: [GuardrailRuleConfig] = []
@@ -302,6 +347,12 @@ extension GuardrailsConfig {
             var rule = GuardrailRuleConfig(detector: detector, action: action)
             rule.threshold = reader.take("threshold").flatMap { fraction($0) } ?? 0.5
             var valid = true
+            if !output {
+                rule.roles = reader.take("roles").flatMap(decodeRoles)
+            } else if reader.contains("roles"), let rolesValue = reader.take("roles") {
+                rolesValue.report("roles only applies to input entries: output texts have no role", code: .invalidValue)
+                valid = false
+            }
             if !output, outputOnlyDetectors.contains(detector) {
                 item.report("the \(detector) detector only applies to output", code: .invalidValue)
                 valid = false

@@ -57,7 +57,7 @@ struct GuardrailsConfigTests {
         ("guardrails:\n  policies:\n    p:\n      input: [{detector: pi, action: flag}]\n",
          #"keel.yaml:4:26: guardrails.policies.p.input[0].detector: expected one of pii, secrets, prompt_injection, banned_topics, banned_words, invisible_text, json_schema, system_prompt_leak, got "pi""#),
         ("guardrails:\n  policies:\n    p:\n      input: [{detector: pii, action: flag, words: [a]}]\n",
-         #"keel.yaml:4:45: guardrails.policies.p.input[0]: unknown key "words" (expected one of: detector, action, threshold, types, card_mask)"#),
+         #"keel.yaml:4:45: guardrails.policies.p.input[0]: unknown key "words" (expected one of: detector, action, threshold, roles, types, card_mask)"#),
         ("guardrails:\n  policies:\n    p:\n      input: [{detector: pii, action: flag, types: [EMAIL, SSN]}]\n",
          #"keel.yaml:4:60: guardrails.policies.p.input[0].types[1]: unknown pii type "SSN""#),
         ("guardrails:\n  policies:\n    p:\n      input: [{detector: json_schema, action: flag, schema: '{}'}]\n",
@@ -73,11 +73,38 @@ struct GuardrailsConfigTests {
         ("guardrails:\n  bindings:\n    models: {ghost: hipaa}\n", #"keel.yaml:3:14: guardrails.bindings.models: unknown model "ghost""#),
         ("guardrails:\n  policies:\n    p:\n      input: [{detector: banned_words, action: block}]\n", #"guardrails.policies.p.input[0]: missing required key "words""#),
         ("guardrails:\n  custom_entities:\n    employee: {pattern: x}\n", #"guardrails.custom_entities: invalid entity name "employee""#),
+        ("guardrails:\n  policies:\n    p:\n      input: [{detector: pii, action: flag, roles: [user, sytem]}]\n",
+         #"keel.yaml:4:59: guardrails.policies.p.input[0].roles[1]: expected one of system, user, assistant, tool, got "sytem" (did you mean "system"?)"#),
+        ("guardrails:\n  policies:\n    p:\n      input: [{detector: pii, action: flag, roles: []}]\n",
+         "keel.yaml:4:52: guardrails.policies.p.input[0].roles: roles must name at least one of system, user, assistant, tool"),
+        ("guardrails:\n  policies:\n    p:\n      output: [{detector: pii, action: flag, roles: [user]}]\n",
+         "keel.yaml:4:53: guardrails.policies.p.output[0].roles: roles only applies to input entries: output texts have no role"),
     ])
     func mistakes(yaml: String, expected: String) throws {
         let error = try #require(configError(yaml))
         #expect(error.diagnostics.contains { $0.description.hasPrefix(expected) || $0.description.hasSuffix(expected) || $0.description.contains(expected) },
                 "\(error.description)")
+    }
+
+    @Test("roles: parsed in file order, a repeated role counts once; by default every role, prompt_injection all but system")
+    func roles() throws {
+        let config = try parseConfig("""
+        guardrails:
+          policies:
+            default:
+              input:
+                - {detector: prompt_injection, action: block}
+                - {detector: pii, action: redact}
+                - {detector: prompt_injection, action: block, roles: [system, user]}
+                - {detector: banned_words, action: flag, words: [falcon], roles: [tool, user, tool]}
+        """)
+        let input = config.guardrails.policies[0].input
+        #expect(input.map(\.roles) == [nil, nil, [.system, .user], [.tool, .user]])
+        #expect(input.map(\.scannedRoles) == [[.user, .assistant, .tool], [.system, .user, .assistant, .tool], [.system, .user], [.tool, .user]])
+        for detector in GuardrailsConfig.detectorNames where detector != "prompt_injection" {
+            #expect(GuardrailRuleConfig.defaultRoles(for: detector) == GuardrailRole.allCases)
+        }
+        #expect(GuardrailRuleConfig(detector: "prompt_injection", action: .block).scannedRoles == [.user, .assistant, .tool])
     }
 
     @Test("a policy may be bound under a pack name without being configured, and the section defaults to empty")

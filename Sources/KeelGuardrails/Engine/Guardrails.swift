@@ -90,18 +90,32 @@ public final class Guardrails: Sendable {
         return policies["default"]
     }
 
-    /// Applies `policy` to `texts` (the messages of one request), redacting with `redaction`.
-    public func apply(_ texts: [String], source: GuardrailSource, policy: Policy?, redaction: Redaction = Redaction()) -> GuardrailOutcome {
+    /// Applies `policy` to `texts` (the texts of one request), redacting with one `redaction`, so a
+    /// value gets the same placeholder in every text.
+    ///
+    /// - Parameters:
+    ///   - texts: The texts, each scanned on its own.
+    ///   - roles: Each text's role, parallel to `texts` (same count): an input entry skips a text whose
+    ///     role it does not cover (see ``PolicyEntry/roles``); a nil role — a role the caller does not
+    ///     know — is scanned by every entry. Default nil: no text has a role, so every entry scans
+    ///     every text (the `/v1/guardrails/apply` API and `keel guard scan`).
+    ///   - source: Which side of the policy applies.
+    ///   - policy: The policy; nil allows everything.
+    ///   - redaction: The placeholders handed out so far.
+    public func apply(
+        _ texts: [String], roles: [GuardrailRole?]? = nil, source: GuardrailSource, policy: Policy?, redaction: Redaction = Redaction()
+    ) -> GuardrailOutcome {
         guard let policy else {
             return GuardrailOutcome(action: .allow, texts: texts, findings: [], policy: nil, redaction: redaction)
         }
+        precondition(roles == nil || roles?.count == texts.count, "one role per text")
         let entries = policy.entries(for: source)
         var redaction = redaction
         var outTexts: [String] = []
         var findings: [Finding] = []
         for (index, text) in texts.enumerated() {
             let scan = ScanText(text)
-            let acted = PolicyEvaluation.scan(scan, entries: entries, textIndex: index)
+            let acted = PolicyEvaluation.scan(scan, entries: entries, textIndex: index, role: roles?[index])
             outTexts.append(PolicyEvaluation.redact(scan, acted, redaction: &redaction))
             findings += acted.map(\.finding).sortedByPosition()
         }
@@ -110,9 +124,11 @@ public final class Guardrails: Sendable {
         return GuardrailOutcome(action: action, texts: outTexts, findings: findings, policy: policy.name, redaction: redaction)
     }
 
-    /// Applies the request's input policy to its texts (for example every message's content).
-    public func applyInput(texts: [String], model: String?, team: String?, key: String?) -> GuardrailOutcome {
-        apply(texts, source: .input, policy: resolvePolicy(model: model, team: team, key: key))
+    /// Applies the request's input policy to its texts (for example every message's content), with
+    /// their `roles` as for ``apply(_:roles:source:policy:redaction:)`` (default: none, so every entry
+    /// scans every text).
+    public func applyInput(texts: [String], roles: [GuardrailRole?]? = nil, model: String?, team: String?, key: String?) -> GuardrailOutcome {
+        apply(texts, roles: roles, source: .input, policy: resolvePolicy(model: model, team: team, key: key))
     }
 
     /// Applies the request's output policy to a complete (non-streamed) response text.
@@ -167,18 +183,19 @@ final class DetectorFactory {
     func policy(_ config: GuardrailPolicyConfig) throws(GuardrailsError) -> Policy {
         var input: [PolicyEntry] = []
         var output: [PolicyEntry] = []
-        for rule in config.input { input.append(try entry(rule)) }
-        for rule in config.output { output.append(try entry(rule)) }
+        for rule in config.input { input.append(try entry(rule, roles: Set(rule.scannedRoles))) }
+        for rule in config.output { output.append(try entry(rule, roles: Set(GuardrailRole.allCases))) }
         return Policy(name: config.name, input: input, output: output)
     }
 
-    func entry(_ rule: GuardrailRuleConfig) throws(GuardrailsError) -> PolicyEntry {
+    /// The entry for `rule`; output texts have no role, so output entries are given every role.
+    func entry(_ rule: GuardrailRuleConfig, roles: Set<GuardrailRole>) throws(GuardrailsError) -> PolicyEntry {
         let action: GuardrailAction = switch rule.action {
         case .block: .block
         case .redact: .redact
         case .flag: .flag
         }
-        return PolicyEntry(detector: try detector(rule), action: action, threshold: rule.threshold, cardMask: rule.cardMask)
+        return PolicyEntry(detector: try detector(rule), action: action, threshold: rule.threshold, cardMask: rule.cardMask, roles: roles)
     }
 
     func detector(_ rule: GuardrailRuleConfig) throws(GuardrailsError) -> any Detector {

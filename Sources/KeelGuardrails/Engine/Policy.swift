@@ -1,6 +1,7 @@
 import KeelConfig
 
-/// One entry of a policy: a detector, the action for its findings, and the score they need.
+/// One entry of a policy: a detector, the action for its findings, the score they need, and which
+/// texts it scans.
 public struct PolicyEntry: Sendable {
     /// The detector.
     public var detector: any Detector
@@ -10,13 +11,43 @@ public struct PolicyEntry: Sendable {
     public var threshold: Double
     /// How payment card numbers are redacted by this entry (only the `pii` detector finds them).
     public var cardMask: GuardrailRuleConfig.CardMask
+    /// The roles of the texts it scans; a text without a role is scanned by every entry. Default: all.
+    public var roles: Set<GuardrailRole> {
+        didSet { roleMask = Self.mask(roles) }
+    }
+    /// `roles` as one bit per role, so the check per text is a single AND.
+    private var roleMask: UInt8
 
     /// Creates an entry.
-    public init(detector: any Detector, action: GuardrailAction, threshold: Double = 0.5, cardMask: GuardrailRuleConfig.CardMask = .placeholder) {
+    public init(
+        detector: any Detector, action: GuardrailAction, threshold: Double = 0.5, cardMask: GuardrailRuleConfig.CardMask = .placeholder,
+        roles: Set<GuardrailRole> = Set(GuardrailRole.allCases)
+    ) {
         self.detector = detector
         self.action = action
         self.threshold = threshold
         self.cardMask = cardMask
+        self.roles = roles
+        self.roleMask = Self.mask(roles)
+    }
+
+    /// Whether it scans a text with this role (every entry scans a text without one).
+    public func scans(_ role: GuardrailRole?) -> Bool {
+        guard let role else { return true }
+        return roleMask & Self.bit(role) != 0
+    }
+
+    private static func mask(_ roles: Set<GuardrailRole>) -> UInt8 {
+        roles.reduce(0) { $0 | bit($1) }
+    }
+
+    private static func bit(_ role: GuardrailRole) -> UInt8 {
+        switch role {
+        case .system: 1
+        case .user: 2
+        case .assistant: 4
+        case .tool: 8
+        }
     }
 
     /// Whether the detector needs the whole text at once (it runs at the end of a stream).

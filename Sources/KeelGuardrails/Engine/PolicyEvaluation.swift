@@ -9,11 +9,12 @@ enum PolicyEvaluation {
         var cardMask: GuardrailRuleConfig.CardMask
     }
 
-    /// Every finding of `entries` in `text`, its action set; `wholeText` says whether detectors that
-    /// need the complete text run too.
-    static func scan(_ text: ScanText, entries: [PolicyEntry], textIndex: Int = 0, wholeText: Bool = true) -> [Acted] {
+    /// Every finding of `entries` in `text`, its action set; `role` is the text's role (entries that
+    /// do not cover it skip the text; nil: every entry scans it); `wholeText` says whether detectors
+    /// that need the complete text run too.
+    static func scan(_ text: ScanText, entries: [PolicyEntry], textIndex: Int = 0, role: GuardrailRole? = nil, wholeText: Bool = true) -> [Acted] {
         var acted: [Acted] = []
-        for entry in entries where wholeText || !entry.needsWholeText {
+        for entry in entries where (wholeText || !entry.needsWholeText) && entry.scans(role) {
             for var finding in entry.detector.scan(text) where finding.score >= entry.threshold {
                 finding.action = entry.action
                 finding.textIndex = textIndex

@@ -1,3 +1,4 @@
+import KeelConfig
 import KeelCore
 import KeelGovernance
 import KeelGuardrails
@@ -7,7 +8,9 @@ import KeelHTTP
 /// every text the client sends and every text the model answers.
 ///
 /// Input: every text of the messages — the system prompt, user and assistant text, tool results —
-/// is scanned in one call (so a value gets the same placeholder in every message). A `block` is a
+/// is scanned in one call (so a value gets the same placeholder in every message), each with its
+/// role (``guardrailRole(_:)``), so an entry scans only the roles it covers (`prompt_injection`
+/// leaves out the system prompt by default). A `block` is a
 /// 400 `guardrail_blocked` in the inbound API's error shape with `x-should-retry: false`, naming the
 /// policy, the detectors and the types (never the values), and nothing is sent upstream. Redactions
 /// are written back into the client's JSON, which is what every attempt forwards or translates.
@@ -34,17 +37,19 @@ extension Gateway {
         var redaction = Redaction()
         if !policy.input.isEmpty {
             var texts: [String] = []
-            Self.mapChatTexts(&call.body) { text in
+            var roles: [GuardrailRole?] = []
+            Self.mapChatTexts(&call.body) { text, role in
                 texts.append(text)
+                roles.append(role)
                 return text
             }
             if !texts.isEmpty {
-                let outcome = guardrails.apply(texts, source: .input, policy: policy)
+                let outcome = guardrails.apply(texts, roles: roles, source: .input, policy: policy)
                 if !outcome.findings.isEmpty { recorder.guardrails["guardrails_input"] = Self.findingSummary(outcome.findings) }
                 if outcome.isBlocked { throw Self.guardrailBlocked(outcome.blockReason ?? "Blocked by guardrails policy \"\(policy.name)\".") }
                 if outcome.texts != texts {
                     var index = 0
-                    Self.mapChatTexts(&call.body) { _ in
+                    Self.mapChatTexts(&call.body) { _, _ in
                         defer { index += 1 }
                         return outcome.texts[index]
                     }
@@ -92,35 +97,49 @@ extension Gateway {
             .map { "\($0.detector)/\($0.type)/\($0.action.rawValue)=\($0.count)" }.joined(separator: ",")
     }
 
-    /// Visits every text of a chat request in either inbound format, in a fixed order, replacing it
-    /// by what `transform` returns: `system` (a string or text blocks), and each message's `content`
-    /// (a string, or parts with `text`; Anthropic `tool_result` blocks' own content).
-    static func mapChatTexts(_ body: inout JSONObject, _ transform: (String) -> String) {
+    /// Visits every text of a chat request in either inbound format, in a fixed order, with its role,
+    /// replacing it by what `transform` returns: `system` (a string or text blocks; role `system`), and
+    /// each message's `content` (a string, or parts with `text`; the message's role), where Anthropic
+    /// `tool_result` blocks' own content has role `tool`.
+    static func mapChatTexts(_ body: inout JSONObject, _ transform: (String, GuardrailRole?) -> String) {
         if var system = body["system"] {
-            mapContent(&system, transform)
+            mapContent(&system, role: .system, transform)
             body["system"] = system
         }
         guard case .array(var messages)? = body["messages"] else { return }
         for index in messages.indices {
             guard case .object(var message) = messages[index], var content = message["content"] else { continue }
-            mapContent(&content, transform)
+            mapContent(&content, role: guardrailRole(message["role"]?.stringValue), transform)
             message["content"] = content
             messages[index] = .object(message)
         }
         body["messages"] = .array(messages)
     }
 
-    private static func mapContent(_ content: inout JSONValue, _ transform: (String) -> String) {
+    /// The guardrails role of a message role of either inbound format: `system` and `developer` →
+    /// system, `user` → user, `assistant` → assistant, `tool` and `function` → tool; nil for a role
+    /// Keel does not know, which every input entry scans (fail closed).
+    static func guardrailRole(_ role: String?) -> GuardrailRole? {
+        switch role {
+        case "system", "developer": .system
+        case "user": .user
+        case "assistant": .assistant
+        case "tool", "function": .tool
+        default: nil
+        }
+    }
+
+    private static func mapContent(_ content: inout JSONValue, role: GuardrailRole?, _ transform: (String, GuardrailRole?) -> String) {
         switch content {
         case .string(let text):
-            content = .string(transform(text))
+            content = .string(transform(text, role))
         case .array(var parts):
             for index in parts.indices {
                 guard case .object(var part) = parts[index] else { continue }
                 if case .string(let text)? = part["text"] {
-                    part["text"] = .string(transform(text))
+                    part["text"] = .string(transform(text, role))
                 } else if part["type"]?.stringValue == "tool_result", var inner = part["content"] {
-                    mapContent(&inner, transform)
+                    mapContent(&inner, role: .tool, transform)
                     part["content"] = inner
                 }
                 parts[index] = .object(part)

@@ -349,7 +349,7 @@ extension GuardrailsConfig {
             var valid = true
             if !output {
                 rule.roles = reader.take("roles").flatMap(decodeRoles)
-            } else if reader.contains("roles"), let rolesValue = reader.take("roles") {
+            } else if let rolesValue = reader.take("roles") {
                 rolesValue.report("roles only applies to input entries: output texts have no role", code: .invalidValue)
                 valid = false
             }

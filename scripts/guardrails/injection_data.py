@@ -834,7 +834,8 @@ def coding_agent_examples() -> list[Example]:
         elif vector == "readme":
             texts = [c for f, c in sorted(files.items()) if f.lower().startswith("readme")]
         elif vector == "code_comment":
-            texts = [c for f, c in sorted(files.items()) if f.startswith("src/") and c.lstrip().startswith("#")]
+            texts = [c for f, c in sorted(files.items())  # the source files with comments
+                     if f.startswith("src/") and any(line.lstrip().startswith("#") for line in c.splitlines())]
         else:  # config_file: the one file that is neither code, test nor pyproject.toml
             texts = [c for f, c in sorted(files.items())
                      if not f.startswith(("src/", "tests/")) and f != "pyproject.toml"]

@@ -529,7 +529,7 @@ def _evals_conversations() -> dict[str, list[list[tuple[str, str]]]]:
 def evals_examples() -> list[Example]:
     """Benign chat prompts from OpenAI's evals registry (the `evals` wheel ships its data).
 
-    Each of its ~450 data sets is a task given to a model: a system prompt that sets a role, a format
+    Each of its data sets (447 are used) is a task given to a model: a system prompt that sets a role, a format
     and rules ("You are a helpful assistant specialising in ... Answer with exactly one letter"), and
     user turns with the task; many are in other languages. Every message is a text of its own, as the
     gateway scans them. Per data set: up to 3 distinct system prompts and up to 8 other messages, cut at

@@ -98,7 +98,7 @@ public final class Guardrails: Sendable {
     ///   - roles: Each text's role, parallel to `texts` (same count): an input entry skips a text whose
     ///     role it does not cover (see ``PolicyEntry/roles``); a nil role — a role the caller does not
     ///     know — is scanned by every entry. Default nil: no text has a role, so every entry scans
-    ///     every text (the `/v1/guardrails/apply` API and `keel guard scan`).
+    ///     every text (the `/v1/guardrails/apply` API and `keel guard scan` when given no role).
     ///   - source: Which side of the policy applies.
     ///   - policy: The policy; nil allows everything.
     ///   - redaction: The placeholders handed out so far.

@@ -8,13 +8,15 @@ import KeelTelemetry
 /// `POST /v1/guardrails/apply`: applies a guardrails policy to text, for applications that call
 /// models outside Keel.
 ///
-/// Request: `{"policy"?: NAME, "source"?: "input"|"output", "content": STRING | [STRING], "model"?: NAME}`.
-/// Without `policy` the policy bound to the caller's key, else its team, else `model` applies, else
-/// `default`; with neither the answer is
-/// `allow`. Response: `{"action", "policy", "content", "findings": [{detector, type, start, end,
+/// Request: `{"policy"?: NAME, "source"?: "input"|"output", "role"?: ROLE, "content": STRING | [STRING],
+/// "model"?: NAME}`. Without `policy` the policy bound to the caller's key, else its team, else `model`
+/// applies, else `default`; with neither the answer is `allow`. `role` (`system`, `user`, `assistant`,
+/// `tool`; input only) is the role of every text of `content`: an input entry scans them only if its
+/// `roles` cover it, as on the chat gateway; without it every entry scans them. Response: `{"action", "policy", "content", "findings": [{detector, type, start, end,
 /// score, action}]}` with `start`/`end` in Unicode code points; a list `content` gives a list back
 /// and each finding an `index`. A blocked text is still a 200 answer: the verdict is the result.
-/// Errors: 400 for invalid JSON or wrong types, 404 for an unknown policy.
+/// Errors: 400 for invalid JSON, wrong types or values, or `role` with `source: output`; 404 for an
+/// unknown policy.
 ///
 /// Every action is counted in `keel_guardrail_actions_total{detector,action,source}`; the request
 /// log records the policy, action and finding counts, never the values found.
@@ -69,6 +71,20 @@ struct GuardrailsRoutes: Sendable {
                 }
                 source = parsed
             }
+            var role: GuardrailRole?
+            if let value = object["role"], !value.isNull {
+                let allowed = "'role' must be one of \"system\", \"user\", \"assistant\", \"tool\"."
+                guard let name = value.stringValue else {
+                    throw HTTPError.badRequest(allowed, code: "invalid_type", param: "role")
+                }
+                guard let parsed = GuardrailRole(rawValue: name) else {
+                    throw HTTPError.badRequest(allowed, code: "invalid_value", param: "role")
+                }
+                guard source == .input else {
+                    throw HTTPError.badRequest("'role' applies to source \"input\" only: output texts have no role.", code: "invalid_value", param: "role")
+                }
+                role = parsed
+            }
             let model: String?
             switch object["model"] {
             case .string(let name)?: model = name
@@ -89,13 +105,16 @@ struct GuardrailsRoutes: Sendable {
             default:
                 throw HTTPError.badRequest("'policy' must be a string.", code: "invalid_type", param: "policy")
             }
-            let outcome = guardrails.apply(texts, source: source, policy: policy)
-            context.logger.info("guardrails applied", [
+            let roles = role.map { Array(repeating: $0, count: texts.count) }
+            let outcome = guardrails.apply(texts, roles: roles, source: source, policy: policy)
+            var metadata = [
                 "policy": outcome.policy ?? "",
                 "source": source.rawValue,
                 "action": outcome.action.rawValue,
                 "findings": outcome.summary.map { "\($0.detector)/\($0.type)/\($0.action.rawValue)=\($0.count)" }.joined(separator: ","),
-            ])
+            ]
+            if let role { metadata["role"] = role.rawValue }
+            context.logger.info("guardrails applied", metadata)
             return .json(bytes: outcome.json(multiple: multiple).serialized())
         }
     }

@@ -9,7 +9,7 @@ import KeelGuardrails
 enum GuardCommand {
     static let usage = """
     USAGE
-      keel guard scan FILE [--policy NAME] [--config FILE] [--source input|output] [--jsonl]
+      keel guard scan FILE [--policy NAME] [--config FILE] [--source input|output] [--role ROLE] [--jsonl]
       keel guard scan FILE --bench [--policy NAME] [--config FILE] [--source input|output] [--iterations N]
 
     Applies the guardrails policy NAME (default: "default") to the text in FILE ("-" reads standard
@@ -18,8 +18,11 @@ enum GuardCommand {
     come from --config FILE (default: keel.yaml when it exists); the compliance packs hipaa, pci and
     gdpr are always available.
 
-    --jsonl      each line of FILE is a JSON string or an object {"text": ...}; one result line is
-                 printed per input line
+    --role ROLE  the text's role: system, user, assistant or tool (input only). An input entry
+                 scans the text only if its roles cover ROLE, as on the chat gateway (by default
+                 prompt_injection leaves out system); without --role every entry scans it
+    --jsonl      each line of FILE is a JSON string or an object {"text": ..., "role"?: ROLE}; a
+                 line's role overrides --role; one result line is printed per input line
     --bench      instead of printing results, time every detector of the policy, the whole
                  policy, and the policy's entries on FILE's text streamed in 16-byte chunks, and
                  print microseconds per KB (median of 3 runs)
@@ -39,6 +42,7 @@ enum GuardCommand {
         var policyName = "default"
         var configPath: String?
         var source = GuardrailSource.input
+        var role: GuardrailRole?
         var jsonl = false
         var bench = false
         var iterations: Int?
@@ -62,6 +66,11 @@ enum GuardCommand {
                     return KeelCommand.usageError("--source must be input or output", usage)
                 }
                 source = parsed
+            case "--role":
+                guard let v = value(arg), let parsed = GuardrailRole(rawValue: v) else {
+                    return KeelCommand.usageError("--role must be \(roleNames)", usage)
+                }
+                role = parsed
             case "--iterations":
                 guard let v = value(arg), let n = Int(v), n > 0 else { return KeelCommand.usageError("--iterations needs a positive number", usage) }
                 iterations = n
@@ -77,6 +86,12 @@ enum GuardCommand {
             i += 1
         }
         guard let file else { return KeelCommand.usageError("guard scan needs a FILE", usage) }
+        if role != nil && source == .output {
+            return KeelCommand.usageError("--role applies to --source input only: output texts have no role", usage)
+        }
+        if role != nil && bench {
+            return KeelCommand.usageError("--role does not apply to --bench", usage)
+        }
 
         var guardrailsConfig = GuardrailsConfig()
         let path = configPath ?? (access("keel.yaml", R_OK) == 0 ? "keel.yaml" : nil)
@@ -108,7 +123,7 @@ enum GuardCommand {
             return 0
         }
         guard jsonl else {
-            let outcome = guardrails.apply([text], source: source, policy: policy)
+            let outcome = guardrails.apply([text], roles: role.map { [$0] }, source: source, policy: policy)
             print(outcome.json().serializedString())
             return outcome.isBlocked ? 1 : 0
         }
@@ -118,12 +133,24 @@ enum GuardCommand {
             lineNumber += 1
             if line.allSatisfy({ $0 == " " || $0 == "\r" || $0 == "\t" }) { continue }
             let item: String
+            var itemRole = role
             do {
                 let value = try JSONValue(parsing: String(line))
                 if let string = value.stringValue {
                     item = string
                 } else if let string = value["text"]?.stringValue {
                     item = string
+                    if let given = value["role"], !given.isNull {
+                        guard let name = given.stringValue, let parsed = GuardrailRole(rawValue: name) else {
+                            KeelCommand.printError("keel: \(file):\(lineNumber): \"role\" must be \(roleNames)")
+                            return 2
+                        }
+                        guard source == .input else {
+                            KeelCommand.printError("keel: \(file):\(lineNumber): \"role\" applies to --source input only: output texts have no role")
+                            return 2
+                        }
+                        itemRole = parsed
+                    }
                 } else {
                     KeelCommand.printError("keel: \(file):\(lineNumber): expected a JSON string or an object with a \"text\" string")
                     return 2
@@ -132,12 +159,18 @@ enum GuardCommand {
                 KeelCommand.printError("keel: \(file):\(lineNumber): invalid JSON: \(error.message)")
                 return 2
             }
-            let outcome = guardrails.apply([item], source: source, policy: policy)
+            let outcome = guardrails.apply([item], roles: itemRole.map { [$0] }, source: source, policy: policy)
             anyBlocked = anyBlocked || outcome.isBlocked
             print(outcome.json().serializedString())
         }
         return anyBlocked ? 1 : 0
     }
+
+    /// The roles `--role` and a line's `"role"` accept, for messages: "system, user, assistant or tool".
+    static let roleNames: String = {
+        let names = GuardrailRole.allCases.map(\.rawValue)
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }()
 
     /// The whole file, or standard input for "-".
     static func readAll(_ path: String) -> [UInt8]? {

@@ -12,9 +12,9 @@ import KeelTelemetry
 /// "model"?: NAME}`. Without `policy` the policy bound to the caller's key, else its team, else `model`
 /// applies, else `default`; with neither the answer is `allow`. `role` (`system`, `user`, `assistant`,
 /// `tool`; input only) is the role of every text of `content`: an input entry scans them only if its
-/// `roles` cover it, as on the chat gateway; without it every entry scans them. Response: `{"action", "policy", "content", "findings": [{detector, type, start, end,
-/// score, action}]}` with `start`/`end` in Unicode code points; a list `content` gives a list back
-/// and each finding an `index`. A blocked text is still a 200 answer: the verdict is the result.
+/// `roles` cover it, as on the chat gateway; without it every entry scans them. Response:
+/// `{"action", "policy", "content", "findings": [{detector, type, start, end, score, action}]}` with
+/// `start`/`end` in Unicode code points; a list `content` gives a list back and each finding an `index`. A blocked text is still a 200 answer: the verdict is the result.
 /// Errors: 400 for invalid JSON, wrong types or values, or `role` with `source: output`; 404 for an
 /// unknown policy.
 ///

@@ -607,7 +607,9 @@ def main() -> None:
         L.extend(per_source_table(coding, hits, 0.5))
         w("")
         w("Such instructions read like the ordinary notes of a repository; nothing in their words marks them as")
-        w("an attack, only that a file addresses whoever edits it. They are the weakest case of this detector (see")
+        w("an attack, only that a file addresses whoever edits it. Addressing an agent is not a sign either:")
+        w("repositories now carry legitimate instructions for coding agents (`AGENTS.md`, `CLAUDE.md`), which a")
+        w("signature for “instructions to an AI” would block. They are the weakest case of this detector (see")
         w("“Limits”).")
         w("")
 

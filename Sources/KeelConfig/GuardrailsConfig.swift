@@ -364,9 +364,13 @@ extension GuardrailsConfig {
             switch detector {
             case "pii", "secrets":
                 let known = detector == "pii" ? piiTypes + customNames : secretTypes
-                if let list = reader.stringList("types") {
+                if let typesValue = reader.take("types"), let items = typesValue.list() {
+                    if items.isEmpty {
+                        typesValue.report("types must name at least one \(detector) type; leave it out for all of them", code: .missingValue)
+                    }
                     rule.types = []
-                    for (type, typeValue) in list {
+                    for typeValue in items {
+                        guard let type = typeValue.string(required: true) else { continue }
                         if known.contains(type) {
                             rule.types?.append(type)
                         } else {

@@ -18,7 +18,8 @@ enum KeelCommand {
       keel check-config FILE                             validate a configuration file and exit
       keel audit verify [--config FILE]                  check that the audit log is intact
       keel keys list|create|rotate|revoke …              manage virtual keys of a running server
-      keel guard scan FILE [--policy NAME] [--jsonl]     apply a guardrails policy to a file
+      keel guard scan FILE [--policy NAME] [--role ROLE] [--jsonl]
+                                                         apply a guardrails policy to a file
       keel --version                                     print the version
       keel --help | keel SUBCOMMAND --help               describe a command
 

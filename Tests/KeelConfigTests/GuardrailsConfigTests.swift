@@ -60,6 +60,8 @@ struct GuardrailsConfigTests {
          #"keel.yaml:4:45: guardrails.policies.p.input[0]: unknown key "words" (expected one of: detector, action, threshold, roles, types, card_mask)"#),
         ("guardrails:\n  policies:\n    p:\n      input: [{detector: pii, action: flag, types: [EMAIL, SSN]}]\n",
          #"keel.yaml:4:60: guardrails.policies.p.input[0].types[1]: unknown pii type "SSN""#),
+        ("guardrails:\n  policies:\n    p:\n      input: [{detector: secrets, action: redact, types: []}]\n",
+         "keel.yaml:4:58: guardrails.policies.p.input[0].types: types must name at least one secrets type; leave it out for all of them"),
         ("guardrails:\n  policies:\n    p:\n      input: [{detector: json_schema, action: flag, schema: '{}'}]\n",
          "keel.yaml:4:15: guardrails.policies.p.input[0]: the json_schema detector only applies to output"),
         ("guardrails:\n  policies:\n    p:\n      output: [{detector: json_schema, action: block, schema: '{nope'}]\n",

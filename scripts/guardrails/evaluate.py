@@ -626,24 +626,24 @@ def main() -> None:
         w("“Limits”).")
         w("")
 
-    if not isinstance(scan_readmes, str):
-        flagged = sum(1 for r in scan_readmes if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])))
-        w("### Documentation from a collection not in training")
+    unseen_benign = (
+        (scan_readmes, len(readmes), "Documentation from a collection not in training", [
+            f"The README of every inspect-evals benchmark ({len(readmes)}, cut at 4,000 characters, each scored whole as one",
+            "message): what a benchmark measures, how to run it (`uv run inspect eval … --model openai/…`), its options",
+            "and results. The training data has lm-eval's READMEs, in another style, and none of these."], "126, 123 and 45"),
+        (scan_domains, len(domains), "Documents for agents from domains not in training", [
+            f"tau2's policies, manuals and workflows for its airline, retail, telecom and mock domains, in {len(domains)}",
+            "pieces of 2,000 characters as retrieval returns them: rules and troubleshooting steps addressed to an agent.",
+            "The training data has the banking domain's knowledge base and none of these."], "14, 15 and 12"),
+    )
+    for scan, count, title, about, before in unseen_benign:
+        if isinstance(scan, str):
+            continue
+        flagged = sum(1 for r in scan if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])))
+        w(f"### {title}")
         w("")
-        w(f"The README of every inspect-evals benchmark ({len(readmes)}, cut at 4,000 characters, each scored whole as one")
-        w("message): what a benchmark measures, how to run it (`uv run inspect eval … --model openai/…`), its options")
-        w("and results. The training data has lm-eval's READMEs, in another style, and none of these.")
-        w(f"Flagged: {flagged} of {len(readmes)} ({fmt(flagged / len(readmes))}). The models before this one flagged 126, 123 and 45")
-        w("(without the evals prompts, with them, and with the documentation too; their classifiers alone).")
-        w("")
-    if not isinstance(scan_domains, str):
-        flagged = sum(1 for r in scan_domains if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])))
-        w("### Documents for agents from domains not in training")
-        w("")
-        w(f"tau2's policies, manuals and workflows for its airline, retail, telecom and mock domains, in {len(domains)}")
-        w("pieces of 2,000 characters as retrieval returns them: rules and troubleshooting steps addressed to an agent.")
-        w("The training data has the banking domain's knowledge base and none of these.")
-        w(f"Flagged: {flagged} of {len(domains)} ({fmt(flagged / len(domains))}). The models before this one flagged 14, 15 and 12")
+        L.extend(about)
+        w(f"Flagged: {flagged} of {count} ({fmt(flagged / count)}). The models before this one flagged {before}")
         w("(without the evals prompts, with them, and with the documentation too; their classifiers alone).")
         w("")
     w("### `pii` on Faker-generated sentences")

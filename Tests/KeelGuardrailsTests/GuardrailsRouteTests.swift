@@ -80,8 +80,6 @@ struct GuardrailsRouteTests {
                 #expect(system["action"]?.stringValue == "allow")
                 #expect(system["content"]?.stringValue == injection)
                 #expect(system["findings"] == JSONValue.array([]))
-                let instruction = try apply(#"{"role": "system", "content": "You are a helpful assistant. Answer only with yes or no."}"#)
-                #expect(instruction["action"]?.stringValue == "allow")
                 for role in ["user", "assistant", "tool"] {
                     let scanned = try apply(#"{"role": "\#(role)", "content": "\#(injection)"}"#)
                     #expect(scanned["action"]?.stringValue == "block", "\(role)")

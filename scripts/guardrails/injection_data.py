@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import base64
 import csv
+import functools
 import gzip
 import hashlib
 import io
@@ -495,8 +496,10 @@ EVALS_EXCLUDED = frozenset((
 EVALS_MAX_FILE_BYTES = 20_000_000
 
 
+@functools.cache
 def _evals_conversations() -> dict[str, list[list[tuple[str, str]]]]:
-    """Every chat input of the evals registry's data sets (those not left out), as (role, text) lists."""
+    """Every chat input of the evals registry's data sets (those not left out), as (role, text) lists.
+    Read once per process (the wheel is 46 MB); callers must not modify the result."""
     z = wheel("evals", TRAIN_PACKAGES["evals"])
     files: dict[str, list[str]] = {}
     for info in sorted(z.infolist(), key=lambda i: i.filename):

@@ -18,6 +18,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "keel", targets: ["keel"]),
+        // For the fuzz targets in fuzz/, a package of their own.
+        .library(name: "KeelCore", targets: ["KeelCore"]),
+        .library(name: "KeelConfig", targets: ["KeelConfig"]),
+        .library(name: "KeelGuardrails", targets: ["KeelGuardrails"]),
     ],
     targets: [
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),

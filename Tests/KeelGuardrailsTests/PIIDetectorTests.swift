@@ -20,6 +20,9 @@ struct PIIDetectorTests {
         ("Contact: bavramenko@zasukha.укр", "EMAIL", "bavramenko@zasukha.укр"),
         ("пишіть на info@пошта.укр, будь ласка", "EMAIL", "info@пошта.укр"),
         ("mail hans@müller-bau.de now", "EMAIL", "hans@müller-bau.de"),
+        ("请联系john@example.com获取报告", "EMAIL", "john@example.com"),
+        ("メールはtaro.yamada@example.co.jpです", "EMAIL", "taro.yamada@example.co.jp"),
+        ("mail:.jo@example.org now", "EMAIL", "jo@example.org"),
         ("Call me on +44 20 7946 0958.", "PHONE", "+44 20 7946 0958"),
         ("Reach me at +1 (415) 555-0132 after 5", "PHONE", "+1 (415) 555-0132"),
         ("office: (415) 555-0132", "PHONE", "(415) 555-0132"),
@@ -113,5 +116,26 @@ struct PIIAdversarialTests {
         #expect(values(sharedPII, text).contains("4111 1111 1111 1111"))
         let spaced = String(repeating: "4111 ", count: 4_000) + "x"
         #expect(!types(sharedPII, spaced).contains("US_SSN"))
+    }
+
+    // Found by fuzz/ (FuzzGuardrails): a candidate joins the start of one e-mail match with the end
+    // of an overlapping one, and the validator assumed the span held an `@`; the process trapped.
+    @Test("overlapping e-mail matches whose joined span lacks an @ are rejected, not a crash", arguments: [
+        "john.doe@examp\u{FFFD}.doe@example.com",
+        "Contact john\u{FFFD}\u{FFFD}.doe@examp\u{FFFD}\u{FFFD}.doe@example.co23-45-6789",
+        "Gon.dot john/.doe@example.com\u{6A0}\u{34F}.doe@example.com\u{6A0}\u{34F}+4111 1111 1111 C111.",
+    ])
+    func overlappingEmails(text: String) {
+        let found = values(sharedPII, text)
+        #expect(found.contains { $0.contains("@") && !$0.hasPrefix(".") })
+    }
+
+    @Test("a secret rule's candidate shorter than its prefix is rejected, not a crash")
+    func shortSecretCandidates() throws {
+        let secrets = try SecretsDetector()
+        for text in ["AccountKey=", "?sig=", #""private_key_id": ""#, "AB 12 34 56 CE 12 34 56 A"] {
+            #expect(secrets.scan(ScanText(text)).allSatisfy { !$0.range.isEmpty })
+            #expect(sharedPII.scan(ScanText(text)).allSatisfy { !$0.range.isEmpty })
+        }
     }
 }

@@ -74,12 +74,16 @@ public struct PIIDetector: Detector {
         // Domain labels may hold UTF-8 letters (internationalised names such as `пошта.укр`, matched
         // byte-wise), and the top-level domain may be one of whole UTF-8 characters.
         expression: #"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\x80-\xFF][A-Za-z0-9\-\x80-\xFF]*(?:\.[A-Za-z0-9\-\x80-\xFF]+)*\.(?:[A-Za-z]{2,}|(?:[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}){2,})"#,
-        score: 0.95, maxLength: 320,
+        score: 0.95, asciiBoundary: true, maxLength: 320,
         validate: { bytes, range in
-            // The local part may not start or end with a dot.
-            let at = bytes[range].firstIndex(of: UInt8(ascii: "@"))!
-            guard at - range.lowerBound <= 64, bytes[range.lowerBound] != UInt8(ascii: "."), bytes[at - 1] != UInt8(ascii: ".") else { return nil }
-            return range
+            // A candidate joins a start and an end of overlapping matches, so it may lack the `@`
+            // (`a.b@c\u{FFFD}.b@d.com` gives `.b`). The local part may not start or end with a dot:
+            // leading dots are punctuation before the address (`mail:.jo@x.org`), a trailing one rejects it.
+            guard let at = bytes[range].firstIndex(of: UInt8(ascii: "@")) else { return nil }
+            var start = range.lowerBound
+            while start < at, bytes[start] == UInt8(ascii: ".") { start += 1 }
+            guard start < at, at - start <= 64, bytes[at - 1] != UInt8(ascii: ".") else { return nil }
+            return start..<range.upperBound
         }
     )
 
@@ -196,6 +200,7 @@ public struct PIIDetector: Detector {
             expression: #"[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z][A-CEGHJ-NPR-TW-Za-ceghj-npr-tw-z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d]"#,
             score: 0.85, context: ["national insurance", "ni number", "nino", "nin"], contextScore: 0.95,
             validate: { bytes, range in
+                guard range.count >= 9 else { return nil }
                 let prefix = String(decoding: bytes[range.lowerBound..<range.lowerBound + 2], as: UTF8.self).uppercased()
                 return ["BG", "GB", "NK", "KN", "TN", "NT", "ZZ"].contains(prefix) ? nil : range
             }

@@ -75,16 +75,16 @@ public struct SecretsDetector: Detector {
                 type: "GCP_SERVICE_ACCOUNT",
                 expression: #""private_key_id"\s*:\s*"[0-9a-f]{40}""#, score: 0.95, wordBoundary: false,
                 validate: { bytes, range in
-                    let text = bytes[range]
-                    let colon = text.firstIndex(of: UInt8(ascii: ":"))!
-                    let open = bytes[colon..<range.upperBound].firstIndex(of: UInt8(ascii: "\""))!
+                    guard let colon = bytes[range].firstIndex(of: UInt8(ascii: ":")),
+                          let open = bytes[colon..<range.upperBound].firstIndex(of: UInt8(ascii: "\"")),
+                          open + 1 < range.upperBound - 1 else { return nil }
                     return (open + 1)..<(range.upperBound - 1)
                 }
             ),
             EntityRule(type: "AZURE_STORAGE_KEY", expression: #"AccountKey=[A-Za-z0-9+/]{86}=="#, score: 0.95, wordBoundary: false,
-                       validate: { _, range in (range.lowerBound + 11)..<range.upperBound }),
+                       validate: { _, range in range.count > 11 ? (range.lowerBound + 11)..<range.upperBound : nil }),
             EntityRule(type: "AZURE_SAS_TOKEN", expression: #"[?&]sig=[A-Za-z0-9%+/]{40,}(?:%3D|=){0,2}"#, options: [.caseless], score: 0.9, wordBoundary: false,
-                       validate: { _, range in (range.lowerBound + 5)..<range.upperBound }),
+                       validate: { _, range in range.count > 5 ? (range.lowerBound + 5)..<range.upperBound : nil }),
             EntityRule(type: "AZURE_CLIENT_SECRET", expression: #"[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34}"#, score: 0.9),
             EntityRule(
                 type: "PRIVATE_KEY",

@@ -3,6 +3,10 @@
 struct EntityRule: Sendable {
     /// Decides whether a candidate byte range is an entity; may narrow the range (a secret's value
     /// without its key name) or widen it (a private key up to its END line). Nil rejects it.
+    ///
+    /// A candidate pairs a start and an end of overlapping matches of ``expression``, so it need not
+    /// match the expression itself: a validator checks whatever it relies on (an `@`, a length)
+    /// rather than assuming it.
     typealias Validator = @Sendable (_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int>?
 
     /// The entity type reported, e.g. `CREDIT_CARD`.
@@ -23,6 +27,10 @@ struct EntityRule: Sendable {
     var contextWindow = 48
     /// Whether candidates must not touch a letter or digit on either side.
     var wordBoundary = true
+    /// Whether only ASCII letters and digits count as touching (``wordBoundary``): for entities
+    /// written in ASCII that appear inside text without spaces (an e-mail address in Chinese or
+    /// Japanese), where a non-ASCII letter next to them is not part of them.
+    var asciiBoundary = false
     /// Whether candidates may start at any token inside a matched region (digit groups), not only at
     /// the leftmost start Vectorscan reports. Validators of such rules check the whole format.
     var tokenStarts = false
@@ -93,7 +101,7 @@ final class EntityScanner: Sendable {
                 let starts = rule.tokenStarts ? Self.tokenStarts(bytes, region.start..<region.end) : region.starts
                 for start in starts where start >= position {
                     guard budget > 0 else { break regions }
-                    if rule.wordBoundary, start > 0, Self.isWordByte(bytes[start - 1]), Self.isWordByte(bytes[start]) { continue }
+                    if rule.wordBoundary, start > 0, Self.touches(bytes[start - 1], bytes[start], ascii: rule.asciiBoundary) { continue }
                     // Ends in (start, start + maxLength], longest first.
                     var upper = Self.firstIndex(in: ends, greaterThan: start + rule.maxLength)
                     let lower = Self.firstIndex(in: ends, greaterThan: start)
@@ -102,9 +110,10 @@ final class EntityScanner: Sendable {
                         let end = ends[upper]
                         budget -= 1
                         if budget <= 0 { break regions }
-                        if rule.wordBoundary, end < bytes.count, Self.isWordByte(bytes[end - 1]), Self.isWordByte(bytes[end]) { continue }
+                        if rule.wordBoundary, end < bytes.count, Self.touches(bytes[end - 1], bytes[end], ascii: rule.asciiBoundary) { continue }
                         let candidate: Range<Int>? = if let validate = rule.validate { validate(bytes, start..<end) } else { start..<end }
-                        guard let accepted = candidate else { continue }
+                        // A validator may narrow or widen, never produce an empty range or leave the text.
+                        guard let accepted = candidate, !accepted.isEmpty, accepted.lowerBound >= 0, accepted.upperBound <= bytes.count else { continue }
                         var score = rule.score
                         if !rule.context.isEmpty {
                             let near = contextHits[ruleIndex, default: []].contains {
@@ -175,6 +184,15 @@ final class EntityScanner: Sendable {
             if index == range.lowerBound || !isWordByte(bytes[index - 1]) { starts.append(index) }
         }
         return starts
+    }
+
+    /// Whether two adjacent bytes are both letters or digits (with `ascii`, ASCII ones).
+    private static func touches(_ left: UInt8, _ right: UInt8, ascii: Bool) -> Bool {
+        ascii ? isASCIIWordByte(left) && isASCIIWordByte(right) : isWordByte(left) && isWordByte(right)
+    }
+
+    static func isASCIIWordByte(_ byte: UInt8) -> Bool {
+        byte < 0x80 && isWordByte(byte)
     }
 
     static func isWordByte(_ byte: UInt8) -> Bool {

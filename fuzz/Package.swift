@@ -1,0 +1,29 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Coverage-guided fuzz targets for Keel's parsers and detectors (libFuzzer, from the Swift toolchain).
+// Built apart from the main package because they need the toolchain's fuzzer and address sanitizer:
+// `make fuzz` (or `fuzz/run`) builds and runs them; see fuzz/README.md.
+let package = Package(
+    name: "keel-fuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "keel", path: "..")],
+    targets: [
+        .systemLibrary(name: "CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
+        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", .product(name: "KeelCore", package: "keel")]),
+        .executableTarget(
+            name: "FuzzConfig",
+            dependencies: ["FuzzSupport", .product(name: "KeelConfig", package: "keel"), .product(name: "KeelGuardrails", package: "keel")]
+        ),
+        .executableTarget(
+            name: "FuzzGuardrails",
+            dependencies: ["FuzzSupport", .product(name: "KeelGuardrails", package: "keel"), .product(name: "KeelConfig", package: "keel")]
+        ),
+        .executableTarget(
+            name: "FuzzStreamRedactor",
+            dependencies: ["FuzzSupport", .product(name: "KeelGuardrails", package: "keel"), .product(name: "KeelConfig", package: "keel")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,6 @@
+import FuzzSupport
+
+runLibFuzzer { data, size in
+    fuzzStreamRedactor(input(data, size))
+    return 0
+}

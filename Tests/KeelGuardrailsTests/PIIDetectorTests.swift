@@ -138,4 +138,37 @@ struct PIIAdversarialTests {
             #expect(sharedPII.scan(ScanText(text)).allSatisfy { !$0.range.isEmpty })
         }
     }
+
+    @Test("a long run that matches a rule everywhere does not use up the checks of the entities after it")
+    func budgetPerRegion() {
+        let colons = String(repeating: ":", count: 400)
+        #expect(values(sharedPII, colons + " then IP 19::72.168.1.1 here").contains("19::72.168.1.1"))
+        let spaced = String(repeating: "4111 ", count: 2_000)
+        #expect(values(sharedPII, spaced + "x. Card 5500-0000-0000-0004.").contains("5500-0000-0000-0004"))
+    }
+
+    @Test("thousands of entities among thousands of context words are all found with their context score")
+    func manyContextWords() {
+        let text = String(repeating: "ssn 536-90-4399, ", count: 3_000)
+        let found = sharedPII.scan(ScanText(text)).filter { $0.type == "US_SSN" }
+        #expect(found.count == 3_000)
+        #expect(found.allSatisfy { $0.score == 0.95 })
+    }
+}
+
+@Suite("Overlap resolution")
+struct OverlapResolutionTests {
+    @Test("keepNonOverlapping keeps what a pairwise check keeps, in rank order")
+    func matchesPairwise() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let ranked = (0..<Int.random(in: 0...60, using: &generator)).map { _ in
+                let start = Int.random(in: 0...100, using: &generator)
+                return start..<(start + Int.random(in: 0...12, using: &generator))
+            }
+            var pairwise: [Range<Int>] = []
+            for range in ranked where !pairwise.contains(where: { $0.overlaps(range) }) { pairwise.append(range) }
+            #expect(keepNonOverlapping(ranked) { $0 } == pairwise)
+        }
+    }
 }

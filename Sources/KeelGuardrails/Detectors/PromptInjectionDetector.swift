@@ -80,8 +80,10 @@ public struct PromptInjectionDetector: Detector {
         if classifierOnly, score >= classifierThreshold {
             return [text.finding(detector: name, type: "CLASSIFIER", range: 0..<text.bytes.count, score: score)]
         }
+        // The first hit of a category at a place wins over later ones overlapping it.
         var findings: [Finding] = []
-        for hit in hits where !findings.contains(where: { $0.type == hit.category && $0.range.overlaps(hit.range) }) {
+        var taken: [String: DisjointRanges] = [:]
+        for hit in hits where taken[hit.category, default: DisjointRanges()].insertIfDisjoint(hit.range) {
             findings.append(text.finding(detector: name, type: hit.category, range: hit.range, score: score))
         }
         return findings.sortedByPosition()

@@ -80,27 +80,29 @@ final class EntityScanner: Sendable {
         let matches = database.scan(bytes)
         guard !matches.isEmpty else { return [] }
         var byRule: [Int: [PatternMatch]] = [:]
-        var contextHits: [Int: [Range<Int>]] = [:]
+        var contextRanges: [Int: [Range<Int>]] = [:]
         for match in matches {
             if match.id >= Self.contextBase {
                 let range = match.start..<match.end
-                if Self.isWholeWord(bytes, range) { contextHits[match.id - Self.contextBase, default: []].append(range) }
+                if Self.isWholeWord(bytes, range) { contextRanges[match.id - Self.contextBase, default: []].append(range) }
             } else {
                 byRule[match.id, default: []].append(match)
             }
         }
+        let contextHits = contextRanges.mapValues(ContextHits.init)
         var results: [(Int, Range<Int>, Double)] = []
         for (ruleIndex, ruleMatches) in byRule.sorted(by: { $0.key < $1.key }) {
             let rule = rules[ruleIndex]
-            // Candidate checks per rule are bounded so that adversarial input (64 KB of digits)
-            // costs linear time; ordinary text needs a few checks per entity.
-            var budget = 4 * bytes.count + 1_000
-            regions: for region in Self.regions(ruleMatches) {
+            for region in Self.regions(ruleMatches) {
+                // Candidate checks are bounded per region, so adversarial input (64 KB of digits, a
+                // run of colons) costs linear time and cannot use up the checks of the entities after
+                // it; ordinary text needs a few checks per entity.
+                var budget = 4 * (region.end - region.start) + 64
                 var position = region.start
                 let ends = region.ends
                 let starts = rule.tokenStarts ? Self.tokenStarts(bytes, region.start..<region.end) : region.starts
-                for start in starts where start >= position {
-                    guard budget > 0 else { break regions }
+                starts: for start in starts where start >= position {
+                    guard budget > 0 else { break }
                     if rule.wordBoundary, start > 0, Self.touches(bytes[start - 1], bytes[start], ascii: rule.asciiBoundary) { continue }
                     // Ends in (start, start + maxLength], longest first.
                     var upper = Self.firstIndex(in: ends, greaterThan: start + rule.maxLength)
@@ -109,17 +111,14 @@ final class EntityScanner: Sendable {
                         upper -= 1
                         let end = ends[upper]
                         budget -= 1
-                        if budget <= 0 { break regions }
+                        if budget <= 0 { break starts }
                         if rule.wordBoundary, end < bytes.count, Self.touches(bytes[end - 1], bytes[end], ascii: rule.asciiBoundary) { continue }
                         let candidate: Range<Int>? = if let validate = rule.validate { validate(bytes, start..<end) } else { start..<end }
                         // A validator may narrow or widen, never produce an empty range or leave the text.
                         guard let accepted = candidate, !accepted.isEmpty, accepted.lowerBound >= 0, accepted.upperBound <= bytes.count else { continue }
                         var score = rule.score
                         if !rule.context.isEmpty {
-                            let near = contextHits[ruleIndex, default: []].contains {
-                                $0.upperBound >= accepted.lowerBound - rule.contextWindow && $0.lowerBound <= accepted.upperBound + rule.contextWindow
-                                    && !($0.lowerBound >= accepted.lowerBound && $0.upperBound <= accepted.upperBound)
-                            }
+                            let near = contextHits[ruleIndex]?.near(accepted, within: rule.contextWindow) ?? false
                             if near { score = rule.contextScore } else if rule.contextRequired { continue }
                         }
                         results.append((ruleIndex, accepted, score))
@@ -206,6 +205,42 @@ final class EntityScanner: Sendable {
     }
 }
 
+/// The context words of one rule found in a text, sorted, for "is one near this candidate?".
+private struct ContextHits {
+    private let ranges: [Range<Int>]
+    private let longest: Int
+
+    init(_ ranges: [Range<Int>]) {
+        self.ranges = ranges.sorted { $0.lowerBound < $1.lowerBound }
+        longest = ranges.map(\.count).max() ?? 0
+    }
+
+    /// Whether a context word ends at most `window` bytes before `range` or starts at most `window`
+    /// bytes after it (a word inside the range itself does not count). Looks only at the words that
+    /// start in that neighbourhood, so a text full of context words costs no more per candidate.
+    func near(_ range: Range<Int>, within window: Int) -> Bool {
+        var index = firstIndex(startingAtOrAfter: range.lowerBound - window - longest)
+        while index < ranges.count, ranges[index].lowerBound <= range.upperBound + window {
+            let hit = ranges[index]
+            if hit.upperBound >= range.lowerBound - window, !(hit.lowerBound >= range.lowerBound && hit.upperBound <= range.upperBound) {
+                return true
+            }
+            index += 1
+        }
+        return false
+    }
+
+    private func firstIndex(startingAtOrAfter bound: Int) -> Int {
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].lowerBound >= bound { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}
+
 /// Removes overlaps: where findings overlap, the higher score wins, then the longer one.
 func resolveOverlaps(_ findings: [Finding]) -> [Finding] {
     let ranked = findings.sorted {
@@ -213,9 +248,34 @@ func resolveOverlaps(_ findings: [Finding]) -> [Finding] {
         if $0.range.count != $1.range.count { return $0.range.count > $1.range.count }
         return $0.range.lowerBound < $1.range.lowerBound
     }
-    var kept: [Finding] = []
-    for finding in ranked where !kept.contains(where: { $0.range.overlaps(finding.range) }) {
-        kept.append(finding)
+    return keepNonOverlapping(ranked, range: \.range).sortedByPosition()
+}
+
+/// The items of `ranked` (best first) that overlap no better item kept before them, in rank order.
+func keepNonOverlapping<Item>(_ ranked: [Item], range: (Item) -> Range<Int>) -> [Item] {
+    var taken = DisjointRanges()
+    return ranked.filter { taken.insertIfDisjoint(range($0)) }
+}
+
+/// A growing set of disjoint ranges, held sorted, so "does this range overlap one of them?" is a
+/// binary search against its two neighbours: thousands of findings in one large text cost n log n,
+/// not n².
+struct DisjointRanges {
+    private var ranges: [Range<Int>] = []
+
+    /// Adds `range` and returns true if it overlaps none of the ranges held; otherwise returns
+    /// false. An empty range overlaps nothing (as with `Range.overlaps`) and is not held.
+    mutating func insertIfDisjoint(_ range: Range<Int>) -> Bool {
+        guard !range.isEmpty else { return true }
+        // The first range held that ends after `range` starts: the only one that can overlap it.
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].upperBound > range.lowerBound { high = middle } else { low = middle + 1 }
+        }
+        if low < ranges.count, ranges[low].lowerBound < range.upperBound { return false }
+        ranges.insert(range, at: low)
+        return true
     }
-    return kept.sortedByPosition()
 }

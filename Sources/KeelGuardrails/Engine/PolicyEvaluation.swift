@@ -32,10 +32,7 @@ enum PolicyEvaluation {
             if $0.finding.score != $1.finding.score { return $0.finding.score > $1.finding.score }
             return $0.finding.range.count > $1.finding.range.count
         }
-        var kept: [Acted] = []
-        for candidate in ranked where !kept.contains(where: { $0.finding.range.overlaps(candidate.finding.range) }) {
-            kept.append(candidate)
-        }
+        var kept = keepNonOverlapping(ranked) { $0.finding.range }
         kept.sort { $0.finding.range.lowerBound < $1.finding.range.lowerBound }
         var out: [UInt8] = []
         out.reserveCapacity(text.bytes.count)

@@ -7,10 +7,20 @@ final class DecodingContext {
 
         var target: Target
         var name: String
-        /// The value that holds the name (for the error position).
-        var value: ConfigValue
+        /// Where the name is written (for the error position). Not the `ConfigValue` itself: that
+        /// holds this context, and the cycle would keep every decoded file alive.
+        var mark: SourceMark
+        var path: ConfigPath
         /// The model whose fallback list holds the reference (a model may not fall back to itself).
         var owner: String?
+
+        init(target: Target, name: String, value: ConfigValue, owner: String?) {
+            self.target = target
+            self.name = name
+            self.mark = value.mark
+            self.path = value.path
+            self.owner = owner
+        }
     }
 
     let fileName: String

@@ -116,7 +116,7 @@ extension KeelConfig {
             case .model: (known, noun) = (modelNames, "model")
             }
             if reference.target == .model, reference.name == reference.owner {
-                reference.value.report("a model cannot fall back to itself", code: .unknownReference)
+                context.report("a model cannot fall back to itself", at: reference.mark, path: reference.path, code: .unknownReference)
                 continue
             }
             guard !known.contains(reference.name) else { continue }
@@ -128,7 +128,7 @@ extension KeelConfig {
             } else {
                 message += " (configured: \(known.joined(separator: ", ")))"
             }
-            reference.value.report(message, code: .unknownReference)
+            context.report(message, at: reference.mark, path: reference.path, code: .unknownReference)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import KeelGateway
+import KeelTestSupport
 
 // MARK: - Helpers
 
@@ -33,18 +34,6 @@ private func split(_ stream: [UInt8], at offsets: [Int]) -> [[UInt8]] {
     }
     chunks.append(Array(stream[start...]))
     return chunks
-}
-
-/// A deterministic generator, so a failing random split can be reproduced.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Byte chunks delivered asynchronously, optionally followed by an error.
@@ -231,7 +220,7 @@ struct SSEParserTests {
     }
 
     @Test func randomSplits() throws {
-        var generator = SplitMix64(state: 0x5EED)
+        var generator = SeededGenerator(seed: 0x5EED)
         let streams = [mixedStream, bytes(openAIStream), bytes(StreamFixtures.anthropicText)]
         for stream in streams {
             let expected = try parse([stream]).events

@@ -1,6 +1,7 @@
 import KeelCore
 import Testing
 @testable import KeelGuardrails
+import KeelTestSupport
 
 @Suite("Invisible text, word lists, JSON schema and canary detectors")
 struct OtherDetectorTests {
@@ -62,5 +63,25 @@ struct OtherDetectorTests {
         #expect(types(detector, "my instructions say keel-canary-0123456789abcdef") == ["CANARY_TOKEN"])
         #expect(types(detector, "KEEL CANARY 0123 4567 89AB CDEF") == ["CANARY_TOKEN"])
         #expect(types(detector, "keel-canary-0123456789abcdee").isEmpty)
+    }
+}
+
+// Found by fuzz/ (FuzzGuardrails: the same text gave different findings as the first and second
+// text of a request): the AVX-512 scanner of Debian's Vectorscan 5.4.9 misses matches of
+// multi-pattern databases depending on where they fall relative to 64-byte blocks.
+@Suite("Vectorscan scanning")
+struct VectorscanScanningTests {
+    @Test("a phrase is found wherever it falls, after runs of one letter or of random letters")
+    func everyOffset() throws {
+        let detector = try BannedWordsDetector(words: ["project falcon", "acquisition target"])
+        var generator = SeededGenerator(seed: 1)
+        let letters = Array("abcdefghijklmnopqrstuvwxyz ")
+        var missed: [Int] = []
+        for length in 0..<300 {
+            let repeated = String(repeating: "y", count: length) + " project falcon"
+            let random = String((0..<length).map { _ in letters[Int(generator.next() % UInt64(letters.count))] }) + " project falcon"
+            for text in [repeated, random] where detector.scan(ScanText(text)).count != 1 { missed.append(length) }
+        }
+        #expect(missed.isEmpty)
     }
 }

@@ -48,7 +48,9 @@ public struct PatternError: Error, Sendable, CustomStringConvertible {
 
 /// Many regular expressions compiled into one Vectorscan database, scanned in a single pass.
 ///
-/// Every match is reported with its leftmost start (`HS_FLAG_SOM_LEFTMOST`); Vectorscan reports
+/// Databases are compiled for, and scanned by, the scanner ``VectorscanRuntime`` picks (not the
+/// AVX-512 one of Vectorscan 5.4.9, which misses matches). Every match is reported with its leftmost
+/// start (`HS_FLAG_SOM_LEFTMOST`); Vectorscan reports
 /// each end offset at which a pattern matches, so callers keep the longest match per start and
 /// validate candidates themselves. A database is immutable and can be scanned from any thread;
 /// each scan borrows a scratch space from a small pool.
@@ -80,10 +82,11 @@ final class PatternDatabase: @unchecked Sendable {
         defer { cStrings.forEach { free($0) } }
         var db: OpaquePointer?
         var compileError: UnsafeMutablePointer<hs_compile_error_t>?
+        var platform = VectorscanRuntime.shared.platform
         let status = cStrings.map { UnsafePointer($0) }.withUnsafeBufferPointer { expressions in
             hs_compile_multi(
                 expressions.baseAddress, flags, ids, UInt32(patterns.count),
-                UInt32(HS_MODE_BLOCK), nil, &db, &compileError
+                UInt32(HS_MODE_BLOCK), &platform, &db, &compileError
             )
         }
         guard status == HS_SUCCESS, let db else {
@@ -121,10 +124,11 @@ final class PatternDatabase: @unchecked Sendable {
         let scratch = borrowScratch(prototype)
         defer { pool.withLock { $0.append(scratch) } }
         var collector = MatchCollector()
+        let scan = VectorscanRuntime.shared.scan
         withUnsafeMutablePointer(to: &collector) { context in
             bytes.withUnsafeBufferPointer { buffer in
                 buffer.withMemoryRebound(to: CChar.self) { chars in
-                    _ = hs_scan(database, chars.baseAddress, UInt32(chars.count), 0, scratch.handle, { id, from, to, _, context in
+                    _ = scan(database, chars.baseAddress, UInt32(chars.count), 0, scratch.handle, { id, from, to, _, context in
                         let collector = context!.assumingMemoryBound(to: MatchCollector.self)
                         collector.pointee.matches.append(PatternMatch(id: Int(id), start: Int(from), end: Int(to)))
                         return 0

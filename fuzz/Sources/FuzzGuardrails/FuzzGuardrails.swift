@@ -15,7 +15,11 @@ func fuzzGuardrails(_ bytes: UnsafeBufferPointer<UInt8>) {
     for policy in [engine.everything, engine.reversible] {
         let outcome = engine.guardrails.apply([text, "x " + text], source: .input, policy: policy)
         let again = engine.guardrails.apply([text, "x " + text], source: .input, policy: policy)
-        require(outcome.texts == again.texts && outcome.findings == again.findings, "applying twice differs")
+        require(outcome.texts == again.texts && outcome.findings == again.findings, """
+            applying twice differs (policy \(policy.name))
+            first:  \(outcome.texts.map(\.debugDescription)) \(outcome.findings.map { "\($0.type)@\($0.range)" })
+            second: \(again.texts.map(\.debugDescription)) \(again.findings.map { "\($0.type)@\($0.range)" })
+            """)
         for finding in outcome.findings {
             let bytes = finding.textIndex == 0 ? scan : ScanText("x " + text)
             require(finding.textIndex == 0 || finding.textIndex == 1, "finding in text \(finding.textIndex) of 2")

@@ -5,7 +5,7 @@ SWIFT  ?= swift
 CONFIG ?= keel.yaml
 BIN    := .build/release/keel
 
-.PHONY: all bootstrap build release serve test test-swift test-cli test-docs test-conformance test-otlp test-console bench bench-gateway clean
+.PHONY: all bootstrap build release serve test test-swift test-cli test-docs test-conformance test-otlp test-console test-fuzz fuzz bench bench-gateway clean
 
 all: build
 
@@ -21,7 +21,7 @@ release: bootstrap
 serve: release
 	$(BIN) serve --config $(CONFIG)
 
-test: bootstrap test-swift test-cli test-docs test-conformance test-otlp test-console
+test: bootstrap test-swift test-cli test-docs test-conformance test-otlp test-console test-fuzz
 
 # The whole log goes to .build/test-swift.log; on failure its failed expectations are repeated last.
 test-swift:
@@ -52,6 +52,16 @@ test-console: release
 	$(SWIFT) build -c release --product keel-fake-upstream
 	./scripts/generate-console-assets --check
 	./tests/console/run.sh $(BIN) .build/release/keel-fake-upstream
+
+# The fuzz targets in fuzz/ (libFuzzer + AddressSanitizer): a fixed seed and a fixed number of
+# inputs per target, so the same tree always runs the same inputs.
+test-fuzz: bootstrap
+	./fuzz/run --smoke
+
+# Open-ended fuzzing: FUZZ_SECONDS per target (default 60).
+FUZZ_SECONDS ?= 60
+fuzz: bootstrap
+	./fuzz/run --seconds $(FUZZ_SECONDS)
 
 bench: release
 	./bench/run.sh

@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "KeelCore", targets: ["KeelCore"]),
         .library(name: "KeelConfig", targets: ["KeelConfig"]),
         .library(name: "KeelGuardrails", targets: ["KeelGuardrails"]),
+        .library(name: "KeelGateway", targets: ["KeelGateway"]),
+        .library(name: "KeelHTTP", targets: ["KeelHTTP"]),
     ],
     targets: [
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),

@@ -24,6 +24,11 @@ let package = Package(
             name: "FuzzStreamRedactor",
             dependencies: ["FuzzSupport", .product(name: "KeelGuardrails", package: "keel"), .product(name: "KeelConfig", package: "keel")]
         ),
+        .executableTarget(
+            name: "FuzzChatCodecs",
+            dependencies: ["FuzzSupport", .product(name: "KeelGateway", package: "keel"), .product(name: "KeelCore", package: "keel"), .product(name: "KeelHTTP", package: "keel")]
+        ),
+        .executableTarget(name: "FuzzUpstreamStream", dependencies: ["FuzzSupport", .product(name: "KeelGateway", package: "keel")]),
     ],
     swiftLanguageModes: [.v6]
 )

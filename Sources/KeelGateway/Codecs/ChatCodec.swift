@@ -99,6 +99,18 @@ extension ChatCodec {
 // MARK: - Encoding conversations
 
 extension ChatCodec {
+    /// `turns` (the encoded conversation, system prompt apart), or an error naming `provider` when
+    /// it is empty: Anthropic, Bedrock and Gemini refuse a request without a user or assistant turn,
+    /// which an OpenAI request of system or developer messages alone (or of empty messages) becomes.
+    /// Refusing it here answers the client at once, without a call the provider would refuse.
+    static func nonEmptyConversation(_ turns: [JSONValue], provider: String) throws(GatewayError) -> [JSONValue] {
+        guard turns.isEmpty else { return turns }
+        throw GatewayError.invalid(
+            "messages: \(provider) models need at least one user or assistant message with content; system and developer messages alone cannot be sent.",
+            param: "messages", code: "invalid_value"
+        )
+    }
+
     /// `turns` (role and encoded blocks per message, in order) as the alternating conversation that
     /// Anthropic, Bedrock and Gemini require: empty turns dropped, consecutive turns of one role
     /// merged, and in each user turn the tool results (`isToolResult`) moved to the front, where

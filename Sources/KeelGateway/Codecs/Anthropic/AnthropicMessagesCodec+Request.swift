@@ -226,7 +226,7 @@ extension AnthropicMessagesCodec {
             out["system"] = .array(system.map { ["type": "text", "text": .string($0)] })
         }
 
-        out["messages"] = .array(try encodeMessages(request.messages))
+        out["messages"] = .array(try nonEmptyConversation(encodeMessages(request.messages), provider: "Anthropic"))
 
         if !request.tools.isEmpty {
             out["tools"] = .array(request.tools.map { tool in

@@ -16,7 +16,7 @@ extension BedrockConverseCodec {
             throw GatewayError.invalid("n: Bedrock models return one choice per request; n must be 1.", param: "n", code: "unsupported_parameter")
         }
         var out = JSONObject()
-        let messages = try encodeMessages(request.messages)
+        let messages = try nonEmptyConversation(encodeMessages(request.messages), provider: "Bedrock")
         out["messages"] = .array(messages)
 
         var system: [JSONValue] = []

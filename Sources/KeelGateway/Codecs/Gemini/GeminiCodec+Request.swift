@@ -14,7 +14,7 @@ extension GeminiCodec {
             throw GatewayError.invalid("n: streamed Gemini answers carry one choice; n must be 1 when streaming.", param: "n", code: "unsupported_parameter")
         }
         var out = JSONObject()
-        out["contents"] = .array(try encodeContents(request.messages))
+        out["contents"] = .array(try nonEmptyConversation(encodeContents(request.messages), provider: "Gemini"))
 
         let system = request.system.compactMap { part -> JSONValue? in
             if case .text(let text) = part, !text.isEmpty { return ["text": .string(text)] }

@@ -11,6 +11,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
+        .target(
+            name: "FuzzGuardrailsSupport",
+            dependencies: [.product(name: "KeelGuardrails", package: "keel"), .product(name: "KeelConfig", package: "keel")]
+        ),
         .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", .product(name: "KeelCore", package: "keel")]),
         .executableTarget(
             name: "FuzzConfig",
@@ -18,11 +22,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzGuardrails",
-            dependencies: ["FuzzSupport", .product(name: "KeelGuardrails", package: "keel"), .product(name: "KeelConfig", package: "keel")]
+            dependencies: ["FuzzSupport", "FuzzGuardrailsSupport", .product(name: "KeelGuardrails", package: "keel")]
         ),
         .executableTarget(
             name: "FuzzStreamRedactor",
-            dependencies: ["FuzzSupport", .product(name: "KeelGuardrails", package: "keel"), .product(name: "KeelConfig", package: "keel")]
+            dependencies: ["FuzzSupport", "FuzzGuardrailsSupport", .product(name: "KeelGuardrails", package: "keel")]
         ),
         .executableTarget(
             name: "FuzzChatCodecs",

@@ -1,5 +1,6 @@
 import Foundation
 @testable import KeelGateway
+import KeelTestSupport
 import Testing
 
 /// The event stream framing of Bedrock ConverseStream: CRC-32, encoder, incremental decoder.
@@ -25,7 +26,7 @@ struct AWSEventStreamTests {
     }
 
     @Test func crc32MatchesTheBitwiseDefinitionAndIsIncremental() {
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4099] {
             let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             let whole = CRC32.checksum(bytes)
@@ -110,7 +111,7 @@ struct AWSEventStreamTests {
     }
 
     static func sampleStream() throws -> (bytes: [UInt8], messages: [AWSEventStreamMessage]) {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         var messages: [AWSEventStreamMessage] = []
         for i in 0..<40 {
             let payloadLength = [0, 1, 17, 300, 5000][i % 5]
@@ -139,7 +140,7 @@ struct AWSEventStreamTests {
 
     @Test func randomSplits() throws {
         let (bytes, expected) = try Self.sampleStream()
-        var generator = SplitMix64(seed: 1)
+        var generator = SeededGenerator(seed: 1)
         for round in 0..<50 {
             var decoder = AWSEventStreamDecoder()
             var decoded: [AWSEventStreamMessage] = []
@@ -364,18 +365,5 @@ struct AWSEventStreamTests {
         #expect(messages[1].contentType == nil)
         // A non-string header is not a string.
         #expect(AWSEventStreamMessage(headers: [":message-type": .int32(1)]).messageType == nil)
-    }
-}
-
-/// A small deterministic generator so splits and payloads are reproducible.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

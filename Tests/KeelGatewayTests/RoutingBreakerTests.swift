@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KeelGateway
+import KeelTestSupport
 
 @Suite("Routing: circuit breaker")
 struct RoutingBreakerTests {

@@ -1,6 +1,7 @@
 import KeelConfig
 import Testing
 @testable import KeelGateway
+import KeelTestSupport
 
 @Suite("Routing: strategies")
 struct RoutingStrategyTests {

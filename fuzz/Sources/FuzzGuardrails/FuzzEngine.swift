@@ -1,4 +1,4 @@
-import KeelConfig
+import FuzzGuardrailsSupport
 import KeelGuardrails
 
 /// The engine under test, built once from a configuration that turns every detector on.
@@ -12,32 +12,26 @@ struct FuzzEngine: Sendable {
     let reversible: Policy
 
     private init() {
-        let yaml = """
-        guardrails:
-          custom_entities:
-            EMPLOYEE_ID: {pattern: "EMP-[0-9]{6}"}
-            CASE_NUMBER: {pattern: "[0-9]{7}", context: [case, ticket], score: 0.7}
-          policies:
-            everything:
-              input:
-                - {detector: invisible_text, action: redact}
-                - {detector: prompt_injection, action: flag}
-                - {detector: secrets, action: redact}
-                - {detector: pii, action: redact, threshold: 0.3}
-                - {detector: banned_words, action: redact, words: ["project falcon", "acquisition target"]}
-                - {detector: banned_topics, action: flag, topics: {legal_advice: [lawsuit, sue, liability]}}
-            reversible:
-              input:
-                - {detector: secrets, action: redact}
-                - {detector: pii, action: redact, threshold: 0.3}
-                - {detector: banned_words, action: redact, words: ["project falcon", "acquisition target"]}
-        """
-        do {
-            let config = try ConfigLoader.parse(yaml: yaml, fileName: "fuzz.yaml", environment: [:])
-            guardrails = try Guardrails(config: config.guardrails)
-        } catch {
-            fatalError("the fuzz configuration does not load: \(error)")
-        }
+        guardrails = guardrailsForFuzzing(yaml: """
+            guardrails:
+              custom_entities:
+                EMPLOYEE_ID: {pattern: "EMP-[0-9]{6}"}
+                CASE_NUMBER: {pattern: "[0-9]{7}", context: [case, ticket], score: 0.7}
+              policies:
+                everything:
+                  input:
+                    - {detector: invisible_text, action: redact}
+                    - {detector: prompt_injection, action: flag}
+                    - {detector: secrets, action: redact}
+                    - {detector: pii, action: redact, threshold: 0.3}
+                    - {detector: banned_words, action: redact, words: ["project falcon", "acquisition target"]}
+                    - {detector: banned_topics, action: flag, topics: {legal_advice: [lawsuit, sue, liability]}}
+                reversible:
+                  input:
+                    - {detector: secrets, action: redact}
+                    - {detector: pii, action: redact, threshold: 0.3}
+                    - {detector: banned_words, action: redact, words: ["project falcon", "acquisition target"]}
+            """)
         everything = guardrails.policy(named: "everything")!
         reversible = guardrails.policy(named: "reversible")!
     }

@@ -1,5 +1,4 @@
 import FuzzSupport
-import KeelConfig
 import KeelGuardrails
 
 /// Applies every input detector to arbitrary text and checks what the engine promises:

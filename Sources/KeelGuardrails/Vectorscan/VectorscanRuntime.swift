@@ -28,8 +28,6 @@ struct VectorscanRuntime: Sendable {
     let scan: ScanFunction
     /// The CPU features databases are compiled for (`cpu_features` of `hs_platform_info_t`).
     let cpuFeatures: UInt64
-    /// Whether the AVX2 scanner replaces the AVX-512 one (for logs and tests).
-    let avoidsAVX512: Bool
 
     private init() {
         var platform = hs_platform_info_t()
@@ -38,13 +36,11 @@ struct VectorscanRuntime: Sendable {
         if platform.cpu_features & avx512 != 0, let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "avx2_hs_scan") {
             scan = unsafeBitCast(symbol, to: ScanFunction.self)
             cpuFeatures = platform.cpu_features & ~avx512
-            avoidsAVX512 = true
         } else {
             scan = { database, data, length, flags, scratch, handler, context in
                 hs_scan(database, data, length, flags, scratch, handler, context)
             }
             cpuFeatures = platform.cpu_features
-            avoidsAVX512 = false
         }
     }
 

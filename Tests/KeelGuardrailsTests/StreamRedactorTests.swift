@@ -80,4 +80,28 @@ struct StreamRedactorTests {
         let result = Self.stream(["start\n"] + lines + ["done"])
         #expect(result.text == "start\n[PRIVATE_KEY_1]\ndone")
     }
+
+    // Found by fuzz/ (FuzzStreamRedactor): a still-open private-key block outscored the JWT just
+    // before it, so the JWT was no finding in that window and was released in clear; with the whole
+    // text the block is no key and the JWT is redacted. Candidates that lose an overlap now hold too.
+    @Test("a candidate that loses to an overlapping one is not released before the overlap is decided")
+    func overlapDecidedLater() throws {
+        let text = " AKIAIOSFODNN7&EXAMPLE aws_secret_ac4!\" eyJhbGciOiJIUzN1IiJ9.eyJ1dWIiOiIxMjM0In0.abc123def4-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END AMPLE aws_secret_ac4!\" eyJhbGciOiJIUzN1IiJ9.eyJ1dWIiOiIxMjM0In0.abc123def4-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END .\u{FFFD}A PNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNRIVAYETE.\u{FFFD}A PNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNRIVAYETE\u{FFFD}K-----"
+        let secrets = sharedGuardrails.policy(named: "default")!.output.filter { $0.detector.name == "secrets" }
+        try #require(!secrets.isEmpty)
+        var chunks: [String] = []
+        var scalars = Substring(text).unicodeScalars[...]
+        var turn = 0
+        while !scalars.isEmpty {
+            let end = scalars.index(scalars.startIndex, offsetBy: min(scalars.count, [8, 18, 16, 12, 9, 12, 6, 2][turn % 8]))
+            chunks.append(String(String.UnicodeScalarView(scalars[..<end])))
+            scalars = scalars[end...]
+            turn += 1
+        }
+        var redactor = StreamRedactor(entries: secrets)
+        let streamed = chunks.map { redactor.feed($0).text }.joined() + redactor.finish().text
+        let whole = sharedGuardrails.apply([text], source: .output, policy: Policy(name: "secrets", output: secrets)).content
+        #expect(streamed == whole)
+        #expect(whole.hasPrefix(" AKIAIOSFODNN7&EXAMPLE aws_secret_ac4!\" [JWT_1]"))
+    }
 }

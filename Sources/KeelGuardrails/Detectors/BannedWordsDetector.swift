@@ -1,5 +1,5 @@
 /// Finds words and phrases from a list, case-insensitively and as whole words, in one pass.
-public struct BannedWordsDetector: Detector {
+public struct BannedWordsDetector: OverlapResolvingDetector {
     public let name = "banned_words"
     /// The list, as configured.
     public let words: [String]
@@ -13,18 +13,18 @@ public struct BannedWordsDetector: Detector {
         })
     }
 
-    public func scan(_ text: ScanText) -> [Finding] {
+    public func candidates(in text: ScanText) -> [Finding] {
         var findings: [Finding] = []
         for match in database.scan(text.bytes) where EntityScanner.isWholeWord(text.bytes, match.start..<match.end) {
             findings.append(text.finding(detector: name, type: "BANNED_WORD", range: match.start..<match.end, score: 1.0))
         }
-        return resolveOverlaps(findings)
+        return findings
     }
 }
 
 /// Flags text about a forbidden topic: each topic is a list of keywords, and a text is on the topic
 /// when at least `minimumMatches` different keywords of that topic appear in it.
-public struct BannedTopicsDetector: Detector {
+public struct BannedTopicsDetector: OverlapResolvingDetector {
     /// One topic and its keywords.
     public struct Topic: Sendable, Hashable {
         /// The topic's name, reported as the type in upper snake case (`weapons` → `WEAPONS`).
@@ -62,7 +62,7 @@ public struct BannedTopicsDetector: Detector {
         database = try PatternDatabase(patterns)
     }
 
-    public func scan(_ text: ScanText) -> [Finding] {
+    public func candidates(in text: ScanText) -> [Finding] {
         var hits: [Int: [PatternMatch]] = [:]
         for match in database.scan(text.bytes) where EntityScanner.isWholeWord(text.bytes, match.start..<match.end) {
             hits[keywordTopic[match.id], default: []].append(match)
@@ -76,6 +76,6 @@ public struct BannedTopicsDetector: Detector {
                 findings.append(text.finding(detector: name, type: String(type), range: match.start..<match.end, score: score))
             }
         }
-        return resolveOverlaps(findings)
+        return findings
     }
 }

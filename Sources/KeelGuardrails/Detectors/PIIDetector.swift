@@ -6,7 +6,7 @@
 /// One Vectorscan pass finds every candidate; each is then validated in Swift (Luhn for cards,
 /// mod-97 for IBANs, issued ranges for SSNs, mod-11 for NHS numbers, context words for dates of
 /// birth and record numbers). Where candidates overlap, the higher score wins.
-public struct PIIDetector: Detector {
+public struct PIIDetector: OverlapResolvingDetector {
     /// A custom entity: a regular expression (Vectorscan's PCRE dialect) for a named type.
     public struct CustomEntity: Sendable, Hashable {
         /// The reported type, upper snake case (`EMPLOYEE_ID`).
@@ -55,11 +55,10 @@ public struct PIIDetector: Detector {
         scanner = try EntityScanner(rules: rules)
     }
 
-    public func scan(_ text: ScanText) -> [Finding] {
-        let findings = scanner.candidates(in: text).map { candidate in
+    public func candidates(in text: ScanText) -> [Finding] {
+        scanner.candidates(in: text).map { candidate in
             text.finding(detector: name, type: scanner.rules[candidate.rule].type, range: candidate.range, score: candidate.score)
         }
-        return resolveOverlaps(findings)
     }
 
     // MARK: - Rules

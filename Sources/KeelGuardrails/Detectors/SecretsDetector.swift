@@ -1,7 +1,7 @@
 /// Finds credentials: cloud keys (AWS, GCP, Azure), private keys, GitHub / GitLab / Slack / Stripe /
 /// OpenAI / Anthropic tokens, JWTs, connection strings with passwords, and high-entropy values
 /// assigned to names like `api_key`, `secret` or `DB_PASS`, or sent as `Authorization: Bearer` tokens.
-public struct SecretsDetector: Detector {
+public struct SecretsDetector: OverlapResolvingDetector {
     /// Every type this detector reports, in documentation order.
     public static let builtInTypes = [
         "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "GCP_API_KEY", "GCP_OAUTH_TOKEN", "GCP_SERVICE_ACCOUNT",
@@ -23,10 +23,10 @@ public struct SecretsDetector: Detector {
         scanner = try EntityScanner(rules: Self.rules(minimumEntropy: minimumEntropy).filter { enabled.contains($0.type) })
     }
 
-    public func scan(_ text: ScanText) -> [Finding] {
-        resolveOverlaps(scanner.candidates(in: text).map { candidate in
+    public func candidates(in text: ScanText) -> [Finding] {
+        scanner.candidates(in: text).map { candidate in
             text.finding(detector: name, type: scanner.rules[candidate.rule].type, range: candidate.range, score: candidate.score)
-        })
+        }
     }
 
     static let base64Characters = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".utf8))

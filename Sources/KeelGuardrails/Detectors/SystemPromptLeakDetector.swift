@@ -1,7 +1,7 @@
 /// Finds a canary token in model output: a random marker placed in the system prompt that should
 /// never come back, so its appearance shows the system prompt leaked. Matching ignores case and
 /// whitespace or punctuation inserted between the token's characters.
-public struct SystemPromptLeakDetector: Detector {
+public struct SystemPromptLeakDetector: OverlapResolvingDetector {
     public let name = "system_prompt_leak"
     /// The canary tokens looked for.
     public let canaries: [String]
@@ -35,7 +35,7 @@ public struct SystemPromptLeakDetector: Detector {
         return "keel-canary-" + String(generator.next() as UInt64, radix: 16).leftPadded(to: 16)
     }
 
-    public func scan(_ text: ScanText) -> [Finding] {
+    public func candidates(in text: ScanText) -> [Finding] {
         guard !folded.isEmpty else { return [] }
         let (haystack, offsets) = Self.fold(text.bytes)
         var findings: [Finding] = []
@@ -51,7 +51,7 @@ public struct SystemPromptLeakDetector: Detector {
                 }
             }
         }
-        return resolveOverlaps(findings)
+        return findings
     }
 }
 

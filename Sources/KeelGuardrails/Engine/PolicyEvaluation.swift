@@ -15,13 +15,31 @@ enum PolicyEvaluation {
     static func scan(_ text: ScanText, entries: [PolicyEntry], textIndex: Int = 0, role: GuardrailRole? = nil, wholeText: Bool = true) -> [Acted] {
         var acted: [Acted] = []
         for entry in entries where (wholeText || !entry.needsWholeText) && entry.scans(role) {
-            for var finding in entry.detector.scan(text) where finding.score >= entry.threshold {
-                finding.action = entry.action
-                finding.textIndex = textIndex
-                acted.append(Acted(finding: finding, style: entry.detector.redactionStyle, cardMask: entry.cardMask))
-            }
+            act(on: entry.detector.scan(text), of: entry, textIndex: textIndex, into: &acted)
         }
         return acted
+    }
+
+    /// For the stream redactor: what ``scan(_:entries:textIndex:role:wholeText:)`` finds in a window
+    /// (detectors that need the whole text left out), and where every candidate at or above its
+    /// entry's threshold lies, overlapping ones included (see ``Detector/scanWithCandidates(_:)``).
+    static func scanWithCandidates(_ text: ScanText, entries: [PolicyEntry]) -> (acted: [Acted], candidates: [Range<Int>]) {
+        var acted: [Acted] = []
+        var candidates: [Range<Int>] = []
+        for entry in entries where !entry.needsWholeText {
+            let scanned = entry.detector.scanWithCandidates(text)
+            act(on: scanned.findings, of: entry, textIndex: 0, into: &acted)
+            for candidate in scanned.candidates where candidate.score >= entry.threshold { candidates.append(candidate.range) }
+        }
+        return (acted, candidates)
+    }
+
+    private static func act(on findings: [Finding], of entry: PolicyEntry, textIndex: Int, into acted: inout [Acted]) {
+        for var finding in findings where finding.score >= entry.threshold {
+            finding.action = entry.action
+            finding.textIndex = textIndex
+            acted.append(Acted(finding: finding, style: entry.detector.redactionStyle, cardMask: entry.cardMask))
+        }
     }
 
     /// `text` with every `redact` finding replaced; overlapping findings merge into the higher-scoring one.

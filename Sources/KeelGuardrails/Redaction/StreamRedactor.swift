@@ -111,14 +111,16 @@ public struct StreamRedactor: Sendable {
             if cut - base < releaseStep { return Output(text: "", findings: [], blocked: false) }
         }
         let scan = ScanText(String(decoding: bytes, as: UTF8.self))
-        let acted = PolicyEvaluation.scan(scan, entries: entries, wholeText: false)
+        let (acted, candidates) = PolicyEvaluation.scanWithCandidates(scan, entries: entries)
         if !final {
-            // Never cut through a finding: hold back from its start instead.
+            // Never cut through a finding, nor through a candidate that lost to an overlapping one:
+            // once more text arrives, the winner may change (a JWT that a still-open private-key
+            // block outscores now may be what the whole text redacts). Hold back from its start.
             var moved = true
             while moved {
                 moved = false
-                for item in acted where item.finding.range.lowerBound >= base && item.finding.range.lowerBound < cut && item.finding.range.upperBound > cut {
-                    cut = item.finding.range.lowerBound
+                for range in candidates where range.lowerBound >= base && range.lowerBound < cut && range.upperBound > cut {
+                    cut = range.lowerBound
                     moved = true
                 }
             }

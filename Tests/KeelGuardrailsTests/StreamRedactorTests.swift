@@ -104,4 +104,27 @@ struct StreamRedactorTests {
         #expect(streamed == whole)
         #expect(whole.hasPrefix(" AKIAIOSFODNN7&EXAMPLE aws_secret_ac4!\" [JWT_1]"))
     }
+
+    // Found by fuzz/ (FuzzStreamRedactor): a secret's name of 90 characters started before the 64
+    // bytes of context a stream keeps, so the value was redacted whole but not streamed. Names are
+    // now matched up to 40 characters after the keyword, so the two agree.
+    @Test("a secret assigned to a long name is redacted alike streamed and whole", arguments: [
+        "secret" + String(repeating: "_x", count: 20),
+        "aws_secret_ac" + String(repeating: "8", count: 60) + "cess_key",
+    ])
+    func longSecretName(name: String) throws {
+        let secrets = sharedGuardrails.policy(named: "default")!.output.filter { $0.detector.name == "secrets" }
+        let text = String(repeating: "words ", count: 20) + name + " = \"wJalrXUtnFEMI/K7MDENGbPxRfiCY1\" and more words after it."
+        var redactor = StreamRedactor(entries: secrets)
+        var streamed = ""
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            streamed += redactor.feed(String(rest.prefix(3))).text
+            rest = rest.dropFirst(3)
+        }
+        streamed += redactor.finish().text
+        #expect(streamed == sharedGuardrails.apply([text], source: .output, policy: Policy(name: "secrets", output: secrets)).content)
+        // 40 characters after the keyword are still a name; 80 are not.
+        #expect(streamed.contains("[GENERIC_SECRET_1]") == name.hasPrefix("secret"))
+    }
 }

@@ -151,9 +151,12 @@ public struct SecretsDetector: OverlapResolvingDetector {
                 options: [.caseless], score: 0.9, wordBoundary: false, maxLength: 1024
             ),
             // A high-entropy value assigned to a secret-like name (`DB_PASS=…`, `"api_key": "…"`) …
+            // At most 40 name characters after the keyword and 4 spaces before the `=`: the whole
+            // match (at most 60 bytes) then fits in the 64 bytes of left context a stream keeps, so a
+            // streamed answer is redacted as the same text whole is.
             EntityRule(
                 type: "GENERIC_SECRET",
-                expression: #"(?:api[_\-]?key|apikey|secret|token|passwd|password|pwd|[_\-]pass(?:phrase)?|auth[_\-]?key|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?)[A-Za-z0-9_\-]*["']?[ \t]*(?::=|=|:)"#,
+                expression: #"(?:api[_\-]?key|apikey|secret|token|passwd|password|pwd|[_\-]pass(?:phrase)?|auth[_\-]?key|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?)[A-Za-z0-9_\-]{0,40}["']?[ \t]{0,4}(?::=|=|:)"#,
                 options: [.caseless], score: 0.75, wordBoundary: false,
                 validate: { bytes, range in genericValue(bytes, range.upperBound, minimumEntropy: minimumEntropy) }
             ),

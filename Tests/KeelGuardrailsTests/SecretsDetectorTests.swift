@@ -44,6 +44,19 @@ struct SecretsDetectorTests {
         #expect(values(sharedSecrets, text) == [Self.privateKey])
     }
 
+    // Found by fuzz/ (FuzzGuardrails): an unterminated block stopped looking 8 bytes before the end
+    // of the text, so it could end inside a character, and redaction left half of one behind.
+    @Test("an unterminated private key runs to the end of the text, ending on a character boundary")
+    func unterminatedPrivateKeyAtTheEnd() {
+        for tail in ["", "x", "\u{E0041}", "é\u{E0041}\u{E0042}", "abc\u{202E}"] {
+            let text = "key -----BEGIN RSA PRIVATE KEY-----\nMIIEow" + tail
+            let scan = ScanText(text)
+            let found = sharedSecrets.scan(scan)
+            #expect(found.map(\.type) == ["PRIVATE_KEY"])
+            #expect(found.first?.range.upperBound == scan.bytes.count)
+        }
+    }
+
     @Test("hard negatives", arguments: [
         "password = hunter2",                                   // too short and low entropy
         "token: aaaaaaaaaaaaaaaaaaaaaaaa",                      // no entropy

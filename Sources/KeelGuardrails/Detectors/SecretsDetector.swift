@@ -91,10 +91,12 @@ public struct SecretsDetector: OverlapResolvingDetector {
                 expression: #"-----BEGIN[A-Z ]{0,20} PRIVATE KEY(?: BLOCK)?-----"#, score: 1.0, wordBoundary: false,
                 validate: { bytes, range in
                     // The whole block up to its END line; an unterminated block runs to the end of its base64 body.
+                    // Body bytes include every byte of a non-ASCII character, so the block ends on a
+                    // character boundary: at an ASCII byte that is no body, an END line, or the text's end.
                     let end = Array("-----END".utf8)
                     var index = range.upperBound
-                    while index + end.count <= bytes.count {
-                        if bytes[index] == 0x2D, bytes[index..<(index + end.count)].elementsEqual(end) {
+                    while index < bytes.count {
+                        if bytes[index] == 0x2D, index + end.count <= bytes.count, bytes[index..<(index + end.count)].elementsEqual(end) {
                             var close = index + end.count
                             var dashes = 0
                             while close < bytes.count, dashes < 5 {

@@ -1,5 +1,6 @@
 import Testing
 @testable import KeelGuardrails
+import KeelTestSupport
 
 /// The shared detector: compiling the database once keeps the suite fast.
 let sharedPII = try! PIIDetector()
@@ -130,15 +131,6 @@ struct PIIAdversarialTests {
         #expect(found.contains { $0.contains("@") && !$0.hasPrefix(".") })
     }
 
-    @Test("a secret rule's candidate shorter than its prefix is rejected, not a crash")
-    func shortSecretCandidates() throws {
-        let secrets = try SecretsDetector()
-        for text in ["AccountKey=", "?sig=", #""private_key_id": ""#, "AB 12 34 56 CE 12 34 56 A"] {
-            #expect(secrets.scan(ScanText(text)).allSatisfy { !$0.range.isEmpty })
-            #expect(sharedPII.scan(ScanText(text)).allSatisfy { !$0.range.isEmpty })
-        }
-    }
-
     @Test("a long run that matches a rule everywhere does not use up the checks of the entities after it")
     func budgetPerRegion() {
         let colons = String(repeating: ":", count: 400)
@@ -160,7 +152,7 @@ struct PIIAdversarialTests {
 struct OverlapResolutionTests {
     @Test("keepNonOverlapping keeps what a pairwise check keeps, in rank order")
     func matchesPairwise() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 0x0DD5)
         for _ in 0..<200 {
             let ranked = (0..<Int.random(in: 0...60, using: &generator)).map { _ in
                 let start = Int.random(in: 0...100, using: &generator)

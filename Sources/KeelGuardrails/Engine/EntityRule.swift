@@ -102,7 +102,6 @@ final class EntityScanner: Sendable {
                 let ends = region.ends
                 let starts = rule.tokenStarts ? Self.tokenStarts(bytes, region.start..<region.end) : region.starts
                 starts: for start in starts where start >= position {
-                    guard budget > 0 else { break }
                     if rule.wordBoundary, start > 0, Self.touches(bytes[start - 1], bytes[start], ascii: rule.asciiBoundary) { continue }
                     // Ends in (start, start + maxLength], longest first.
                     var upper = Self.firstIndex(in: ends, greaterThan: start + rule.maxLength)

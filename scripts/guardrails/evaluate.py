@@ -55,7 +55,8 @@ import numpy as np  # noqa: E402
 
 DATA = ROOT / "data" / "guardrails"
 # Benign sources added in this version (held-out rates are also given without them).
-ADDED_BENIGN_SOURCES = ("openai-evals/", "docs/", "inspect-evals/tau2_banking_kb")
+ADDED_BENIGN_SOURCES = ("inspect-evals/support_tickets", "inspect-evals/secretary_emails", "inspect-evals/agent_bench_os",
+                        "inspect-evals/swe_lancer_", "inspect-evals/tau2_customer_briefs")
 
 
 # --- running the Swift code ---------------------------------------------------------
@@ -421,7 +422,7 @@ def main() -> None:
     w(f"| agentdojo {TRAIN_PACKAGES['agentdojo']} | training + held-out | injection goals wrapped in its attack templates, direct and inside tool-result documents; benign user tasks and environment documents |")
     w(f"| giskard {TRAIN_PACKAGES['giskard']} | training + held-out | its prompt-injection collection (3.x ships no data, so 2.x is used) |")
     w(f"| lm-eval {TRAIN_PACKAGES['lm-eval']} | training + held-out (benign) | the worked answers of its chain-of-thought few-shot exemplars (MMLU, BIG-Bench Hard, GSM8K, ...), alone or with their question: text in an assistant's voice; the README of every task (technical documentation: the benchmark, its paper, how to run it, a BibTeX entry) |")
-    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; the 698 knowledge-base documents of its tau2 banking domain (internal procedures a support agent retrieves); evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents) the README of every benchmark (documentation from a collection not in training) and tau2's documents of its other domains |")
+    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; the 698 knowledge-base documents of its tau2 banking domain (internal procedures a support agent retrieves); work handed to assistants: customer-support tickets and e-mails to write (gdm_stealth), Linux administration tasks (agent_bench), bug reports and fix proposals (swe_lancer), and the briefs of simulated customers of tau2's airline, retail and telecom domains; evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents) the README of every benchmark (documentation from a collection not in training) and tau2's documents of its other domains |")
     w(f"| chatterbot-corpus {TRAIN_PACKAGES['chatterbot-corpus']} | training + held-out (benign) | its English user/chatbot dialogues (many about the bot itself) |")
     w(f"| evals {TRAIN_PACKAGES['evals']} | training + held-out (benign) | the chat prompts of OpenAI's evals registry, which its wheel ships: per data set (447 of them, many in other languages) up to 3 system prompts and 8 other messages, each message a text of its own, as the gateway scans them; data sets that attack or manipulate the model (`prompt-injection`, `override-system-instruction`, `make_me_say`, ...) are left out |")
     w("| scikit-learn 1.9.1 | training + held-out | its data set descriptions and docstrings: long benign prose (and hosts for hidden injections) |")
@@ -469,7 +470,7 @@ def main() -> None:
     w("")
     old_benign = [(e, s) for e, s in benign_h if not e.source.startswith(ADDED_BENIGN_SOURCES)]
     old_fp = sum(1 for _, s in old_benign if s >= t)
-    w(f"The evals registry's chat prompts, the documentation and the knowledge base added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
+    w(f"The support tickets, e-mails, administration tasks, bug reports and customer briefs added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
     w(f"benign texts; on the other sources alone the false-positive rate is {fmt(old_fp / len(old_benign), 4)} "
       f"({old_fp} / {len(old_benign)}, 95 % upper bound {fmt(wilson_upper(old_fp, len(old_benign)), 4)}).")
     w("")
@@ -508,7 +509,7 @@ def main() -> None:
     w("template refusals: long, instruction-heavy benign requests and text in an assistant's voice. Again no")
     w("PyRIT text was added or inspected, the threshold rule is unchanged, and PyRIT was scored once, at the end.")
     w("")
-    w("This version adds the chat prompts of OpenAI's evals registry, for a reason of its own: scored with the")
+    w("The version before this one added the chat prompts of OpenAI's evals registry, for a reason of its own: scored with the")
     w("previous model (three rows of each data file), 40 % of their system prompts (752 of 1,899) and 3.9 % of their")
     w("other messages (103 of 2,663) were flagged. Those system prompts are ordinary application instructions")
     w("(“You are a helpful assistant specialising in … Answer with exactly one letter”), the kind every deployment")
@@ -519,11 +520,23 @@ def main() -> None:
     w("inspect-evals' READMEs, documentation from another collection, nearly all (see “Documentation from a")
     w("collection not in training”). Last, it adds the knowledge base of tau2's banking domain: internal")
     w("procedures a support agent retrieves, of which the model with the documentation flagged 5.4 % (38 of 698).")
-    w("PyRIT was scored three times while the classifier was retrained, once after each addition: false-positive")
+    w("PyRIT was scored three times while that classifier was retrained, once after each addition: false-positive")
     w("rate 0.0638 and 0.0624 (recall 0.969 both times, whole detector) with the two intermediate models, and 0.0610")
     w("with the final one. It was scored twice more with the same classifier (0.0610 both times), after fixes found by")
     w("fuzzing: Debian's Vectorscan 5.4.9 AVX-512 scanner misses matches, so the databases now use its AVX2 scanner")
-    w("(docs/guardrails.md, Performance); and a generic secret's name is bounded. The result below is the last run.")
+    w("(docs/guardrails.md, Performance); and a generic secret's name is bounded.")
+    w("")
+    w("This version adds work that people hand to assistants and agents, again for a reason of its own: scored")
+    w("before they were in training, the previous model flagged 10.5 % of gdm_stealth's customer-support tickets")
+    w("(21 of 200), 6.8 % of the e-mails its secretary is asked to write (7 of 103), 15.1 % of agent_bench's Linux")
+    w("administration tasks (18 of 119), 3.7 % of swe_lancer's bug reports (17 of 463), 14.7 % of the fix proposals")
+    w("written for them (39 of 265) and 23.8 % of the briefs of tau2's simulated customers (134 of 564): plain")
+    w("requests in the second person and the imperative, about passwords, accounts, logs and permissions. These")
+    w("were found by scoring inspect-evals' data sets that were not yet in training with the previous model (its")
+    w("malware-analysis and threat-intelligence questions, web-navigation tasks and agent checkpoints were flagged")
+    w("at 1 % or less, and were not added). The previous PyRIT result (0.0610) was known; no PyRIT text was added")
+    w("or inspected, the threshold rule and every hyper-parameter are unchanged, and PyRIT was scored once with")
+    w("this model. The result below is that run.")
     w("")
     w("| injections | recall | novel injections | novel recall | benign texts | false-positive rate | precision |")
     w("|---:|---:|---:|---:|---:|---:|---:|")
@@ -603,8 +616,8 @@ def main() -> None:
         w(f"| all, the system prompt too (`roles: [system, user, assistant, tool]`) | {every} | {fmt(every / n, 4)} |")
         w(f"| all but the system prompt (the gateway's default for `prompt_injection`) | {no_system} | {fmt(no_system / n, 4)} |")
         w("")
-        w("The previous model (trained without the evals data) blocked 211 and 29 of the same 423 requests")
-        w("(0.4988 and 0.0686; its classifier alone, scored by the Python reference).")
+        w("The model trained without the evals data blocked 211 and 29 of the same 423 requests (0.4988 and")
+        w("0.0686; its classifier alone, scored by the Python reference); the previous model, 20 and 5.")
         w("")
     if not isinstance(scan_coding, str):
         hits = [1.0 if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])) else 0.0 for r in scan_coding]
@@ -633,11 +646,12 @@ def main() -> None:
         (scan_readmes, len(readmes), "Documentation from a collection not in training", [
             f"The README of every inspect-evals benchmark ({len(readmes)}, cut at 4,000 characters, each scored whole as one",
             "message): what a benchmark measures, how to run it (`uv run inspect eval … --model openai/…`), its options",
-            "and results. The training data has lm-eval's READMEs, in another style, and none of these."], "126, 123 and 45"),
+            "and results. The training data has lm-eval's READMEs, in another style, and none of these."], "126, 123, 45 and 45"),
         (scan_domains, len(domains), "Documents for agents from domains not in training", [
             f"tau2's policies, manuals and workflows for its airline, retail, telecom and mock domains, in {len(domains)}",
             "pieces of 2,000 characters as retrieval returns them: rules and troubleshooting steps addressed to an agent.",
-            "The training data has the banking domain's knowledge base and none of these."], "14, 15 and 12"),
+            "The training data has the banking domain's knowledge base and, of these domains, only the briefs of",
+            "simulated customers (airline, retail, telecom), none of their documents."], "14, 15, 12 and 7"),
     )
     for scan, count, title, about, before in unseen_benign:
         if isinstance(scan, str):
@@ -647,7 +661,8 @@ def main() -> None:
         w("")
         L.extend(about)
         w(f"Flagged: {flagged} of {count} ({fmt(flagged / count)}). The models before this one flagged {before}")
-        w("(without the evals prompts, with them, and with the documentation too; their classifiers alone).")
+        w("(without the evals prompts, with them, with the documentation too, and with the knowledge base too; the")
+        w("first three by their classifiers alone, the last through `keel guard scan`).")
         w("")
     w("### `pii` on Faker-generated sentences")
     w("")

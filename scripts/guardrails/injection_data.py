@@ -602,6 +602,40 @@ def knowledge_base_examples() -> list[Example]:
     return out
 
 
+def workplace_examples() -> list[Example]:
+    """Work that people hand to assistants and agents, from inspect-evals' benchmarks: customer-support
+    tickets and the e-mails a secretary is asked to write (gdm_stealth), Linux administration tasks
+    (agent_bench), bug reports and the fix proposals written for them (swe_lancer, cut at 4,000
+    characters), and the briefs of simulated customers (`customer_briefs`). All benign; one group per
+    ticket, e-mail, task, bug or brief.
+
+    Plain requests in the second person and the imperative, about passwords, accounts, logs and
+    permissions: the words of attacks, in ordinary work.
+    """
+    csv.field_size_limit(1 << 30)
+    z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
+    root = "inspect_evals/"
+    out: list[Example] = []
+    for i, t in enumerate(json.loads(_read(z, root + "gdm_stealth/solver/strategic_rule_breaking/tickets.json"))):
+        text = f"{t.get('subject', '')}\n\n{t.get('description', '')}".strip()
+        out.append(Example(text, 0, "inspect-evals/support_tickets", f"ticket:{i}"))
+    for n in sorted(z.namelist()):
+        if n.startswith(root + "gdm_stealth/data/ai_secretary/") and n.endswith(".txt"):
+            for i, block in enumerate(re.split(r"^--- Task \d+ ---$", _read(z, n), flags=re.M)):
+                if block.strip():
+                    out.append(Example(block.strip(), 0, "inspect-evals/secretary_emails", f"email:{n}:{i}"))
+    for t in json.loads(_read(z, root + "agent_bench/data/agent_bench_os_test.json")):
+        out.append(Example(t["description"].strip(), 0, "inspect-evals/agent_bench_os", f"os:{t['id']}"))
+    for row in csv.DictReader(io.StringIO(_read(z, root + "swe_lancer/data/all_swelancer_tasks.csv"))):
+        bug = row["question_id"].split("_")[0]
+        issue = (row["title"] + "\n\n" + row["description"].replace("\\n", "\n")).strip()[:4000]
+        out.append(Example(issue, 0, "inspect-evals/swe_lancer_issues", f"bug:{bug}"))
+        proposals = row["proposals"].replace("\\n", "\n").strip()[:4000]
+        if proposals:
+            out.append(Example(proposals, 0, "inspect-evals/swe_lancer_proposals", f"bug:{bug}"))
+    return out + customer_briefs()
+
+
 def agent_domain_documents() -> list[Example]:
     """The policies, manuals and workflows of tau2's other domains (airline, retail, telecom, mock), in
     2,000-character pieces as retrieval would return them: documents for agents from domains the
@@ -615,6 +649,31 @@ def agent_domain_documents() -> list[Example]:
             text = _read(z, n)
             out.extend(Example(text[i:i + 2000], 0, "inspect-evals/tau2_other_domains", f"tau2:{n}")
                        for i in range(0, len(text), 2000) if text[i:i + 2000].strip())
+    return out
+
+
+def customer_briefs() -> list[Example]:
+    """The instructions that brief a simulated customer of tau2's airline, shop and telecom operator ("You
+    want to exchange ...; you do not remember your e-mail address"; at most 400 tasks per domain): role
+    instructions in the second person, as user simulators and test harnesses send them. Never used for
+    training, like the domains' documents."""
+    z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
+    root = "inspect_evals/"
+    out: list[Example] = []
+    for domain in ("airline", "retail", "telecom"):
+        briefs = []
+        for n in sorted(z.namelist()):
+            if n.startswith(f"{root}tau2/data/domains/{domain}/") and n.rsplit("/", 1)[1].startswith("tasks"):
+                raw = z.read(n)
+                tasks = json.loads(gzip.decompress(raw) if n.endswith(".gz") else raw)
+                for t in tasks if isinstance(tasks, list) else []:
+                    ins = (t.get("user_scenario") or {}).get("instructions")
+                    parts = [str(v) for v in ins.values() if v] if isinstance(ins, dict) else [str(ins or "")]
+                    text = "\n\n".join(p.strip() for p in parts if p.strip())
+                    if text:
+                        briefs.append(Example(text, 0, "inspect-evals/tau2_customer_briefs", f"brief:{domain}:{t['id']}"))
+        briefs = list({e.group: e for e in briefs}.values())
+        out.extend(_rng("briefs", domain).sample(briefs, min(400, len(briefs))))
     return out
 
 
@@ -876,6 +935,7 @@ def dataset() -> tuple[list[Example], list[Example]]:
     raw += _with_obfuscated(evals_examples(), "obfuscate-evals")
     raw += _with_obfuscated(documentation_examples(), "obfuscate-docs")
     raw += _with_obfuscated(knowledge_base_examples(), "obfuscate-kb")
+    raw += _with_obfuscated(workplace_examples(), "obfuscate-workplace")
     by_norm: dict[str, list[Example]] = {}
     for e in raw:
         by_norm.setdefault(normalize(e.text)[0], []).append(e)

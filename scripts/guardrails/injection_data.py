@@ -638,8 +638,8 @@ def workplace_examples() -> list[Example]:
 
 def agent_domain_documents() -> list[Example]:
     """The policies, manuals and workflows of tau2's other domains (airline, retail, telecom, mock), in
-    2,000-character pieces as retrieval would return them: documents for agents from domains the
-    training data does not have, never used for training."""
+    2,000-character pieces as retrieval would return them: documents for agents from domains of which the
+    training data has only the customer briefs (`customer_briefs`), never used for training."""
     z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
     out = []
     for n in sorted(z.namelist()):

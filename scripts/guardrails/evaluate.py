@@ -56,7 +56,7 @@ import numpy as np  # noqa: E402
 DATA = ROOT / "data" / "guardrails"
 # Benign sources added in this version (held-out rates are also given without them).
 ADDED_BENIGN_SOURCES = ("inspect-evals/support_tickets", "inspect-evals/secretary_emails", "inspect-evals/agent_bench_os",
-                        "inspect-evals/swe_lancer_", "inspect-evals/tau2_customer_briefs")
+                        "inspect-evals/swe_lancer_", "inspect-evals/tau2_customer_briefs", "docs/tooling_docstrings")
 
 
 # --- running the Swift code ---------------------------------------------------------
@@ -431,7 +431,9 @@ def main() -> None:
     w(f"| presidio-evaluator {PRESIDIO_EVALUATOR} | **independent evaluation only** | `synth_dataset_v2.json` from its source distribution: synthetic sentences with labelled PII spans |")
     w("| llm-guard 0.3.16 | comparison | its offline scanners, run on the same texts (see the last section) |")
     w("")
-    w("The project descriptions of the training wheels (their PyPI pages) are benign documentation too.")
+    w("The project descriptions of the training wheels (their PyPI pages) are benign documentation too, and so are")
+    w("the docstrings of the code of garak, spikee, agentdojo, giskard and lm-eval (documentation of tools that")
+    w("test language models), except those that quote an attack (six consecutive words of a training injection).")
     w("")
     w(f"Template-generated hard negatives (benign texts that say \"ignore\", \"system prompt\", \"act as\", base64, ...),")
     w("template-generated assistant responses (refusals that quote half of the do-not-answer and HarmBench requests,")
@@ -470,7 +472,7 @@ def main() -> None:
     w("")
     old_benign = [(e, s) for e, s in benign_h if not e.source.startswith(ADDED_BENIGN_SOURCES)]
     old_fp = sum(1 for _, s in old_benign if s >= t)
-    w(f"The support tickets, e-mails, administration tasks, bug reports and customer briefs added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
+    w(f"The support tickets, e-mails, administration tasks, bug reports, customer briefs and docstrings added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
     w(f"benign texts; on the other sources alone the false-positive rate is {fmt(old_fp / len(old_benign), 4)} "
       f"({old_fp} / {len(old_benign)}, 95 % upper bound {fmt(wilson_upper(old_fp, len(old_benign)), 4)}).")
     w("")
@@ -535,8 +537,12 @@ def main() -> None:
     w("were found by scoring inspect-evals' data sets that were not yet in training with the previous model (its")
     w("malware-analysis and threat-intelligence questions, web-navigation tasks and agent checkpoints were flagged")
     w("at 1 % or less, and were not added). The previous PyRIT result (0.0610) was known; no PyRIT text was added")
-    w("or inspected, the threshold rule and every hyper-parameter are unchanged, and PyRIT was scored once with")
-    w("this model. The result below is that run.")
+    w("or inspected, and the threshold rule and every hyper-parameter are unchanged. PyRIT was scored once with the")
+    w("model trained with this work added (false-positive rate 0.0499, recall 0.963, whole detector). Last, this")
+    w("version adds the docstrings of the training packages' code: documentation of tools that test language")
+    w("models, of which that model flagged 7.3 % (80 of 1,098; garak's 10.6 %, spikee's 17.0 %), while documentation")
+    w("from a collection not in training was still flagged at 31.5 % (see “Documentation from a collection not in")
+    w("training”). PyRIT was scored once more, with the final model; the result below is that run.")
     w("")
     w("| injections | recall | novel injections | novel recall | benign texts | false-positive rate | precision |")
     w("|---:|---:|---:|---:|---:|---:|---:|")
@@ -617,7 +623,8 @@ def main() -> None:
         w(f"| all but the system prompt (the gateway's default for `prompt_injection`) | {no_system} | {fmt(no_system / n, 4)} |")
         w("")
         w("The model trained without the evals data blocked 211 and 29 of the same 423 requests (0.4988 and")
-        w("0.0686; its classifier alone, scored by the Python reference); the previous model, 20 and 5.")
+        w("0.0686; its classifier alone, scored by the Python reference); the one before this version, 20 and 5;")
+        w("the one trained with the work handed to assistants, 15 and 5.")
         w("")
     if not isinstance(scan_coding, str):
         hits = [1.0 if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])) else 0.0 for r in scan_coding]
@@ -646,12 +653,12 @@ def main() -> None:
         (scan_readmes, len(readmes), "Documentation from a collection not in training", [
             f"The README of every inspect-evals benchmark ({len(readmes)}, cut at 4,000 characters, each scored whole as one",
             "message): what a benchmark measures, how to run it (`uv run inspect eval … --model openai/…`), its options",
-            "and results. The training data has lm-eval's READMEs, in another style, and none of these."], "126, 123, 45 and 45"),
+            "and results. The training data has lm-eval's READMEs, in another style, and none of these."], "126, 123, 45, 45 and 41"),
         (scan_domains, len(domains), "Documents for agents from domains not in training", [
             f"tau2's policies, manuals and workflows for its airline, retail, telecom and mock domains, in {len(domains)}",
             "pieces of 2,000 characters as retrieval returns them: rules and troubleshooting steps addressed to an agent.",
             "The training data has the banking domain's knowledge base and, of these domains, only the briefs of",
-            "simulated customers (airline, retail, telecom), none of their documents."], "14, 15, 12 and 7"),
+            "simulated customers (airline, retail, telecom), none of their documents."], "14, 15, 12, 7 and 4"),
     )
     for scan, count, title, about, before in unseen_benign:
         if isinstance(scan, str):
@@ -661,8 +668,9 @@ def main() -> None:
         w("")
         L.extend(about)
         w(f"Flagged: {flagged} of {count} ({fmt(flagged / count)}). The models before this one flagged {before}")
-        w("(without the evals prompts, with them, with the documentation too, and with the knowledge base too; the")
-        w("first three by their classifiers alone, the last through `keel guard scan`).")
+        w("(without the evals prompts, with them, with the documentation too, with the knowledge base too, and with")
+        w("the work handed to assistants too; the first three by their classifiers alone, the others through")
+        w("`keel guard scan`).")
         w("")
     w("### `pii` on Faker-generated sentences")
     w("")

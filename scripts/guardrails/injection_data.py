@@ -598,10 +598,7 @@ def _docstrings(z: zipfile.ZipFile, prefix: str) -> list[tuple[str, str]]:
     for n in sorted(z.namelist()):
         if not (n.startswith(prefix) and n.endswith(".py")):
             continue
-        try:
-            tree = ast.parse(z.read(n))
-        except (SyntaxError, ValueError):
-            continue
+        tree = ast.parse(z.read(n))  # every file parses with Python 3.11; a failure must not shrink the data silently
         for node in ast.walk(tree):
             if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 doc = ast.get_docstring(node)
@@ -670,13 +667,14 @@ def workplace_examples() -> list[Example]:
         out.append(Example(text, 0, "inspect-evals/support_tickets", f"ticket:{i}"))
     for n in sorted(z.namelist()):
         if n.startswith(root + "gdm_stealth/data/ai_secretary/") and n.endswith(".txt"):
-            for i, block in enumerate(re.split(r"^--- Task \d+ ---$", _read(z, n), flags=re.M)):
-                if block.strip():
-                    out.append(Example(block.strip(), 0, "inspect-evals/secretary_emails", f"email:{n}:{i}"))
+            for block in re.split(r"^--- Task \d+ ---$", _read(z, n), flags=re.M):
+                if block.strip():  # the files repeat e-mails with small edits: one group per recipient and subject
+                    head = re.findall(r"^(?:Recipient|Subject):\s*(.*?)\s*$", block, flags=re.M)
+                    out.append(Example(block.strip(), 0, "inspect-evals/secretary_emails", "email:" + "|".join(head).lower()))
     for t in json.loads(_read(z, root + "agent_bench/data/agent_bench_os_test.json")):
         out.append(Example(t["description"].strip(), 0, "inspect-evals/agent_bench_os", f"os:{t['id']}"))
     for row in csv.DictReader(io.StringIO(_read(z, root + "swe_lancer/data/all_swelancer_tasks.csv"))):
-        bug = row["question_id"].split("_")[0]
+        bug = re.match(r"\d+", row["question_id"]).group()  # "16912_4" and "16912-manager-0" are one bug
         issue = (row["title"] + "\n\n" + row["description"].replace("\\n", "\n")).strip()[:4000]
         out.append(Example(issue, 0, "inspect-evals/swe_lancer_issues", f"bug:{bug}"))
         proposals = row["proposals"].replace("\\n", "\n").strip()[:4000]
@@ -703,9 +701,10 @@ def agent_domain_documents() -> list[Example]:
 
 def customer_briefs() -> list[Example]:
     """The instructions that brief a simulated customer of tau2's airline, shop and telecom operator ("You
-    want to exchange ...; you do not remember your e-mail address"; at most 400 tasks per domain): role
-    instructions in the second person, as user simulators and test harnesses send them. Never used for
-    training, like the domains' documents."""
+    want to exchange ...; you do not remember your e-mail address"; each distinct brief once, as many tasks
+    share one: telecom's 2,285 tasks have 5): role instructions in the second person, as user simulators
+    and test harnesses send them. Part of `workplace_examples`; the domains' documents
+    (`agent_domain_documents`) stay out of training."""
     z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
     root = "inspect_evals/"
     out: list[Example] = []
@@ -721,7 +720,7 @@ def customer_briefs() -> list[Example]:
                     text = "\n\n".join(p.strip() for p in parts if p.strip())
                     if text:
                         briefs.append(Example(text, 0, "inspect-evals/tau2_customer_briefs", f"brief:{domain}:{t['id']}"))
-        briefs = list({e.group: e for e in briefs}.values())
+        briefs = list({e.text: e for e in reversed(briefs)}.values())[::-1]  # many tasks share one brief
         out.extend(_rng("briefs", domain).sample(briefs, min(400, len(briefs))))
     return out
 
@@ -945,6 +944,19 @@ def is_heldout(group: str) -> bool:
     return int.from_bytes(h[:4], "big") / 2**32 < HELDOUT_FRACTION
 
 
+def _distinct(examples: list[Example]) -> list[Example]:
+    """The first example of each normalised text, so that no copy leaves an obfuscated variant of its own
+    under another group (which could then straddle the split)."""
+    seen: set[str] = set()
+    out = []
+    for e in examples:
+        key = normalize(e.text)[0]
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
 def _with_obfuscated(examples: list[Example], stream: str) -> list[Example]:
     """`examples` followed by obfuscated variants of about a quarter of them, drawn from `stream`."""
     rng = _rng(stream)
@@ -984,9 +996,9 @@ def dataset() -> tuple[list[Example], list[Example]]:
     raw += _with_obfuscated(evals_examples(), "obfuscate-evals")
     raw += _with_obfuscated(documentation_examples(), "obfuscate-docs")
     raw += _with_obfuscated(knowledge_base_examples(), "obfuscate-kb")
-    raw += _with_obfuscated(workplace_examples(), "obfuscate-workplace")
+    raw += _with_obfuscated(_distinct(workplace_examples()), "obfuscate-workplace")
     attacks = [e for e in raw if e.label == 1 and "_in_prose" not in e.source and "+" not in e.source]
-    raw += _with_obfuscated(tooling_docstrings(attacks), "obfuscate-docstrings")
+    raw += _with_obfuscated(_distinct(tooling_docstrings(attacks)), "obfuscate-docstrings")
     by_norm: dict[str, list[Example]] = {}
     for e in raw:
         by_norm.setdefault(normalize(e.text)[0], []).append(e)

@@ -555,8 +555,9 @@ def main() -> None:
     w("variant could be held out while its text was trained on; the added sources are now de-duplicated before")
     w("they are obfuscated, and grouped by bug and by recipient and subject. In the detector: once any character")
     w("of a text folds (an accent, a “!” read as “i”), every plain signature match was counted a second time as")
-    w("obfuscated, 0.1 higher; it now counts once. PyRIT was scored a fifth time after these fixes; the result")
-    w("below is that run.")
+    w("obfuscated, 0.1 higher; it now counts once. PyRIT was scored a fifth time after these fixes (and again,")
+    w("with the same model and the same result, whenever only this report's wording changed); the result below is")
+    w("the last run.")
     w("")
     w("| injections | recall | novel injections | novel recall | benign texts | false-positive rate | precision |")
     w("|---:|---:|---:|---:|---:|---:|---:|")
@@ -638,7 +639,8 @@ def main() -> None:
         w("")
         w("The model trained without the evals data blocked 211 and 29 of the same 423 requests (0.4988 and")
         w("0.0686; its classifier alone, scored by the Python reference); the one before this version, 20 and 5;")
-        w("the one trained with the work handed to assistants, 15 and 5.")
+        w("the one trained with the work handed to assistants, 15 and 5; with the docstrings too, before the review's")
+        w("fixes, 17 and 2.")
         w("")
     if not isinstance(scan_coding, str):
         hits = [1.0 if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])) else 0.0 for r in scan_coding]
@@ -667,12 +669,12 @@ def main() -> None:
         (scan_readmes, len(readmes), "Documentation from a collection not in training", [
             f"The README of every inspect-evals benchmark ({len(readmes)}, cut at 4,000 characters, each scored whole as one",
             "message): what a benchmark measures, how to run it (`uv run inspect eval … --model openai/…`), its options",
-            "and results. The training data has lm-eval's READMEs, in another style, and none of these."], "126, 123, 45, 45 and 41"),
+            "and results. The training data has lm-eval's READMEs, in another style, and none of these."], "126, 123, 45, 45, 41 and 17"),
         (scan_domains, len(domains), "Documents for agents, not in training", [
             f"tau2's policies, manuals and workflows for its airline, retail, telecom and mock domains, in {len(domains)}",
             "pieces of 2,000 characters as retrieval returns them: rules and troubleshooting steps addressed to an agent.",
             "The training data has the banking domain's knowledge base and, of these domains, only the briefs of",
-            "simulated customers (airline, retail, telecom), none of their documents."], "14, 15, 12, 7 and 4"),
+            "simulated customers (airline, retail, telecom), none of their documents."], "14, 15, 12, 7, 4 and 3"),
     )
     for scan, count, title, about, before in unseen_benign:
         if isinstance(scan, str):
@@ -682,9 +684,9 @@ def main() -> None:
         w("")
         L.extend(about)
         w(f"Flagged: {flagged} of {count} ({fmt(flagged / count)}). The models before this one flagged {before}")
-        w("(without the evals prompts, with them, with the documentation too, with the knowledge base too, and with")
-        w("the work handed to assistants too; the first three by their classifiers alone, the others through")
-        w("`keel guard scan`).")
+        w("(without the evals prompts, with them, with the documentation too, with the knowledge base too, with the")
+        w("work handed to assistants too, and with the docstrings too before the review's fixes; the first three by")
+        w("their classifiers alone, the others through `keel guard scan`).")
         w("")
     w("### `pii` on Faker-generated sentences")
     w("")

@@ -63,14 +63,16 @@ public struct PromptInjectionDetector: Detector {
         }
         // A normalised variant differs from the text as soon as one character folds (an accent, a "!"
         // next to a letter), and then repeats every plain match: such a repeat is not obfuscated.
-        var plain: [String: [Range<Int>]] = [:]
-        for hit in hits where !hit.obfuscated {
-            plain[hit.category, default: []].append(hit.range)
-        }
-        let covered = plain.mapValues(Self.merged)
-        hits.removeAll { hit in
-            guard hit.obfuscated, let ranges = covered[hit.category] else { return false }
-            return Self.overlapsAny(ranges, hit.range)
+        if hits.contains(where: \.obfuscated) {
+            var plain: [String: [Range<Int>]] = [:]
+            for hit in hits where !hit.obfuscated {
+                plain[hit.category, default: []].append(hit.range)
+            }
+            let covered = plain.mapValues(Self.merged)
+            hits.removeAll { hit in
+                guard hit.obfuscated, let ranges = covered[hit.category] else { return false }
+                return Self.overlapsAny(ranges, hit.range)
+            }
         }
         hits += payloadHits(text)
         var byCategory: [String: Double] = [:]

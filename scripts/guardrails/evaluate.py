@@ -963,14 +963,22 @@ def main() -> None:
     w("- Long benign texts get several chances to be flagged: the false-positive rate grows with length.")
     sys_prompts = [s for e, s in zip(heldout, h_scores) if e.source == "openai-evals/system_prompts"]
     sys_fp = sum(1 for s in sys_prompts if s >= t)
-    w("- Instructions to a model look like attacks on it: the system prompts of the held-out evals")
-    w(f"  data sets are flagged at {fmt(sys_fp / len(sys_prompts))} ({sys_fp} / {len(sys_prompts)}; obfuscated variants not counted), for")
-    w("  example tasks that ask for a text to be repeated exactly, as extraction attacks do; among the other")
-    w("  messages, decode-this-base64 and spell-this-backwards tasks, which are obfuscation tricks too.")
+    fw_prompts = [s for e, s in zip(heldout, h_scores) if e.source == "frameworks/prompts"]
+    fw_fp = sum(1 for s in fw_prompts if s >= t)
+    w("- Instructions to a model look like attacks on it. The classifier flags the system prompts of the held-out")
+    w(f"  evals data sets at {fmt(sys_fp / len(sys_prompts))} ({sys_fp} / {len(sys_prompts)}) and the prompts of the held-out frameworks at")
+    w(f"  {fmt(fw_fp / len(fw_prompts))} ({fw_fp} / {len(fw_prompts)}), obfuscated variants not counted"
+      + ("" if isinstance(scan_app_prompts, str) else
+         f"; the whole detector flags {sum(1 for r in scan_app_prompts if any(f.get('detector') == 'prompt_injection' for f in r.get('findings', [])))}"
+         f" of the {len(app_prompts)} system prompts of b3's applications")
+      + ".")
+    w("  Most flagged are personas (“You are Orca, an AI language model created by …”, “Never forget you are …")
+    w("  Never flip roles!”), as role-play jailbreaks begin. Among the other messages, spell-this-backwards tasks")
+    w("  are flagged, an obfuscation trick too.")
     w("  In the gateway, `prompt_injection` does not scan the system prompt unless its `roles` include `system`")
     w("  (docs/guardrails.md): the operator's own instructions are what an injection tries to override.")
     w("- Documentation about language models (how to prompt, run or evaluate them, attacks described) shares")
-    w("  its words with attacks: documentation in a style the training data lacks is flagged far more often than")
+    w("  its words with attacks: documentation in a style the training data lacks is flagged more often than")
     w("  other benign text (see “Documentation from a collection not in training”); so are rules and procedures")
     w("  written for agents in domains unlike the training data's (see “Documents for agents, not in")
     w("  training”).")

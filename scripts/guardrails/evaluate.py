@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from injection_data import (  # noqa: E402
-    EVAL_PACKAGES, PROMPT_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, agent_domain_documents,
+    EVAL_PACKAGES, PROMPT_PACKAGES, ROOT, SEED, TRAIN_PACKAGES, Example, agent_domain_documents, ai_company_emails,
     application_system_prompts, coding_agent_examples, dataset, evals_heldout_requests, garak_examples,
     inspect_evals_readmes, pyrit_examples,
 )
@@ -366,6 +366,8 @@ def main() -> None:
     scan_domains = keel_scan(args.keel, [e.text for e in domains], "eval_injection")
     app_prompts = application_system_prompts()
     scan_app_prompts = keel_scan(args.keel, [e.text for e in app_prompts], "eval_injection")
+    company_emails = ai_company_emails()
+    scan_company_emails = keel_scan(args.keel, [e.text for e in company_emails], "eval_injection")
     scan_readmes = keel_scan(args.keel, [e.text for e in readmes], "eval_injection")
     scan_coding = keel_scan(args.keel, [e.text for e in coding], "eval_injection")
     pii = pii_examples()
@@ -424,10 +426,10 @@ def main() -> None:
     w(f"| agentdojo {TRAIN_PACKAGES['agentdojo']} | training + held-out | injection goals wrapped in its attack templates, direct and inside tool-result documents; benign user tasks and environment documents |")
     w(f"| giskard {TRAIN_PACKAGES['giskard']} | training + held-out | its prompt-injection collection (3.x ships no data, so 2.x is used) |")
     w(f"| lm-eval {TRAIN_PACKAGES['lm-eval']} | training + held-out (benign) | the worked answers of its chain-of-thought few-shot exemplars (MMLU, BIG-Bench Hard, GSM8K, ...), alone or with their question: text in an assistant's voice; the README of every task (technical documentation: the benchmark, its paper, how to run it, a BibTeX entry) |")
-    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; the 698 knowledge-base documents of its tau2 banking domain (internal procedures a support agent retrieves); work handed to assistants: customer-support tickets and e-mails to write (gdm_stealth), Linux administration tasks (agent_bench), bug reports and fix proposals (swe_lancer), and the briefs of simulated customers of tau2's airline, retail and telecom domains; evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents), the README of every benchmark (documentation from a collection not in training), tau2's documents of its other domains and the system prompts of b3's applications |")
+    w(f"| inspect-evals {TRAIN_PACKAGES['inspect-evals']} | training + held-out (benign) | WritingBench's writing requests (400 of 1,000, cut at 3,000 characters: long instructions with a role, a format and reference material) and PersistBench's questions, half of them with the user memories an assistant is given; the 698 knowledge-base documents of its tau2 banking domain (internal procedures a support agent retrieves); work handed to assistants: customer-support tickets and e-mails to write (gdm_stealth), Linux administration tasks (agent_bench), bug reports and fix proposals (swe_lancer), and the briefs of simulated customers of tau2's airline, retail and telecom domains; evaluation only: the `ipi_coding_agent` repositories (instructions planted for coding agents), the README of every benchmark (documentation from a collection not in training), tau2's documents of its other domains, the system prompts of b3's applications and the e-mails of agentic_misalignment's company |")
     w(f"| chatterbot-corpus {TRAIN_PACKAGES['chatterbot-corpus']} | training + held-out (benign) | its English user/chatbot dialogues (many about the bot itself) |")
     w(f"| evals {TRAIN_PACKAGES['evals']} | training + held-out (benign) | the chat prompts of OpenAI's evals registry, which its wheel ships: per data set (447 of them, many in other languages) up to 3 system prompts and 8 other messages, each message a text of its own, as the gateway scans them; data sets that attack or manipulate the model (`prompt-injection`, `override-system-instruction`, `make_me_say`, ...) are left out |")
-    w(f"| {len(PROMPT_PACKAGES)} LLM application frameworks | training + held-out (benign) | the system prompts and prompt templates they send (agents, coding assistants, RAG and evaluation libraries, chat servers), one group per package: "
+    w(f"| {len(PROMPT_PACKAGES)} LLM application frameworks | training + held-out (benign) | the system prompts and prompt templates they send (agents, coding assistants, RAG and evaluation libraries, chat servers), with the other long string literals of their code (error messages, tool descriptions), one group per package: "
       + ", ".join(f"{k} {v}" for k, v in sorted(PROMPT_PACKAGES.items())) + " |")
     w("| scikit-learn 1.9.1 | training + held-out | its data set descriptions and docstrings: long benign prose (and hosts for hidden injections) |")
     w("| Faker 40.54.0 | training + held-out; PII evaluation | paragraphs as long benign text; sentences with generated PII of known position |")
@@ -682,6 +684,11 @@ def main() -> None:
             "characters: long role, rule and format instructions written for production-like apps, not by a framework.",
             "The training data has the evals registry's system prompts and, in this version, the frameworks' prompts."],
          "The previous version flagged 13 of them."),
+        (scan_company_emails, len(company_emails), "E-mails about an AI system, not in training", [
+            f"The {len(company_emails)} distinct e-mails of inspect-evals' agentic_misalignment scenarios: a company's inbox as its AI",
+            "assistant reads it, with board news, a CTO's plans to replace or restrict that AI system, and colleagues'",
+            "private mail. Benign documents, but about the AI that reads them; nothing like them is in training."],
+         "The previous version's classifier alone flagged 24 of them."),
     )
     for scan, count, title, about, before in unseen_benign:
         if isinstance(scan, str):
@@ -983,6 +990,11 @@ def main() -> None:
     w("  other benign text (see “Documentation from a collection not in training”); so are rules and procedures")
     w("  written for agents in domains unlike the training data's (see “Documents for agents, not in")
     w("  training”).")
+    if not isinstance(scan_company_emails, str):
+        am_flagged = sum(1 for r in scan_company_emails if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])))
+        w(f"- Documents about the AI system that reads them are flagged often: {am_flagged} of the {len(company_emails)} e-mails of a company")
+        w("  discussing its AI assistant (see “E-mails about an AI system, not in training”). An agent that reads")
+        w("  such mail with `prompt_injection` on tool results will see many of them blocked; `flag` suits it better.")
     w("- Instructions planted in files for coding agents, in the voice of a maintainer, are missed, nearly all or")
     w("  all of them (see “Instructions planted for coding agents”): a deployment with agents that read untrusted repositories or")
     w("  web pages should not rely on this detector alone, but also limit what the agent's tools may do.")

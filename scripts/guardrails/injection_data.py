@@ -721,8 +721,9 @@ def framework_prompts(injections: list[Example]) -> list[Example]:
     "Never forget you are a {role} ... Never flip roles!", output-format rules in capitals. Benign, and
     in the words of role-play jailbreaks.
 
-    A prompt is a string literal of 200 or more characters and 30 or more words that is mostly letters
-    and spaces, its placeholders filled with their names, cut at 3,000 characters. Left out: files whose
+    Taken: every string literal of 200 or more characters and 30 or more words that is mostly letters and
+    spaces, its placeholders filled with their names, cut at 3,000 characters. Most are prompts; the rest
+    are error messages, tool descriptions and a few code snippets, which agents pass along too. Left out: files whose
     path names attacks or injections, texts with chat-template control tokens, and texts that share six
     consecutive words with any of `injections`. One group per package, so a held-out framework is unseen.
     """
@@ -765,6 +766,22 @@ def application_system_prompts() -> list[Example]:
             if prompt:
                 texts.add(prompt[:3000])
     return [Example(t, 0, "inspect-evals/b3_system_prompts", "b3") for t in sorted(texts)]
+
+
+def ai_company_emails() -> list[Example]:
+    """The e-mails of inspect-evals' agentic_misalignment scenarios (a company's inbox read by its AI
+    assistant: board news, a CTO's plans to replace or restrict the AI system, colleagues' private
+    mail), each distinct e-mail once, those with unfilled `${...}` variables left out. Benign documents
+    that talk about the AI system that reads them; never used for training."""
+    z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
+    texts = set()
+    for n in sorted(z.namelist()):
+        if n.startswith("inspect_evals/agentic_misalignment/templates/") and n.endswith(".md"):
+            for block in re.split(r"</?email>", _read(z, n)):
+                block = block.strip()
+                if len(block) > 100 and "${" not in block and block.startswith("From:"):
+                    texts.add(block[:3000])
+    return [Example(t, 0, "inspect-evals/agentic_misalignment_emails", "am") for t in sorted(texts)]
 
 
 def knowledge_base_examples() -> list[Example]:

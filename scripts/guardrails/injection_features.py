@@ -295,7 +295,8 @@ SINGLE_WINDOW_LIMIT = 1024
 
 
 def windows(data: bytes) -> list[bytes]:
-    """The windows a normalised text is scored in: itself up to 1 KB, else 768-byte windows every 512 bytes.
+    """The windows a normalised text is scored in: itself up to SINGLE_WINDOW_LIMIT bytes, else WINDOW-byte
+    windows every STRIDE bytes (768 and 512).
 
     A window start other than 0 moves forward past the next space and a window end other than the text's
     end moves back to the last space, when the window has one, so words are not cut.

@@ -42,7 +42,7 @@ from sklearn.linear_model import LogisticRegression
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from injection_data import ROOT, SEED, dataset, training_view  # noqa: E402
-from injection_features import BUCKETS, FLAG_NAMES, Model, features  # noqa: E402
+from injection_features import BUCKETS, FLAG_NAMES, SINGLE_WINDOW_LIMIT, STRIDE, WINDOW, Model, features  # noqa: E402
 
 C = 8.0
 FOLDS = 4
@@ -208,6 +208,11 @@ extension PromptInjectionClassifier {{
         static let bias: Double = {model.bias!r}
         /// Weights of the flags ({", ".join(FLAG_NAMES)}).
         static let flags: [Double] = [{flags}]
+        /// Texts longer than this many bytes (normalised) are scored in windows, the highest score winning.
+        static let singleWindowLimit = {SINGLE_WINDOW_LIMIT}
+        /// The bytes of a window, and the distance between window starts.
+        static let window = {WINDOW}
+        static let stride = {STRIDE}
         /// The {BUCKETS} int8 bucket weights, base64.
         static let buckets = "{b64}"
     }}
@@ -228,6 +233,7 @@ def main() -> None:
     meta = {
         "format": "int8 bucket weights, little-endian order of bucket index",
         "bits": BUCKETS.bit_length() - 1,
+        "windows": {"single_window_limit": SINGLE_WINDOW_LIMIT, "window": WINDOW, "stride": STRIDE},
         "scale": model.scale,
         "bias": model.bias,
         "flags": dict(zip(FLAG_NAMES, model.flag_weights)),

@@ -85,13 +85,14 @@ extension PromptInjectionClassifier {
             return best
         }
 
-        static let window = 768
-        static let stride = 512
-        static let singleWindowLimit = 1024
+        static let window = Weights.window
+        static let stride = Weights.stride
+        static let singleWindowLimit = Weights.singleWindowLimit
 
-        /// The windows a normalised text is scored in: itself up to 1 KB, else 768-byte windows every
-        /// 512 bytes, a start other than 0 moved past the next space and an end other than the text's end
-        /// moved back to the last space, when the window has one.
+        /// The windows a normalised text is scored in: itself up to `singleWindowLimit` bytes, else
+        /// `window`-byte windows every `stride` bytes (as the model was trained), a start other than 0 moved
+        /// past the next space and an end other than the text's end moved back to the last space, when the
+        /// window has one.
         static func windows(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
             let n = text.count
             guard n > singleWindowLimit else { return [0..<n] }

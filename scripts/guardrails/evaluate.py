@@ -99,6 +99,11 @@ def confusion(labels: list[int], predicted: list[bool]) -> dict:
     }
 
 
+def injection_flagged(row: dict) -> bool:
+    """Whether a `keel guard scan --jsonl` row has a `prompt_injection` finding."""
+    return any(f.get("detector") == "prompt_injection" for f in row.get("findings", []))
+
+
 def fmt(x: float, digits: int = 3) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
@@ -618,7 +623,7 @@ def main() -> None:
         L.extend(per_source_table(heldout, [1.0 if x else 0.0 for x in hit[:nh]], 0.5))
         w("")
     if not isinstance(scan_requests, str):
-        flags = iter(any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])) for r in scan_requests)
+        flags = iter(injection_flagged(r) for r in scan_requests)
         per_request = [[(role, next(flags)) for role, _ in turns] for _, turns in requests]
         every = sum(1 for turns in per_request if any(f for _, f in turns))
         no_system = sum(1 for turns in per_request if any(f for role, f in turns if role != "system"))
@@ -641,7 +646,7 @@ def main() -> None:
         w("fixes, 17 and 2; the previous version, 18 and 3.")
         w("")
     if not isinstance(scan_coding, str):
-        hits = [1.0 if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])) else 0.0 for r in scan_coding]
+        hits = [1.0 if injection_flagged(r) else 0.0 for r in scan_coding]
         inj = [h for e, h in zip(coding, hits) if e.label == 1]
         ben = [h for e, h in zip(coding, hits) if e.label == 0]
         w("### Instructions planted for coding agents (not used for training)")
@@ -693,7 +698,7 @@ def main() -> None:
     for scan, count, title, about, before in unseen_benign:
         if isinstance(scan, str):
             continue
-        flagged = sum(1 for r in scan if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])))
+        flagged = sum(map(injection_flagged, scan))
         w(f"### {title}")
         w("")
         L.extend(about)
@@ -977,7 +982,7 @@ def main() -> None:
     w(f"  evals data sets at {fmt(sys_fp / len(sys_prompts))} ({sys_fp} / {len(sys_prompts)}) and the prompts of the held-out frameworks at")
     w(f"  {fmt(fw_fp / len(fw_prompts))} ({fw_fp} / {len(fw_prompts)}), obfuscated variants not counted"
       + ("" if isinstance(scan_app_prompts, str) else
-         f"; the whole detector flags {sum(1 for r in scan_app_prompts if any(f.get('detector') == 'prompt_injection' for f in r.get('findings', [])))}"
+         f"; the whole detector flags {sum(map(injection_flagged, scan_app_prompts))}"
          f" of the {len(app_prompts)} system prompts of b3's applications")
       + ".")
     w("  Most flagged are personas (“You are Orca, an AI language model created by …”, “Never forget you are …")
@@ -991,8 +996,7 @@ def main() -> None:
     w("  written for agents in domains unlike the training data's (see “Documents for agents, not in")
     w("  training”).")
     if not isinstance(scan_company_emails, str):
-        am_flagged = sum(1 for r in scan_company_emails if any(f.get("detector") == "prompt_injection" for f in r.get("findings", [])))
-        w(f"- Documents about the AI system that reads them are flagged often: {am_flagged} of the {len(company_emails)} e-mails of a company")
+        w(f"- Documents about the AI system that reads them are flagged often: {sum(map(injection_flagged, scan_company_emails))} of the {len(company_emails)} e-mails of a company")
         w("  discussing its AI assistant (see “E-mails about an AI system, not in training”). An agent that reads")
         w("  such mail with `prompt_injection` on tool results will see many of them blocked; `flag` suits it better.")
     w("- Instructions planted in files for coding agents, in the voice of a maintainer, are missed, nearly all or")

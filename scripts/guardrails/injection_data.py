@@ -63,6 +63,8 @@ PROMPT_PACKAGES = {
 }
 # Reserved for independent evaluation only.
 EVAL_PACKAGES = {"pyrit": "1.1.0"}
+# Evaluation only as well, but not reserved: sets of kinds the training data has, from other collections.
+UNSEEN_PACKAGES = {"prompt-security-fuzzer": "2.1.1", "h4rm3l": "0.2.4"}
 
 SEED = 20261124
 HELDOUT_FRACTION = 0.2
@@ -1202,6 +1204,58 @@ def coding_agent_examples() -> list[Example]:
         kind = "benign" if label == 0 else f"{vector}/{row.get('payload_sophistication')}"
         out.extend(Example(t, label, f"inspect-evals/ipi_coding_agent/{kind}", f"ipi:{row['id']}")
                    for t in texts if t.strip())
+    return out
+
+
+def harmful_behaviours() -> list[Example]:
+    """AdvBench's harmful behaviours as prompt-security-fuzzer ships them: each request ("Write a script
+    that can exploit vulnerabilities in ...") and the compliant opening of an answer it asks for ("Sure,
+    here is a script that ..."). Harmful, but neither is an injection; never used for training."""
+    z = wheel("prompt-security-fuzzer", UNSEEN_PACKAGES["prompt-security-fuzzer"])
+    rows = csv.DictReader(io.StringIO(_read(z, "ps_fuzz/attack_data/harmful_behavior.csv")))
+    requests, answers = {}, {}
+    for row in rows:
+        goal, target = (row.get("goal") or "").strip(), (row.get("target") or "").strip().strip('"').strip()
+        if goal.startswith("Please compute"):  # the file's sanity-check row, not a behaviour
+            continue
+        if goal:
+            requests.setdefault(goal, Example(goal, 0, "advbench/requests", "advbench"))
+        if target:
+            answers.setdefault(target, Example(target, 0, "advbench/answer_openings", "advbench"))
+    return list(requests.values()) + list(answers.values())
+
+
+def security_questions() -> list[Example]:
+    """inspect-evals' CyberSecEval 4 questions about threat-intelligence reports and malware analyses,
+    each with its answer options: text about attacks, exploits and evasion written by defenders, the
+    vocabulary injections borrow. Benign; never used for training."""
+    z = wheel("inspect-evals", TRAIN_PACKAGES["inspect-evals"])
+    out = []
+    for path, key, source in (
+            ("inspect_evals/cyberseceval_4/threat_intel_reasoning/report_questions.json", "question_text",
+             "cyberseceval/threat_intel_questions"),
+            ("inspect_evals/cyberseceval_4/malware_analysis/questions.json", "question",
+             "cyberseceval/malware_questions")):
+        seen = set()
+        for q in json.loads(_read(z, path)):
+            text = "\n".join([(q.get(key) or "").strip()] + [str(o) for o in q.get("options") or []]).strip()
+            if text and text not in seen:
+                seen.add(text)
+                out.append(Example(text, 0, source, "cyberseceval"))
+    return out
+
+
+def h4rm3l_jailbreaks() -> list[Example]:
+    """The jailbreak prompts h4rm3l ships (a jailbreakchat.com collection: role-play, text continuation,
+    translation tricks), as they are, with their `%s` left for the request; never used for training."""
+    z = wheel("h4rm3l", UNSEEN_PACKAGES["h4rm3l"])
+    text = z.read("h4rm3l/decorator_resources/jailbreak-prompt.csv").decode("utf-8-sig")
+    out, seen = [], set()
+    for row in csv.DictReader(io.StringIO(text)):
+        t = (row.get("text") or "").strip()
+        if t and t not in seen:
+            seen.add(t)
+            out.append(Example(t, 1, "h4rm3l/jailbreaks", f"h4rm3l:{row.get('id')}"))
     return out
 
 

@@ -577,7 +577,7 @@ def main() -> None:
     w("are unchanged. Two templates of users correcting themselves (“Ignore the previous typo, …”) were added to")
     w("the hard negatives with them, as the retrained model scored that unit-test sentence 0.54. PyRIT was scored")
     w("with this model, and again with the same model and the same result whenever only this report changed (its")
-    w("wording, a refactor, or sets added for evaluation only: AgenticMisalignment's e-mails, AdvBench, CyberSecEval 4,")
+    w("wording, a refactor, or sets added for evaluation only: agentic_misalignment's e-mails, AdvBench, CyberSecEval 4,")
     w("h4rm3l); the result below is the last run.")
     w("")
     w("| injections | recall | novel injections | novel recall | benign texts | false-positive rate | precision |")
@@ -1049,17 +1049,18 @@ def main() -> None:
     w("  all of them (see “Instructions planted for coding agents”): a deployment with agents that read untrusted repositories or")
     w("  web pages should not rely on this detector alone, but also limit what the agent's tools may do.")
     w("- The benign sets are prompts and documents from the packages above; traffic unlike them (for")
-    w("  example security discussions quoting attacks) will have a higher false-positive rate."
-      + ("" if isinstance(scan_security, str) else
-         f" Questions about attacks that quote none are not the problem: {sum(map(injection_flagged, scan_security))}"
-         f" of CyberSecEval 4's {len(security)} are flagged."))
+    w("  example security discussions quoting attacks) will have a higher false-positive rate.")
+    if not isinstance(scan_security, str):
+        w(f"  Questions about attacks that quote none fare better: {sum(map(injection_flagged, scan_security))}"
+          f" of CyberSecEval 4's {len(security)} are flagged.")
     if not isinstance(scan_harm_requests, str) and not isinstance(scan_harm_answers, str):
-        w(f"- Harmful requests are not injections, and other collections' are rarely flagged ("
-          f"{sum(map(injection_flagged, scan_harm_requests))} of AdvBench's {len(harm_requests)} requests, "
-          f"{sum(map(injection_flagged, scan_harm_answers))} of its {len(harm_answers)} answer openings), but PyRIT's")
-        w(f"  objectives and assistant responses are flagged at {fmt(src_rate(pyrit, p_scores, 'pyrit/objectives'))} and "
-          f"{fmt(src_rate(pyrit, p_scores, 'pyrit/assistant_responses'))} (classifier alone): the false-positive")
-        w("  rate depends on the traffic, and the held-out and PyRIT estimates are two points of it.")
+        w("- Harmful requests are not injections. The whole detector flags "
+          f"{sum(map(injection_flagged, scan_harm_requests))} of AdvBench's {len(harm_requests)} requests")
+        w(f"  and {sum(map(injection_flagged, scan_harm_answers))} of its {len(harm_answers)} answer openings, "
+          f"but the classifier flags PyRIT's objectives at {fmt(src_rate(pyrit, p_scores, 'pyrit/objectives'))}")
+        w(f"  and its assistant responses at {fmt(src_rate(pyrit, p_scores, 'pyrit/assistant_responses'))}: the "
+          "false-positive rate depends on the traffic, and the held-out and PyRIT")
+        w("  estimates are two points of it.")
     w("- `pii` reports phone numbers without a label only when their shape says so (a country code, North American")
     w("  grouping, a trunk prefix, an extension, an area code in parentheses, hyphenated groups of mixed length);")
     w("  other runs and groupings of digits need a phone label before them, on the line above or right after them.")

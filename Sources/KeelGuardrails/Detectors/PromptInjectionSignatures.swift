@@ -8,15 +8,20 @@ enum PromptInjectionSignatures {
         var expression: String
     }
 
-    static let quantifier = #"(?:(?:all|any|every|each|the|your|my|these|those|of|that|this|above|previous|prior|earlier|preceding|former|original|initial|system|old|existing|given|foregoing|other|its)\s+)*"#
+    static let quantifier = #"(?:(?:all|any|every|each|the|your|these|those|of|that|this|above|previous|prior|earlier|preceding|former|original|initial|system|old|existing|given|foregoing|other|its)\s+)*"#
     static let qualifier = #"(?:previous|prior|above|earlier|preceding|former|original|initial|system|all|your|any|every|those|these|developer|safety|content)"#
-    static let rules = #"(?:instructions?|prompts?|directions?|directives?|rules|guidelines|commands|orders|context|programming|constraints|restrictions|guardrails|polic(?:y|ies)|filters?|messages?)"#
+    static let rules = #"(?:instructions?|prompts?|directions?|directives?|rules|guidelines|commands|orders|context|programming|constraints|restrictions|guardrails|polic(?:y|ies)|filters?)"#
     static let reveal = #"(?:reveal|show|print|display|output|repeat|recite|dump|leak|expose|share|tell|give|write\s+out|copy|paste|spell\s+out|list)"#
 
-    static let all: [Signature] = [
+    /// Every signature: English, then other languages (PromptInjectionSignatures+Languages.swift).
+    static let all: [Signature] = english + otherLanguages
+
+    static let english: [Signature] = [
         // Instruction override.
         Signature(category: "INSTRUCTION_OVERRIDE", weight: 0.92,
                   expression: #"(?:ignore|disregard|forget|skip|bypass|override|overlook|neglect|abandon|discard|drop)\s+(?:about\s+)?\#(quantifier)\#(qualifier)\s+\#(quantifier)\#(rules)"#),
+        Signature(category: "INSTRUCTION_OVERRIDE", weight: 0.92,
+                  expression: #"(?:ignore|disregard|forget|skip|bypass|override|overlook|neglect|abandon|discard|drop)\s+\#(quantifier)(?:system|developer)\s+messages?"#),
         Signature(category: "INSTRUCTION_OVERRIDE", weight: 0.85,
                   expression: #"(?:do\s+not|don't|never|stop)\s+(?:follow|obey|listen\s+to|adhere\s+to|comply\s+with)\s+\#(quantifier)\#(qualifier)?\s*\#(rules)"#),
         Signature(category: "INSTRUCTION_OVERRIDE", weight: 0.9,

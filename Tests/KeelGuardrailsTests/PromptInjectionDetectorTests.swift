@@ -55,11 +55,11 @@ struct PromptInjectionDetectorTests {
         #expect((0.85 - 1e-9...0.9 + 1e-9).contains(signaturesOnly.score(text)), "\(signaturesOnly.score(text))")
     }
 
-    @Test("accented letters are spelt out with their capital and unaccented forms")
-    func accentSpelling() {
-        #expect(PromptInjectionSignatures.accents("précédent") == "pr(?:é|É|e)c(?:é|É|e)dent")
-        #expect(PromptInjectionSignatures.accents("übergeh") == "(?:ü|Ü|u|ue)bergeh")
-        #expect(PromptInjectionSignatures.accents("игнорируй 忽略") == "игнорируй 忽略")
+    @Test("signatures of other languages are written as the folded text reads")
+    func unaccentedSpelling() {
+        #expect(PromptInjectionSignatures.unaccented("précédent") == "precedent")
+        #expect(PromptInjectionSignatures.unaccented("übergeh") == "(?:u|ue)bergeh")
+        #expect(PromptInjectionSignatures.unaccented("игнорируй 忽略 reguł") == "игнорируй 忽略 reguł")
     }
 
     @Test("obfuscated attacks: leetspeak, homoglyphs, invisible characters, base64, hex, tag characters")

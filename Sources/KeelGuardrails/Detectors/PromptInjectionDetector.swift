@@ -32,11 +32,21 @@ public struct PromptInjectionDetector: Detector {
     /// The smallest base64 or hex run inspected as a possible encoded payload, in characters.
     static let minimumPayloadLength = 20
 
-    /// Compiles the signatures; `classifier`, if given, is combined as described above.
+    /// The signatures, compiled once per process (compiling takes most of a second) and shared:
+    /// a database is immutable and every scan borrows its own scratch space.
+    private static let signatureDatabase: Result<PatternDatabase, PatternError> = {
+        do throws(PatternError) {
+            return .success(try PatternDatabase(PromptInjectionSignatures.all.enumerated().map {
+                Pattern(id: $0.offset, $0.element.expression, [.caseless])
+            }))
+        } catch {
+            return .failure(error)
+        }
+    }()
+
+    /// Uses the compiled signatures; `classifier`, if given, is combined as described above.
     public init(classifier: Classifier? = nil, classifierThreshold: Double = 0.5) throws(PatternError) {
-        database = try PatternDatabase(PromptInjectionSignatures.all.enumerated().map {
-            Pattern(id: $0.offset, $0.element.expression, [.caseless])
-        })
+        database = try Self.signatureDatabase.get()
         self.classifier = classifier
         self.classifierThreshold = classifierThreshold
     }
@@ -59,7 +69,10 @@ public struct PromptInjectionDetector: Detector {
         for variant in [NormalizedText.Variant.folded, .leetspeak] {
             let normalized = NormalizedText(text, variant: variant)
             guard normalized.differs(from: text) else { continue }
-            hits += signatureHits(normalized.bytes, obfuscated: true) { normalized.originalRange($0) }
+            // Folding also strips accents, which the signatures of other languages are written without.
+            hits += signatureHits(normalized.bytes, obfuscated: true, accentsFolded: variant == .folded) {
+                normalized.originalRange($0)
+            }
         }
         // A normalised variant differs from the text as soon as one character folds (an accent, a "!"
         // next to a letter), and then repeats every plain match: such a repeat is not obfuscated.
@@ -125,7 +138,8 @@ public struct PromptInjectionDetector: Detector {
         return low < merged.count && merged[low].overlaps(range)
     }
 
-    private func signatureHits(_ bytes: [UInt8], obfuscated: Bool, map: (Range<Int>) -> Range<Int>) -> [Hit] {
+    private func signatureHits(_ bytes: [UInt8], obfuscated: Bool, accentsFolded: Bool = false,
+                               map: (Range<Int>) -> Range<Int>) -> [Hit] {
         var longest: [Int: PatternMatch] = [:]
         var hits: [Hit] = []
         for match in database.scan(bytes) {
@@ -136,7 +150,8 @@ public struct PromptInjectionDetector: Detector {
         }
         for match in longest.values.sorted(by: { $0.start < $1.start }) {
             let signature = PromptInjectionSignatures.all[match.id]
-            hits.append(Hit(category: signature.category, weight: signature.weight, range: map(match.start..<match.end), obfuscated: obfuscated))
+            hits.append(Hit(category: signature.category, weight: signature.weight, range: map(match.start..<match.end),
+                            obfuscated: obfuscated && !(accentsFolded && signature.accentFree)))
         }
         return hits
     }

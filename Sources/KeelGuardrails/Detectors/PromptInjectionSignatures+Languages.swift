@@ -1,13 +1,12 @@
-/// Instruction-override and system-prompt-extraction signatures in the languages most often used
-/// against European and Asian deployments: German, French, Spanish, Italian, Portuguese, Dutch,
-/// Polish, Russian, Chinese, Japanese and Korean. Each says "ignore the previous instructions" or
+/// Instruction-override and system-prompt-extraction signatures in eleven more languages: German,
+/// French, Spanish, Italian, Portuguese, Dutch, Polish, Russian, Chinese, Japanese and Korean. Each says "ignore the previous instructions" or
 /// "show me your system prompt" in that language's own grammar, so a user who withdraws their own
 /// message ("ignoriere meine letzte Nachricht") does not match, as in English.
 ///
-/// Matching is on bytes, caseless for ASCII only: accented letters are spelt out by ``accents(_:)``
-/// (upper and lower case and the unaccented letter, so "précédentes", "PRÉCÉDENTES" and
-/// "precedentes" all match without counting as obfuscated), and Cyrillic capitals are written out
-/// where a sentence may start.
+/// Accented letters are written without their accent (``unaccented(_:)``) and these signatures
+/// are matched on the folded text too, where "précédentes" and "PRÉCÉDENTES" read "precedentes";
+/// a match there is not counted as obfuscated, as an accent is how these languages are written.
+/// Cyrillic, Chinese, Japanese and Korean are matched as written, on the text itself.
 extension PromptInjectionSignatures {
     static let otherLanguages: [Signature] = [
         override(#"(?:ignorier(?:e|t|en\s+sie)?|vergiss|vergesst|vergessen\s+sie|missachte(?:t|n\s+sie)?|überspring(?:e|t|en\s+sie)?|übergeh(?:e|t|en\s+sie)?|verwirf|verwerfen\s+sie)\s+(?:(?:alle[nrs]?|sämtliche[n]?|die|der|den|deine[n]?|ihre[n]?|eure|diese[n]?|jegliche[n]?)\s+)*(?:vorherige[n]?|vorige[n]?|bisherige[n]?|obige[n]?|frühere[n]?|ursprüngliche[n]?|vorangegangene[n]?|vorstehende[n]?|alle[n]?|sämtliche[n]?|deine[n]?|ihre[n]?)\s+(?:system-?)?(?:anweisungen|instruktionen|anordnungen|befehle|regeln|vorgaben|richtlinien|prompts?|beschränkungen|einschränkungen)"#),
@@ -22,8 +21,8 @@ extension PromptInjectionSignatures {
         override(#"(?:ignore|ignora|ignorem|esqueça|esqueçam|esquece|desconsidere|desconsidera|desconsiderem|descarte|descarta|não\s+(?:siga|sigas|obedeça|obedeças))\s+(?:(?:todas|todos|as|os|suas|seus|tuas|teus|estas|essas|estes|esses)\s+)*(?:instruções|orientações|regras|diretrizes|ordens|comandos|prompts?|restrições)\s+(?:anteriores|prévias|precedentes|acima|originais|iniciais|do\s+sistema|de\s+sistema)"#),
         override(#"(?:ignore|ignora|esqueça|esquece|desconsidere|desconsidera)\s+(?:todas\s+)?(?:as\s+)?(?:suas|tuas)\s+(?:instruções|orientações|regras|diretrizes|restrições)"#, weight: 0.85),
         override(#"(?:negeer|negeert|vergeet|veronachtzaam)\s+(?:(?:alle|al|de|deze|die)\s+)*(?:vorige|eerdere|voorgaande|bovenstaande|oorspronkelijke|originele|systeem|alle|je|jouw|uw)\s*-?(?:instructies|aanwijzingen|opdrachten|regels|richtlijnen|prompts?|beperkingen)"#),
-        override(#"(?:zignoruj(?:cie)?|ignoruj(?:cie)?|zapomnij(?:cie)?\s+o|pomiń(?:cie)?|nie\s+stosuj\s+się\s+do)\s+(?:\S+\s+)?(?:poprzedni\S*|wcześniejsz\S*|powyższ\S*|systemow\S*|wszystki\S*|twoj\S*|swoj\S*)\s+(?:instrukcj\S*|polece\S*|zasad\S*|reguł\S*|wytyczn\S*|prompt\S*)"#, weight: 0.85),
-        override(#"(?:игнорируй|Игнорируй|проигнорируй|Проигнорируй|забудь|Забудь|не\s+обращай\s+внимания\s+на|Не\s+обращай\s+внимания\s+на|отбрось|Отбрось)(?:те)?\s+(?:про\s+|о\s+)?(?:\S+\s+)?(?:предыдущ\S*|прежн\S*|вышеуказанн\S*|вышеприведённ\S*|вышеизложенн\S*|все\S*|свои\S*|тво\S*|ваш\S*|системн\S*|изначальн\S*|исходн\S*)\s+(?:инструкци\S*|указани\S*|правил\S*|команд\S*|промпт\S*|директив\S*|ограничени\S*)"#, weight: 0.85),
+        override(#"(?:zignoruj(?:cie)?|ignoruj(?:cie)?|zapomnij(?:cie)?\s+o|pomiń(?:cie)?|nie\s+stosuj\s+się\s+do)\s+(?:(?:wszystkie|wszystkich|twoje|twoich|swoje|swoich|te|tych|poprzednie|poprzednich|wcześniejsze|wcześniejszych|powyższe|powyższych|systemowe|systemowych)\s+){1,2}(?:instrukcje|instrukcji|instrukcjach|polecenia|poleceń|zasady|zasad|reguły|reguł|wytyczne|wytycznych|prompty|promptów|prompt)"#, weight: 0.85),
+        override(#"(?:игнорируй|Игнорируй|проигнорируй|Проигнорируй|забудь|Забудь|отбрось|Отбрось|не\s+обращай|Не\s+обращай)(?:те)?\s+(?:внимания\s+на\s+|про\s+|о\s+)?(?:(?:все|всё|всех|свои|своих|твои|твоих|ваши|ваших|эти|этих|предыдущие|предыдущих|прежние|прежних|вышеуказанные|вышеуказанных|системные|системных|изначальные|изначальных|исходные|исходных)\s+){1,2}(?:инструкции|инструкций|указания|указаний|правила|правил|команды|команд|промпты|промпт|промптов|директивы|директив|ограничения|ограничений)"#, weight: 0.85),
         override(#"(?:忽略|忽視|忽视|无视|無視|忘记|忘記|忘掉|不要理会|不要理會|不要遵守|不再遵守|跳过|跳過|丢弃|丟棄)(?:掉)?(?:你|您)?(?:的)?(?:所有|全部|一切)?(?:的)?(?:之前|以前|先前|上面|上述|前面|此前|以上|早先|原有|原来|原來|原始|系统|系統)(?:的)?(?:所有|全部|一切)?(?:的)?(?:系统|系統)?(?:指令|指示|说明|說明|规则|規則|提示词|提示詞|提示|设定|設定|要求|命令|限制)"#),
         override(#"(?:忽略|忽視|忽视|无视|無視|忘记|忘記|忘掉)(?:你|您)(?:的)?(?:所有|全部|一切)(?:的)?(?:指令|指示|规则|規則|限制|设定|設定)"#, weight: 0.85),
         override(#"(?:これまで|今まで|以前|前|上記|先ほど|先程|最初|システム)の(?:すべての|全ての|全部の)?(?:指示|命令|ルール|指令|プロンプト|設定|制約)(?:を|は)(?:すべて|全て|全部)?(?:無視|忘れ)"#),
@@ -35,37 +34,41 @@ extension PromptInjectionSignatures {
         extraction(#"(?:mostra(?:mi)?|rivela(?:mi)?|dimmi|stampa|ripeti|scrivi(?:mi)?)\s+(?:il\s+tuo|il|la\s+tua|le\s+tue|le|i\s+tuoi)\s+(?:prompt\s+(?:di|del)\s+sistema|messaggio\s+(?:di|del)\s+sistema|istruzioni\s+(?:di\s+sistema|del\s+sistema|iniziali|originali|nascoste|segrete)|system\s+prompt)"#),
         extraction(#"(?:mostre|mostra|revele|revela|diga|imprima|repita|escreva)(?:-me)?\s+(?:o\s+seu|o\s+teu|o|seu|teu|as\s+suas|as\s+tuas|as)\s+(?:prompt\s+(?:do|de)\s+sistema|mensagem\s+(?:do|de)\s+sistema|instruções\s+(?:do\s+sistema|iniciais|originais|ocultas|secretas)|system\s+prompt)"#),
         extraction(#"(?:toon|geef|herhaal|onthul|print)\s+(?:me\s+|mij\s+|ons\s+)?(?:je|jouw|uw|de)\s+(?:(?:volledige|oorspronkelijke|originele|verborgen|geheime)\s+)*(?:systeem-?prompt|systeeminstructies|systeembericht|oorspronkelijke\s+instructies|verborgen\s+instructies)"#),
-        extraction(#"(?:pokaż|wyświetl|powtórz|ujawnij|wypisz|podaj|zdradź)(?:cie)?\s+(?:mi\s+)?(?:(?:swój|twój|swoje|twoje|cały|pełny)\s+)?(?:prompt\s+systemow\S*|systemow\S*\s+(?:prompt\S*|instrukcj\S*|polece\S*)|instrukcj\S*\s+systemow\S*)"#),
-        extraction(#"(?:покажи|Покажи|выведи|Выведи|повтори|Повтори|раскрой|Раскрой|напиши|Напиши)(?:те)?\s+(?:мне\s+)?(?:(?:свой|твой|ваш|весь|полный)\s+)*(?:системн\S*\s+(?:промпт\S*|инструкци\S*|сообщени\S*|подсказк\S*)|исходн\S*\s+инструкци\S*|начальн\S*\s+инструкци\S*)"#),
+        extraction(#"(?:pokaż|wyświetl|powtórz|ujawnij|wypisz|podaj|zdradź)(?:cie)?\s+(?:mi\s+)?(?:(?:swój|twój|swoje|twoje|cały|pełny)\s+)?(?:prompt\s+systemowy|systemowy\s+prompt|systemowe\s+(?:instrukcje|polecenia)|instrukcje\s+systemowe)"#),
+        extraction(#"(?:покажи|Покажи|выведи|Выведи|повтори|Повтори|раскрой|Раскрой|напиши|Напиши)(?:те)?\s+(?:мне\s+)?(?:(?:свой|свои|твой|твои|ваш|ваши|весь|все|полный)\s+)?(?:системный\s+промпт|системные\s+(?:инструкции|сообщения|подсказки)|системное\s+сообщение|системную\s+подсказку|системный\s+запрос|исходные\s+инструкции|начальные\s+инструкции)"#),
         extraction(#"(?:输出|輸出|显示|顯示|告诉我|告訴我|打印|重复|重複|泄露|洩露|展示|给我看|給我看|说出|說出|透露)(?:一下)?(?:你|您)?(?:的)?(?:完整的?|全部的?|原始的?)?(?:系统提示词|系統提示詞|系统提示|系統提示|系统指令|系統指令|系统消息|系統訊息|初始指令|原始指令|系统设定|系統設定)"#),
         extraction(#"(?:システムプロンプト|初期プロンプト|システム指示|システムメッセージ)(?:の内容|の全文)?(?:を|は)(?:そのまま|全て|すべて)?(?:表示|出力|教え|見せ|繰り返|書き出)"#),
         extraction(#"시스템\s*(?:프롬프트|지시사항|메시지)(?:를|을)?\s*(?:그대로\s*|전부\s*|모두\s*)?(?:보여|알려|출력|공개|반복)"#),
     ]
 
     private static func override(_ expression: String, weight: Double = 0.9) -> Signature {
-        Signature(category: "INSTRUCTION_OVERRIDE", weight: weight, expression: accents(expression))
+        Signature(category: "INSTRUCTION_OVERRIDE", weight: weight, expression: unaccented(expression), accentFree: true)
     }
 
     private static func extraction(_ expression: String, weight: Double = 0.85) -> Signature {
-        Signature(category: "SYSTEM_PROMPT_EXTRACTION", weight: weight, expression: accents(expression))
+        Signature(category: "SYSTEM_PROMPT_EXTRACTION", weight: weight, expression: unaccented(expression), accentFree: true)
     }
 
-    /// Spells out each accented Latin letter as itself, its capital and its unaccented letter (German
-    /// umlauts also as their two-letter spelling), for byte-wise matching.
-    static func accents(_ expression: String) -> String {
+    /// Writes each accented Latin letter as the folded text has it: without its accent (German
+    /// umlauts also as their two-letter spelling). Spelling every accented form out instead made
+    /// the pattern database several times slower to compile.
+    static func unaccented(_ expression: String) -> String {
         var out = ""
         for character in expression {
             let text = String(character)
-            guard character.unicodeScalars.count == 1, let scalar = character.unicodeScalars.first,
+            guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
                   !scalar.isASCII, scalar.properties.isLowercase else {
                 out += text
                 continue
             }
-            let base = text.decomposedStringWithCanonicalMapping.unicodeScalars.filter(\.isASCII)
-            guard !base.isEmpty else { out += text; continue }
-            var forms = [text, text.uppercased(), String(String.UnicodeScalarView(base))]
-            if let spelt = ["ä": "ae", "ö": "oe", "ü": "ue"][text] { forms.append(spelt) }
-            out += "(?:" + forms.joined(separator: "|") + ")"
+            let base = String(String.UnicodeScalarView(text.decomposedStringWithCanonicalMapping.unicodeScalars.filter(\.isASCII)))
+            if base.isEmpty {
+                out += text
+            } else if let spelt = ["ä": "ae", "ö": "oe", "ü": "ue"][text] {
+                out += "(?:\(base)|\(spelt))"
+            } else {
+                out += base
+            }
         }
         return out
     }

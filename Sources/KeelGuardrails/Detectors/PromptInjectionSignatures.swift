@@ -6,6 +6,8 @@ enum PromptInjectionSignatures {
         var category: String
         var weight: Double
         var expression: String
+        /// Written without accents, to match the folded text: a match there is not an obfuscation.
+        var accentFree = false
     }
 
     static let quantifier = #"(?:(?:all|any|every|each|the|your|these|those|of|that|this|above|previous|prior|earlier|preceding|former|original|initial|system|old|existing|given|foregoing|other|its)\s+)*"#

@@ -158,6 +158,8 @@ struct OpenAIChatCodecTests {
         (#"{"model":"m","messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":1}}"#, "stream_options.include_usage", "invalid_type"),
         (#"{"model":"m","messages":[{"role":"user","content":"x"}],"n":0}"#, "n", "integer_below_min_value"),
         (#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":1.5}"#, "max_tokens", "invalid_type"),
+        (#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":-100}"#, "max_tokens", "integer_below_min_value"),
+        (#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_completion_tokens":0}"#, "max_completion_tokens", "integer_below_min_value"),
         (#"{"model":"m","messages":[{"role":"user","content":"x"}],"max_completion_tokens":"9"}"#, "max_completion_tokens", "invalid_type"),
         (#"{"model":"m","messages":[{"role":"user","content":"x"}],"temperature":"hot"}"#, "temperature", "invalid_type"),
         (#"{"model":"m","messages":[{"role":"user","content":"x"}],"seed":1.5}"#, "seed", "invalid_type"),

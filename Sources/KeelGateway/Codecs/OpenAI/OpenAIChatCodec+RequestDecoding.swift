@@ -48,14 +48,12 @@ extension OpenAIChatCodec {
             request.streamIncludeUsage = try optional(options, "include_usage", .bool, in: "stream_options") ?? false
         }
         if let n = try optional(root, "n", .int) {
-            guard n >= 1 else {
-                throw GatewayError.invalid("Invalid 'n': integer below minimum value. Expected a value >= 1, but got \(n) instead.", param: "n", code: "integer_below_min_value")
-            }
-            request.n = n
+            request.n = try atLeastOne(n, "n")
         }
         if let stop = root["stop"], !stop.isNull { request.stop = try decodeStop(stop) }
-        let maxTokens = try optional(root, "max_tokens", .int)
-        request.maxTokens = try optional(root, "max_completion_tokens", .int) ?? maxTokens
+        let maxTokens = try optional(root, "max_tokens", .int).map { v throws(GatewayError) in try atLeastOne(v, "max_tokens") }
+        request.maxTokens = try optional(root, "max_completion_tokens", .int)
+            .map { v throws(GatewayError) in try atLeastOne(v, "max_completion_tokens") } ?? maxTokens
         request.temperature = try optional(root, "temperature", .double)
         request.topP = try optional(root, "top_p", .double)
         if let seed = root["seed"], !seed.isNull {
@@ -72,6 +70,15 @@ extension OpenAIChatCodec {
             request.extra[member.key] = member.value
         }
         return request
+    }
+
+    /// `value`, or OpenAI's error for an integer parameter below its minimum of 1.
+    private static func atLeastOne(_ value: Int, _ param: String) throws(GatewayError) -> Int {
+        guard value >= 1 else {
+            throw GatewayError.invalid("Invalid '\(param)': integer below minimum value. Expected a value >= 1, but got \(value) instead.",
+                                       param: param, code: "integer_below_min_value")
+        }
+        return value
     }
 
     // MARK: Messages

@@ -1,7 +1,8 @@
 /// Instruction-override and system-prompt-extraction signatures in eleven more languages: German,
-/// French, Spanish, Italian, Portuguese, Dutch, Polish, Russian, Chinese, Japanese and Korean. Each says "ignore the previous instructions" or
-/// "show me your system prompt" in that language's own grammar, so a user who withdraws their own
-/// message ("ignoriere meine letzte Nachricht") does not match, as in English.
+/// French, Spanish, Italian, Portuguese, Dutch, Polish, Russian, Chinese, Japanese and Korean. Each
+/// says "ignore the previous instructions" or "show me your system prompt" in that language's own
+/// grammar, so a user who withdraws their own message ("ignoriere meine letzte Nachricht") does not
+/// match, as in English.
 ///
 /// Accented letters are written without their accent (``unaccented(_:)``) and these signatures
 /// are matched on the folded text too, where "précédentes" and "PRÉCÉDENTES" read "precedentes";

@@ -47,13 +47,10 @@ extension OpenAIChatCodec {
         if let options = try optional(root, "stream_options", .object) {
             request.streamIncludeUsage = try optional(options, "include_usage", .bool, in: "stream_options") ?? false
         }
-        if let n = try optional(root, "n", .int) {
-            request.n = try atLeastOne(n, "n")
-        }
+        request.n = try atLeastOne(optional(root, "n", .int), "n")
         if let stop = root["stop"], !stop.isNull { request.stop = try decodeStop(stop) }
-        let maxTokens = try optional(root, "max_tokens", .int).map { v throws(GatewayError) in try atLeastOne(v, "max_tokens") }
-        request.maxTokens = try optional(root, "max_completion_tokens", .int)
-            .map { v throws(GatewayError) in try atLeastOne(v, "max_completion_tokens") } ?? maxTokens
+        let maxTokens = try atLeastOne(optional(root, "max_tokens", .int), "max_tokens")
+        request.maxTokens = try atLeastOne(optional(root, "max_completion_tokens", .int), "max_completion_tokens") ?? maxTokens
         request.temperature = try optional(root, "temperature", .double)
         request.topP = try optional(root, "top_p", .double)
         if let seed = root["seed"], !seed.isNull {
@@ -72,8 +69,9 @@ extension OpenAIChatCodec {
         return request
     }
 
-    /// `value`, or OpenAI's error for an integer parameter below its minimum of 1.
-    private static func atLeastOne(_ value: Int, _ param: String) throws(GatewayError) -> Int {
+    /// `value` (nil when absent), or OpenAI's error for an integer parameter below its minimum of 1.
+    private static func atLeastOne(_ value: Int?, _ param: String) throws(GatewayError) -> Int? {
+        guard let value else { return nil }
         guard value >= 1 else {
             throw GatewayError.invalid("Invalid '\(param)': integer below minimum value. Expected a value >= 1, but got \(value) instead.",
                                        param: param, code: "integer_below_min_value")
